@@ -1,0 +1,146 @@
+/*
+ * explore.h — breadth-first exploration of a model's reachable states.
+ *
+ * The explorer visits every reachable state once, level by level, and keeps
+ * for each state the state it was first reached from and the transition
+ * taken.  Because the search is breadth-first, following those links back
+ * from any state gives a shortest run to it: every counterexample pnsim
+ * prints is a shortest one.
+ *
+ * While it explores it gathers the figures the Model Checking Contest
+ * defines (states; edges, one per (state, enabled transition); the largest
+ * slot value and slot sum) and the facts the checks need: dead states, split
+ * into intended final states and deadlocks, and which transitions fired.
+ *
+ * The search ends when the state space is exhausted, when a deadlock is found
+ * (if asked to stop there), when a limit is reached (states, memory, time) or
+ * when the caller's interrupt flag is raised (Ctrl-C).  Whatever the reason,
+ * the statistics gathered so far are returned.
+ *
+ * Hooks let other algorithms (graph export, simulation seeds) watch the
+ * search without knowing how it stores states.
+ */
+#ifndef PNSIM_EXPLORE_H
+#define PNSIM_EXPLORE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "model.h"
+#include "predicate.h"
+
+typedef uint64_t explore_state_id;   /* dense: 0 is the initial state */
+#define EXPLORE_NO_STATE UINT64_MAX
+
+typedef enum explore_outcome {
+    EXPLORE_COMPLETE,        /* every reachable state was visited */
+    EXPLORE_FOUND_DEADLOCK,  /* stopped at the first deadlock, as asked */
+    EXPLORE_STOPPED_BY_HOOK, /* a hook asked to stop */
+    EXPLORE_LIMIT_STATES,    /* --max-states reached */
+    EXPLORE_LIMIT_MEMORY,    /* --max-memory reached */
+    EXPLORE_LIMIT_TIME,      /* --time-limit reached */
+    EXPLORE_INTERRUPTED,     /* the interrupt flag was raised */
+    EXPLORE_FAILED           /* an error (see the error argument) */
+} explore_outcome;
+
+/* Hooks.  Each returns 0 to go on, nonzero to stop the search. */
+
+/* A state has been expanded: all its successors are known.  `edge_count` is
+ * its number of outgoing edges (0: dead), `is_final` whether it is an
+ * intended final state. */
+typedef int (*explore_state_hook)(void *context, explore_state_id id,
+                                  const model_value *state, uint64_t edge_count,
+                                  bool is_final);
+
+/* An edge source --transition--> target; target may be new or old. */
+typedef int (*explore_edge_hook)(void *context, explore_state_id source,
+                                 uint32_t transition, explore_state_id target);
+
+typedef struct explore_options {
+    uint64_t max_states;      /* 0: no limit */
+    uint64_t max_memory;      /* bytes for the state store; 0: no limit */
+    double time_limit;        /* seconds; 0: no limit */
+    volatile sig_atomic_t *interrupt; /* raised (nonzero) to stop; may be NULL */
+    bool stop_at_deadlock;    /* end at the first non-final dead state */
+    const state_predicate *final; /* overrides model_is_final when not NULL */
+    unsigned threads;         /* worker threads; 0: all cores */
+    explore_state_hook on_state;  /* may be NULL */
+    explore_edge_hook on_edge;    /* may be NULL */
+    void *hook_context;
+} explore_options;
+
+/* Fills `options` with the defaults: no limits, all cores, no hooks. */
+void explore_options_init(explore_options *options);
+
+typedef struct explore_stats {
+    uint64_t states;
+    uint64_t edges;
+    uint64_t levels;              /* breadth-first levels completed */
+    model_value max_slot_value;   /* MCC MAX_TOKEN_IN_PLACE for nets */
+    model_value max_slot_sum;     /* MCC MAX_TOKEN_PER_MARKING for nets */
+    bool max_slot_sum_overflow;   /* the sum exceeded 2^64 - 1 somewhere */
+    uint64_t dead_final;          /* dead states that are intended ends */
+    uint64_t dead_nonfinal;       /* deadlocks */
+    explore_state_id first_deadlock; /* shortest, or EXPLORE_NO_STATE */
+    unsigned threads;
+    double seconds;
+    uint64_t store_bytes;         /* memory held by the state store */
+} explore_stats;
+
+typedef struct explore_result explore_result;
+
+/*
+ * Explores `model`.  Returns a result the caller owns (free with
+ * explore_result_free) that keeps the visited states and their parent links
+ * for traces, or NULL when nothing could be started (error set).  A run that
+ * fails midway (a token count overflows) still returns its result, with
+ * outcome EXPLORE_FAILED and `error` set.
+ */
+explore_result *explore_run(const model *model, const explore_options *options,
+                            pnsim_error *error);
+
+void explore_result_free(explore_result *result);
+
+explore_outcome explore_result_outcome(const explore_result *result);
+const explore_stats *explore_result_stats(const explore_result *result);
+
+/* The state vector of a visited state (state_length slots), valid as long
+ * as the result. */
+const model_value *explore_result_state(const explore_result *result,
+                                        explore_state_id id);
+
+/* True when transition `t` fired somewhere in the explored part. */
+bool explore_result_transition_fired(const explore_result *result, uint32_t t);
+
+/* Smallest and largest value each slot took in the explored part. */
+model_value explore_result_slot_min(const explore_result *result, size_t slot);
+model_value explore_result_slot_max(const explore_result *result, size_t slot);
+
+/*
+ * A run from the initial state to `target`: `length` steps, step i firing
+ * `transitions[i]` and reaching `states[i + 1]`; `states[0]` is the initial
+ * state.  The state pointers point into the result.
+ */
+typedef struct explore_trace {
+    size_t length;
+    uint32_t *transitions;          /* length entries */
+    const model_value **states;     /* length + 1 entries */
+} explore_trace;
+
+/* Builds the shortest run to `target` into `trace` (caller frees with
+ * explore_trace_free).  Returns PNSIM_OK or PNSIM_ERR_NOMEM. */
+pnsim_status explore_trace_to(const explore_result *result,
+                              explore_state_id target, explore_trace *trace,
+                              pnsim_error *error);
+
+void explore_trace_free(explore_trace *trace);
+
+/* A word for an outcome: "complete", "state limit reached", ... */
+const char *explore_outcome_name(explore_outcome outcome);
+
+/* True for the outcomes that leave a verdict open (limits, interrupt). */
+bool explore_outcome_is_limit(explore_outcome outcome);
+
+#endif

@@ -1,0 +1,20 @@
+/* model.c — the few helpers model.h declares out of line. */
+#include "model.h"
+
+#include <string.h>
+
+long model_find_slot(const model *model, const char *name)
+{
+    for (size_t i = 0; i < model->state_length; i++)
+        if (strcmp(model->slot_names[i], name) == 0)
+            return (long)i;
+    return -1;
+}
+
+long model_find_transition(const model *model, const char *name)
+{
+    for (size_t i = 0; i < model->transition_count; i++)
+        if (strcmp(model->transitions[i].name, name) == 0)
+            return (long)i;
+    return -1;
+}

@@ -1,0 +1,163 @@
+/*
+ * model.h — the one interface between pnsim's front ends and its algorithms.
+ *
+ * A model is a transition system given implicitly, in the manner of LTSmin's
+ * PINS interface:
+ *
+ *   - a state is a fixed-length vector of `state_length` unsigned 64-bit
+ *     slots.  A Petri net uses one slot per place (its token count); a CSP
+ *     system uses one slot per leaf process (its local control state);
+ *   - `initial_state` writes the initial state;
+ *   - `successors` enumerates, for one state, every (transition, successor)
+ *     pair: one call of the visitor per enabled transition (per way of
+ *     firing it, for front ends where a transition can fire in several ways);
+ *   - per-transition facts say what each transition is called, which
+ *     components (threads, processes) take part in it and which shared
+ *     resources it reads or writes.
+ *
+ * Every algorithm — exploration, deadlock and race checks, simulation, graph
+ * export — sees a model only through this header.  No algorithm knows the
+ * input language, and no front end knows how states are stored or searched.
+ * A feature that seems to need more must widen this interface for every
+ * front end.
+ *
+ * Threads.  `successors` and `is_final` may be called concurrently from many
+ * threads on the same model: they must not modify the model.  Each caller
+ * passes its own scratch buffer of `scratch_bytes` bytes, so the per-state
+ * path needs no allocation and no locking.
+ *
+ * Ownership.  A front end's constructor returns a `model *` that the caller
+ * owns and releases with model_destroy().  Every string and array reachable
+ * from the struct belongs to the model and lives as long as it does.
+ */
+#ifndef PNSIM_MODEL_H
+#define PNSIM_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+typedef uint64_t model_value;
+
+/* What a slot's value means; algorithms use it only for reporting. */
+typedef enum model_slot_kind {
+    MODEL_SLOT_TOKENS,  /* a count: a Petri net place's tokens */
+    MODEL_SLOT_CONTROL  /* an index: a process's local control state */
+} model_slot_kind;
+
+/* How a transition touches a shared resource (for race detection). */
+typedef enum model_access_kind {
+    MODEL_ACCESS_READ,
+    MODEL_ACCESS_WRITE
+} model_access_kind;
+
+typedef struct model_access {
+    uint32_t resource;          /* index into model.resource_names */
+    model_access_kind kind;
+} model_access;
+
+/* Facts about one transition.  Arrays may be NULL when their count is 0. */
+typedef struct model_transition {
+    const char *name;
+    size_t component_count;
+    const uint32_t *components; /* indices into model.component_names */
+    size_t access_count;
+    const model_access *accesses;
+} model_transition;
+
+/* Outcome of model_successors(). */
+typedef enum model_result {
+    MODEL_DONE = 0,   /* every successor was visited */
+    MODEL_STOPPED,    /* the visitor returned nonzero */
+    MODEL_FAILED      /* the model could not compute a successor (error set) */
+} model_result;
+
+/*
+ * Called once per (transition, successor) pair.  `successor` points into the
+ * caller's scratch buffer and is valid only during the call: copy it to keep
+ * it.  Return 0 to go on, nonzero to stop the enumeration.
+ */
+typedef int (*model_visit_fn)(void *context, uint32_t transition,
+                              const model_value *successor);
+
+typedef struct model model;
+
+typedef struct model_ops {
+    /* Writes the initial state into `state` (state_length slots). */
+    void (*initial_state)(const model *model, model_value *state);
+
+    /* Enumerates the successors of `state` in a fixed, deterministic order.
+     * `scratch` holds at least model.scratch_bytes bytes, aligned for
+     * model_value.  On MODEL_FAILED `error` says why (for instance a token
+     * count that would exceed 2^64 - 1). */
+    model_result (*successors)(const model *model, const model_value *state,
+                               void *scratch, model_visit_fn visit,
+                               void *context, pnsim_error *error);
+
+    /* True when `state`, if it has no successor, is an intended end of the
+     * system (threads joined, SKIP) rather than a deadlock.  May be NULL:
+     * then no state is final. */
+    bool (*is_final)(const model *model, const model_value *state);
+
+    /* Releases the model and everything it owns. */
+    void (*destroy)(model *model);
+} model_ops;
+
+struct model {
+    const model_ops *ops;
+    void *implementation;               /* the front end's own data */
+
+    const char *format;                 /* "pnml", "csp", ... */
+    const char *name;                   /* the model's own name */
+
+    size_t state_length;                /* slots per state */
+    model_slot_kind slot_kind;
+    const char *const *slot_names;      /* state_length names */
+
+    size_t transition_count;
+    const model_transition *transitions;
+
+    size_t component_count;             /* threads, processes; may be 0 */
+    const char *const *component_names;
+
+    size_t resource_count;              /* shared resources; may be 0 */
+    const char *const *resource_names;
+
+    size_t scratch_bytes;               /* per-caller buffer for successors */
+};
+
+static inline void model_initial_state(const model *model, model_value *state)
+{
+    model->ops->initial_state(model, state);
+}
+
+static inline model_result model_successors(const model *model,
+                                            const model_value *state,
+                                            void *scratch, model_visit_fn visit,
+                                            void *context, pnsim_error *error)
+{
+    return model->ops->successors(model, state, scratch, visit, context,
+                                  error);
+}
+
+static inline bool model_is_final(const model *model, const model_value *state)
+{
+    return model->ops->is_final != NULL && model->ops->is_final(model, state);
+}
+
+/* Releases `model`; NULL is allowed. */
+static inline void model_destroy(model *model)
+{
+    if (model != NULL)
+        model->ops->destroy(model);
+}
+
+/* Index of the slot called `name`, or -1. */
+long model_find_slot(const model *model, const char *name);
+
+/* Index of the transition called `name`, or -1. */
+long model_find_transition(const model *model, const char *name);
+
+#endif

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# cli_test.sh — pnsim's command line as a user meets it: exit codes,
+# messages naming file:line:column, limits ending with statistics, signals,
+# and the files graph and draw write.
+#
+# Usage: tests/cli_test.sh PATH/TO/pnsim   (run from the source tree)
+set -u
+pnsim=${1:?usage: cli_test.sh PNSIM_BINARY}
+data=tests/data/cli
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+passed=0
+failed=0
+
+# expect NAME EXIT_CODE REGEX COMMAND...: runs COMMAND, requires its exit
+# code and, when REGEX is not empty, a line of its output (stdout and stderr)
+# matching REGEX (extended regular expression).
+expect() {
+    local name=$1 code=$2 pattern=$3
+    shift 3
+    local output status
+    output=$(timeout 60 "$@" 2>&1)
+    status=$?
+    if [ "$status" -ne "$code" ]; then
+        echo "FAIL $name: exit $status, expected $code"
+        echo "$output" | head -20 | sed 's/^/    /'
+        failed=$((failed + 1))
+    elif [ -n "$pattern" ] && ! grep -Eq -- "$pattern" <<<"$output"; then
+        echo "FAIL $name: no line matches /$pattern/"
+        echo "$output" | head -20 | sed 's/^/    /'
+        failed=$((failed + 1))
+    else
+        echo "ok   $name"
+        passed=$((passed + 1))
+    fi
+}
+
+# expect_file NAME FILE MAGIC: FILE exists and starts with MAGIC.
+expect_file() {
+    if [ -s "$2" ] && head -c 64 "$2" | grep -aq -- "$3"; then
+        echo "ok   $1"
+        passed=$((passed + 1))
+    else
+        echo "FAIL $1: $2 missing or not starting with $3"
+        failed=$((failed + 1))
+    fi
+}
+
+# expect_signal NAME SIGNAL: a long run ended by SIGNAL stops with exit 3
+# and its statistics.
+expect_signal() {
+    local name=$1 signal=$2
+    "$pnsim" check "$data/unbounded.pnml" >"$scratch/signal.out" 2>&1 &
+    local pid=$!
+    sleep 0.5
+    kill "-$signal" "$pid"
+    wait "$pid"
+    local status=$?
+    if [ "$status" -eq 3 ] && grep -q "interrupted" "$scratch/signal.out" &&
+       grep -Eq "[0-9]+ states" "$scratch/signal.out"; then
+        echo "ok   $name"
+        passed=$((passed + 1))
+    else
+        echo "FAIL $name: exit $status"
+        sed 's/^/    /' "$scratch/signal.out" | head -20
+        failed=$((failed + 1))
+    fi
+}
+
+# General behaviour.
+expect "version" 0 "^pnsim [0-9]+\.[0-9]+" "$pnsim" --version
+expect "no command" 2 "Usage: pnsim" "$pnsim"
+expect "unknown command" 2 "unknown command 'frobnicate'" "$pnsim" frobnicate
+expect "check help" 0 "Usage: pnsim check" "$pnsim" check --help
+expect "unknown option" 2 "unknown option '--bogus'" \
+    "$pnsim" check models/threadpool.pnml --bogus
+expect "bad number" 2 "--max-states needs a whole number" \
+    "$pnsim" check models/threadpool.pnml --max-states abc
+expect "no model" 2 "no model given" "$pnsim" check
+
+# Verdicts on the shipped models.
+expect "threadpool passes" 0 "^verdict: PASS" "$pnsim" check models/threadpool.pnml
+expect "nested wait deadlocks" 1 "^verdict: FAIL" \
+    "$pnsim" check models/threadpool-nested-wait.pnml
+expect "nested wait shows the run" 1 "Shortest run to a deadlock" \
+    "$pnsim" check models/threadpool-nested-wait.pnml
+
+# Intended final states (<final/> and --final).
+expect "final place passes" 0 "1 final dead state" \
+    "$pnsim" check "$data/terminating.pnml"
+expect "unannotated end is a deadlock" 1 "deadlock-free +FAIL" \
+    "$pnsim" check "$data/terminating-unannotated.pnml"
+expect "--final declares the end" 0 "^verdict: PASS" \
+    "$pnsim" check "$data/terminating-unannotated.pnml" --final "joined==1"
+expect "--final overrides <final/>" 1 "^verdict: FAIL" \
+    "$pnsim" check "$data/terminating.pnml" --final "joined>=2"
+expect "--final names a place" 2 "no place or process named 'nosuch'" \
+    "$pnsim" check "$data/terminating.pnml" --final "nosuch==1"
+expect "stop at first" 1 "stopped at the first deadlock|deadlock-free +FAIL" \
+    "$pnsim" check models/threadpool-nested-wait.pnml --stop-at-first
+
+# Bad input: file:line:column and exit 2.
+expect "unknown arc endpoint" 2 "bad-arc\.pnml:7:[0-9]+: .*nowhere" \
+    "$pnsim" check "$data/bad-arc.pnml"
+expect "truncated XML" 2 "truncated\.pnml:[0-9]+:[0-9]+: " \
+    "$pnsim" check "$data/truncated.pnml"
+expect "missing file" 2 "no-such-file\.pnml" \
+    "$pnsim" check "$data/no-such-file.pnml"
+expect "CSP not yet" 2 "not supported" "$pnsim" check models/nothing.csp
+
+# Limits: statistics so far and exit 3.
+expect "state limit" 3 "state limit reached \(--max-states 1000\)" \
+    "$pnsim" check "$data/unbounded.pnml" --max-states 1000
+expect "state limit statistics" 3 "^  1001 states" \
+    "$pnsim" check "$data/unbounded.pnml" --max-states 1000
+expect "time limit" 3 "time limit reached" \
+    "$pnsim" check "$data/unbounded.pnml" --time-limit 0.3
+expect "memory limit" 3 "memory limit reached" \
+    "$pnsim" check "$data/unbounded.pnml" --max-memory 2M
+expect "statespace limit gives null" 3 '"states": null' \
+    "$pnsim" statespace "$data/unbounded.pnml" --max-states 100 --json
+expect "token overflow is reported" 3 "exceed" \
+    "$pnsim" check "$data/overflow.pnml"
+expect_signal "Ctrl-C (SIGINT)" INT
+expect_signal "SIGTERM" TERM
+
+# The other commands.
+expect "statespace" 0 "^  states +[0-9]+" "$pnsim" statespace models/threadpool.pnml
+expect "info" 0 "^  places +[0-9]+" "$pnsim" info models/threadpool.pnml
+expect "graph svg" 0 "^wrote .*rg\.svg" \
+    "$pnsim" graph models/threadpool-nested-wait.pnml -o "$scratch/rg.svg"
+expect_file "graph svg file" "$scratch/rg.svg" "<svg\|<?xml"
+expect "graph dot" 0 "^wrote" \
+    "$pnsim" graph "$data/terminating.pnml" -o "$scratch/rg.dot"
+expect_file "graph dot file" "$scratch/rg.dot" "digraph"
+expect "graph too big" 2 "max-nodes" \
+    "$pnsim" graph models/threadpool.pnml --max-nodes 10 -o "$scratch/big.svg"
+expect "graph bad extension" 2 "\.txt|extension" \
+    "$pnsim" graph "$data/terminating.pnml" -o "$scratch/rg.txt"
+expect "draw png" 0 "^wrote .*net\.png" \
+    "$pnsim" draw models/threadpool.pnml -o "$scratch/net.png"
+expect_file "draw png file" "$scratch/net.png" "PNG"
+expect "draw needs -o" 2 "no output file" "$pnsim" draw models/threadpool.pnml
+
+mkdir -p "$scratch/mcc"
+cp models/threadpool-nested-wait.pnml "$scratch/mcc/model.pnml"
+expect "mcc StateSpace" 0 "^STATE_SPACE STATES [0-9]+ TECHNIQUES" \
+    "$pnsim" mcc StateSpace "$scratch/mcc"
+expect "mcc ReachabilityDeadlock" 0 "^FORMULA ReachabilityDeadlock TRUE" \
+    "$pnsim" mcc ReachabilityDeadlock "$scratch/mcc"
+expect "mcc unsupported examination" 0 "^DO_NOT_COMPETE$" \
+    "$pnsim" mcc Liveness "$scratch/mcc"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,380 @@
+/*
+ * test_explore.c — the state store, the breadth-first explorer and state
+ * predicates, on small hand-made models whose state spaces are known.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "explore.h"
+#include "predicate.h"
+#include "store.h"
+
+/* ---- A grid model: slots a and b count up to `limit`. -----------------
+ *
+ * Transition 0 increments a, transition 1 increments b, each while below
+ * the limit; transition 2 ("fail") exists only to exercise MODEL_FAILED,
+ * which the model reports when a reaches `fail_at` (0: never).
+ * With limit L there are (L+1)^2 states, 2L(L+1) edges and one dead state
+ * (L, L), reached in 2L steps at the earliest.
+ */
+typedef struct grid {
+    model model;
+    model_value limit;
+    model_value fail_at;
+} grid;
+
+static const char *const grid_slot_names[] = {"a", "b"};
+static const model_transition grid_transitions[] = {
+    {.name = "inc_a"}, {.name = "inc_b"}, {.name = "fail"},
+};
+
+static void grid_initial(const model *model, model_value *state)
+{
+    (void)model;
+    state[0] = 0;
+    state[1] = 0;
+}
+
+static model_result grid_successors(const model *model,
+                                    const model_value *state, void *scratch,
+                                    model_visit_fn visit, void *context,
+                                    pnsim_error *error)
+{
+    const grid *g = (const grid *)model;
+    model_value *next = scratch;
+    if (g->fail_at != 0 && state[0] == g->fail_at) {
+        pnsim_error_set(error, PNSIM_ERR_OVERFLOW, "grid overflow at a=%llu",
+                        (unsigned long long)state[0]);
+        return MODEL_FAILED;
+    }
+    for (uint32_t t = 0; t < 2; t++) {
+        if (state[t] >= g->limit)
+            continue;
+        memcpy(next, state, 2 * sizeof *next);
+        next[t]++;
+        if (visit(context, t, next) != 0)
+            return MODEL_STOPPED;
+    }
+    return MODEL_DONE;
+}
+
+static bool grid_is_final(const model *model, const model_value *state)
+{
+    const grid *g = (const grid *)model;
+    return state[0] == g->limit && state[1] == g->limit;
+}
+
+static void grid_destroy(model *model)
+{
+    (void)model;
+}
+
+static const model_ops grid_ops = {
+    .initial_state = grid_initial,
+    .successors = grid_successors,
+    .is_final = NULL,
+    .destroy = grid_destroy,
+};
+
+static const model_ops grid_final_ops = {
+    .initial_state = grid_initial,
+    .successors = grid_successors,
+    .is_final = grid_is_final,
+    .destroy = grid_destroy,
+};
+
+static void grid_init(grid *g, model_value limit, const model_ops *ops)
+{
+    memset(g, 0, sizeof *g);
+    g->model.ops = ops;
+    g->model.format = "test";
+    g->model.name = "grid";
+    g->model.state_length = 2;
+    g->model.slot_kind = MODEL_SLOT_TOKENS;
+    g->model.slot_names = grid_slot_names;
+    g->model.transition_count = 3;
+    g->model.transitions = grid_transitions;
+    g->model.scratch_bytes = 2 * sizeof(model_value);
+    g->limit = limit;
+}
+
+/* ---- The store ---------------------------------------------------------- */
+
+static void test_store_dense_ids_and_duplicates(void **unused)
+{
+    (void)unused;
+    state_store *store = state_store_create(3, 0);
+    assert_non_null(store);
+    /* Enough vectors to grow the table several times and fill two chunks. */
+    const uint64_t count = 150000;
+    for (uint64_t i = 0; i < count; i++) {
+        model_value v[3] = {i, i * 7, i ^ 0x55};
+        uint64_t id;
+        assert_int_equal(state_store_insert(store, v, &id), STORE_ADDED);
+        assert_int_equal(id, i);
+    }
+    for (uint64_t i = 0; i < count; i += 997) {
+        model_value v[3] = {i, i * 7, i ^ 0x55};
+        uint64_t id;
+        assert_int_equal(state_store_insert(store, v, &id), STORE_FOUND);
+        assert_int_equal(id, i);
+        assert_memory_equal(state_store_get(store, id), v, sizeof v);
+    }
+    assert_int_equal(state_store_count(store), count);
+    state_store_free(store);
+}
+
+static void test_store_budget_reports_full(void **unused)
+{
+    (void)unused;
+    state_store *store = state_store_create(4, 4u << 20);   /* 4 MiB */
+    assert_non_null(store);
+    store_insert_result last = STORE_ADDED;
+    uint64_t i = 0;
+    for (; i < 10000000 && last == STORE_ADDED; i++) {
+        model_value v[4] = {i, 0, 0, 1};
+        uint64_t id;
+        last = state_store_insert(store, v, &id);
+    }
+    assert_int_equal(last, STORE_FULL);
+    assert_true(state_store_bytes(store) <= 4u << 20);
+    assert_true(state_store_count(store) > 1000);
+    state_store_free(store);
+}
+
+/* ---- The explorer ------------------------------------------------------- */
+
+static void test_explore_counts_grid(void **unused)
+{
+    (void)unused;
+    grid g;
+    grid_init(&g, 3, &grid_ops);
+    explore_options options;
+    explore_options_init(&options);
+    pnsim_error error;
+    pnsim_error_clear(&error);
+    explore_result *result = explore_run(&g.model, &options, &error);
+    assert_non_null(result);
+    const explore_stats *stats = explore_result_stats(result);
+    assert_int_equal(explore_result_outcome(result), EXPLORE_COMPLETE);
+    assert_int_equal(stats->states, 16);
+    assert_int_equal(stats->edges, 24);
+    assert_int_equal(stats->levels, 7);
+    assert_int_equal(stats->max_slot_value, 3);
+    assert_int_equal(stats->max_slot_sum, 6);
+    assert_int_equal(stats->dead_nonfinal, 1);
+    assert_int_equal(stats->dead_final, 0);
+    assert_true(explore_result_transition_fired(result, 0));
+    assert_false(explore_result_transition_fired(result, 2));
+    assert_int_equal(explore_result_slot_min(result, 1), 0);
+    assert_int_equal(explore_result_slot_max(result, 1), 3);
+
+    /* The deadlock's trace is a shortest one: six steps to (3, 3). */
+    explore_trace trace;
+    assert_int_equal(explore_trace_to(result, stats->first_deadlock, &trace,
+                                      &error), PNSIM_OK);
+    assert_int_equal(trace.length, 6);
+    assert_int_equal(trace.states[0][0], 0);
+    assert_int_equal(trace.states[6][0], 3);
+    assert_int_equal(trace.states[6][1], 3);
+    for (size_t i = 0; i < trace.length; i++)
+        assert_int_equal(trace.states[i + 1][0] + trace.states[i + 1][1],
+                         trace.states[i][0] + trace.states[i][1] + 1);
+    explore_trace_free(&trace);
+    explore_result_free(result);
+}
+
+static void test_explore_final_states(void **unused)
+{
+    (void)unused;
+    grid g;
+    grid_init(&g, 2, &grid_final_ops);
+    explore_options options;
+    explore_options_init(&options);
+    explore_result *result = explore_run(&g.model, &options, NULL);
+    assert_non_null(result);
+    assert_int_equal(explore_result_stats(result)->dead_final, 1);
+    assert_int_equal(explore_result_stats(result)->dead_nonfinal, 0);
+    assert_int_equal(explore_result_stats(result)->first_deadlock,
+                     EXPLORE_NO_STATE);
+    explore_result_free(result);
+
+    /* A predicate overrides the model's own notion of final. */
+    pnsim_error error;
+    state_predicate *wrong = state_predicate_parse("a==1", &g.model, &error);
+    assert_non_null(wrong);
+    options.final = wrong;
+    result = explore_run(&g.model, &options, NULL);
+    assert_int_equal(explore_result_stats(result)->dead_final, 0);
+    assert_int_equal(explore_result_stats(result)->dead_nonfinal, 1);
+    explore_result_free(result);
+    state_predicate_free(wrong);
+}
+
+static void test_explore_stop_at_deadlock(void **unused)
+{
+    (void)unused;
+    grid g;
+    grid_init(&g, 4, &grid_ops);
+    explore_options options;
+    explore_options_init(&options);
+    options.stop_at_deadlock = true;
+    explore_result *result = explore_run(&g.model, &options, NULL);
+    assert_int_equal(explore_result_outcome(result), EXPLORE_FOUND_DEADLOCK);
+    /* The dead state is the last one found, so all 25 are stored. */
+    assert_int_equal(explore_result_stats(result)->states, 25);
+    assert_int_equal(explore_result_stats(result)->dead_nonfinal, 1);
+    explore_result_free(result);
+}
+
+static void test_explore_limits(void **unused)
+{
+    (void)unused;
+    grid g;
+    grid_init(&g, 100, &grid_ops);
+    explore_options options;
+    explore_options_init(&options);
+    options.max_states = 50;
+    explore_result *result = explore_run(&g.model, &options, NULL);
+    assert_int_equal(explore_result_outcome(result), EXPLORE_LIMIT_STATES);
+    assert_true(explore_outcome_is_limit(EXPLORE_LIMIT_STATES));
+    assert_int_equal(explore_result_stats(result)->states, 51);
+    explore_result_free(result);
+
+    volatile sig_atomic_t interrupt = 1;
+    explore_options_init(&options);
+    options.interrupt = &interrupt;
+    result = explore_run(&g.model, &options, NULL);
+    assert_int_equal(explore_result_outcome(result), EXPLORE_INTERRUPTED);
+    assert_int_equal(explore_result_stats(result)->states, 1);
+    explore_result_free(result);
+
+    grid_init(&g, 3000, &grid_ops);   /* 9 million states */
+    explore_options_init(&options);
+    options.max_memory = 8u << 20;
+    result = explore_run(&g.model, &options, NULL);
+    assert_int_equal(explore_result_outcome(result), EXPLORE_LIMIT_MEMORY);
+    assert_true(explore_result_stats(result)->store_bytes <= 8u << 20);
+    explore_result_free(result);
+
+    explore_options_init(&options);
+    options.time_limit = 1e-9;
+    result = explore_run(&g.model, &options, NULL);
+    assert_int_equal(explore_result_outcome(result), EXPLORE_LIMIT_TIME);
+    explore_result_free(result);
+}
+
+static void test_explore_model_failure(void **unused)
+{
+    (void)unused;
+    grid g;
+    grid_init(&g, 5, &grid_ops);
+    g.fail_at = 2;
+    explore_options options;
+    explore_options_init(&options);
+    pnsim_error error;
+    pnsim_error_clear(&error);
+    explore_result *result = explore_run(&g.model, &options, &error);
+    assert_non_null(result);
+    assert_int_equal(explore_result_outcome(result), EXPLORE_FAILED);
+    assert_int_equal(error.status, PNSIM_ERR_OVERFLOW);
+    assert_non_null(strstr(error.message, "a=2"));
+    explore_result_free(result);
+}
+
+typedef struct hook_counts {
+    uint64_t states, edges, dead;
+} hook_counts;
+
+static int count_state(void *context, explore_state_id id,
+                       const model_value *state, uint64_t edge_count,
+                       bool is_final)
+{
+    (void)id;
+    (void)state;
+    (void)is_final;
+    hook_counts *counts = context;
+    counts->states++;
+    counts->dead += edge_count == 0;
+    return 0;
+}
+
+static int count_edge(void *context, explore_state_id source,
+                      uint32_t transition, explore_state_id target)
+{
+    (void)transition;
+    hook_counts *counts = context;
+    assert_true(target != source);
+    counts->edges++;
+    return 0;
+}
+
+static void test_explore_hooks(void **unused)
+{
+    (void)unused;
+    grid g;
+    grid_init(&g, 2, &grid_ops);
+    hook_counts counts = {0};
+    explore_options options;
+    explore_options_init(&options);
+    options.on_state = count_state;
+    options.on_edge = count_edge;
+    options.hook_context = &counts;
+    explore_result *result = explore_run(&g.model, &options, NULL);
+    assert_int_equal(counts.states, 9);
+    assert_int_equal(counts.edges, 12);
+    assert_int_equal(counts.dead, 1);
+    explore_result_free(result);
+}
+
+/* ---- Predicates ----------------------------------------------------------- */
+
+static void test_predicate_parse_and_hold(void **unused)
+{
+    (void)unused;
+    grid g;
+    grid_init(&g, 2, &grid_ops);
+    pnsim_error error;
+    state_predicate *p = state_predicate_parse(" a == 2 , b>=1,b<=1 ",
+                                               &g.model, &error);
+    assert_non_null(p);
+    model_value yes[2] = {2, 1}, no1[2] = {1, 1}, no2[2] = {2, 2};
+    assert_true(state_predicate_holds(p, yes));
+    assert_false(state_predicate_holds(p, no1));
+    assert_false(state_predicate_holds(p, no2));
+    state_predicate_free(p);
+
+    assert_null(state_predicate_parse("c==1", &g.model, &error));
+    assert_int_equal(error.status, PNSIM_ERR_USAGE);
+    assert_non_null(strstr(error.message, "'c'"));
+    assert_null(state_predicate_parse("a=1", &g.model, &error));
+    assert_int_equal(error.column, 2);
+    assert_null(state_predicate_parse("a==x", &g.model, &error));
+    assert_int_equal(error.column, 4);
+    assert_null(state_predicate_parse("a==1 b==2", &g.model, &error));
+    assert_null(state_predicate_parse("", &g.model, &error));
+    assert_null(state_predicate_parse("a==99999999999999999999999", &g.model,
+                                      &error));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_store_dense_ids_and_duplicates),
+        cmocka_unit_test(test_store_budget_reports_full),
+        cmocka_unit_test(test_explore_counts_grid),
+        cmocka_unit_test(test_explore_final_states),
+        cmocka_unit_test(test_explore_stop_at_deadlock),
+        cmocka_unit_test(test_explore_limits),
+        cmocka_unit_test(test_explore_model_failure),
+        cmocka_unit_test(test_explore_hooks),
+        cmocka_unit_test(test_predicate_parse_and_hold),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

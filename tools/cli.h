@@ -1,0 +1,116 @@
+/*
+ * cli.h — what the pnsim commands share: options, model loading, reports.
+ *
+ * Every command is a function `int cli_NAME(int argc, char **argv)` that
+ * returns the process exit code:
+ *
+ *   0  every property holds (or the command did what it was asked)
+ *   1  a property is violated
+ *   2  usage or input error (bad option, unreadable or malformed model)
+ *   3  inconclusive: a limit (--max-states, --max-memory, --time-limit) or
+ *      Ctrl-C ended the run before a verdict; statistics so far are shown
+ *
+ * Only this directory prints or exits; the library below reports errors as
+ * values (engine/error.h).
+ */
+#ifndef PNSIM_CLI_H
+#define PNSIM_CLI_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "error.h"
+#include "explore.h"
+#include "model.h"
+#include "pnml/pn_net.h"
+
+enum {
+    CLI_EXIT_PASS = 0,
+    CLI_EXIT_FAIL = 1,
+    CLI_EXIT_ERROR = 2,
+    CLI_EXIT_INCONCLUSIVE = 3
+};
+
+/* Options common to the commands; each command accepts the subset its
+ * help lists. */
+typedef struct cli_options {
+    const char *model_path;      /* the one positional argument */
+    const char *extra_argument;  /* a second positional one (mcc) */
+    const char *output_path;     /* -o */
+    const char *final;           /* --final */
+    bool json;
+    bool stop_at_first;          /* --stop-at-first */
+    bool progress;
+    uint64_t max_states;         /* 0: none */
+    uint64_t max_memory;         /* bytes; 0: the default budget */
+    double time_limit;           /* seconds; 0: none */
+    uint64_t max_nodes;          /* graph */
+    unsigned threads;            /* 0: all cores */
+} cli_options;
+
+/* Which options a command takes, as bits. */
+enum {
+    CLI_TAKES_LIMITS = 1 << 0,   /* --max-states, --max-memory, --time-limit,
+                                    --threads, --progress */
+    CLI_TAKES_JSON = 1 << 1,
+    CLI_TAKES_FINAL = 1 << 2,
+    CLI_TAKES_OUTPUT = 1 << 3,   /* -o FILE */
+    CLI_TAKES_MAX_NODES = 1 << 4,
+    CLI_TAKES_STOP = 1 << 5,     /* --stop-at-first */
+    CLI_TAKES_TWO_ARGUMENTS = 1 << 6
+};
+
+/*
+ * Parses argv (argv[0] is the command name) into `options`.  Returns -1 when
+ * the command should go on, or an exit code: 0 after printing `help` for
+ * -h/--help, 2 after printing a usage error.
+ */
+int cli_parse_options(int argc, char **argv, unsigned accepted,
+                      const char *help, cli_options *options);
+
+/* A loaded model: the model interface, and the net behind it when the input
+ * is a Petri net (for draw and info). */
+typedef struct cli_model {
+    model *model;
+    pn_net *net;                 /* NULL for other formats */
+} cli_model;
+
+/* Loads the model at `path`, choosing the front end by extension.  Returns 0,
+ * or prints the error and returns 2. */
+int cli_load_model(const char *path, cli_model *loaded);
+void cli_unload_model(cli_model *loaded);
+
+/* Prints "pnsim: file:line:column: message" to stderr and returns `code`. */
+int cli_report_error(const pnsim_error *error, int code);
+
+/* Fills explore options from the command-line options: limits, threads,
+ * the interrupt flag (SIGINT, SIGTERM) and the default memory budget. */
+void cli_explore_options(const cli_options *options, explore_options *explore);
+
+/* The flag SIGINT and SIGTERM raise once cli_explore_options installed the
+ * handlers. */
+extern volatile sig_atomic_t cli_interrupted;
+
+/* Peak resident memory of this process, in bytes. */
+uint64_t cli_peak_memory(void);
+
+/* Writes a state compactly: for token slots the non-zero ones as "p" or
+ * "p=3" separated by ", " ("(empty)" when none); for control slots
+ * "name=value" for every slot. */
+void cli_print_state(FILE *out, const model *model, const model_value *state);
+
+/* Parses a byte count with an optional K, M, G or T suffix (powers of 1024);
+ * returns 0 on success. */
+int cli_parse_bytes(const char *text, uint64_t *bytes);
+
+/* The commands. */
+int cli_check(int argc, char **argv);
+int cli_statespace(int argc, char **argv);
+int cli_graph(int argc, char **argv);
+int cli_draw(int argc, char **argv);
+int cli_info(int argc, char **argv);
+int cli_mcc(int argc, char **argv);
+
+#endif

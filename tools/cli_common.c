@@ -1,0 +1,313 @@
+/*
+ * cli_common.c — option parsing, model loading and reporting shared by the
+ * pnsim commands (cli.h).
+ */
+#include "cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+volatile sig_atomic_t cli_interrupted = 0;
+
+/* ---- options ---------------------------------------------------------- */
+
+static int cli_usage_error(const char *command, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int cli_usage_error(const char *command, const char *format, ...)
+{
+    va_list arguments;
+    va_start(arguments, format);
+    fprintf(stderr, "pnsim %s: ", command);
+    vfprintf(stderr, format, arguments);
+    fprintf(stderr, "\nTry 'pnsim %s --help'.\n", command);
+    va_end(arguments);
+    return CLI_EXIT_ERROR;
+}
+
+static int cli_parse_count(const char *text, uint64_t *value)
+{
+    if (!isdigit((unsigned char)text[0]))
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long parsed = strtoull(text, &end, 10);
+    if (errno != 0 || *end != '\0')
+        return -1;
+    *value = parsed;
+    return 0;
+}
+
+int cli_parse_bytes(const char *text, uint64_t *bytes)
+{
+    if (!isdigit((unsigned char)text[0]))
+        return -1;
+    char *end;
+    errno = 0;
+    double value = strtod(text, &end);
+    if (errno != 0 || value < 0)
+        return -1;
+    double scale = 1;
+    switch (toupper((unsigned char)*end)) {
+    case '\0': break;
+    case 'K': scale = 1024.0; end++; break;
+    case 'M': scale = 1024.0 * 1024; end++; break;
+    case 'G': scale = 1024.0 * 1024 * 1024; end++; break;
+    case 'T': scale = 1024.0 * 1024 * 1024 * 1024; end++; break;
+    default: return -1;
+    }
+    /* Accept "M", "MB" and "MiB" alike. */
+    if (toupper((unsigned char)end[0]) == 'I' &&
+        toupper((unsigned char)end[1]) == 'B')
+        end += 2;
+    else if (toupper((unsigned char)end[0]) == 'B')
+        end++;
+    if (*end != '\0' || value * scale >= 1.8e19)
+        return -1;
+    *bytes = (uint64_t)(value * scale);
+    return 0;
+}
+
+/* Splits "--name=value" or takes the next argument as the value. */
+static const char *cli_option_value(int argc, char **argv, int *index,
+                                    const char *equals)
+{
+    if (equals != NULL)
+        return equals + 1;
+    if (*index + 1 >= argc)
+        return NULL;
+    return argv[++*index];
+}
+
+int cli_parse_options(int argc, char **argv, unsigned accepted,
+                      const char *help, cli_options *options)
+{
+    const char *command = argv[0];
+    memset(options, 0, sizeof *options);
+    options->max_nodes = 2000;
+    bool options_done = false;
+
+    for (int i = 1; i < argc; i++) {
+        const char *argument = argv[i];
+        if (options_done || argument[0] != '-' || strcmp(argument, "-") == 0) {
+            if (options->model_path == NULL)
+                options->model_path = argument;
+            else if ((accepted & CLI_TAKES_TWO_ARGUMENTS) &&
+                     options->extra_argument == NULL)
+                options->extra_argument = argument;
+            else
+                return cli_usage_error(command, "unexpected argument '%s'",
+                                       argument);
+            continue;
+        }
+        if (strcmp(argument, "--") == 0) {
+            options_done = true;
+            continue;
+        }
+        if (strcmp(argument, "-h") == 0 || strcmp(argument, "--help") == 0) {
+            fputs(help, stdout);
+            return CLI_EXIT_PASS;
+        }
+
+        /* Options of the form --name or --name=value. */
+        char name[64];
+        const char *equals = strchr(argument, '=');
+        size_t name_length = equals ? (size_t)(equals - argument)
+                                    : strlen(argument);
+        if (name_length >= sizeof name)
+            return cli_usage_error(command, "unknown option '%s'", argument);
+        memcpy(name, argument, name_length);
+        name[name_length] = '\0';
+
+        bool limits = accepted & CLI_TAKES_LIMITS;
+        const char *value = NULL;
+        if ((accepted & CLI_TAKES_JSON) && strcmp(name, "--json") == 0 &&
+            equals == NULL) {
+            options->json = true;
+        } else if ((accepted & CLI_TAKES_STOP) &&
+                   strcmp(name, "--stop-at-first") == 0 && equals == NULL) {
+            options->stop_at_first = true;
+        } else if (limits && strcmp(name, "--progress") == 0 &&
+                   equals == NULL) {
+            options->progress = true;
+        } else if (limits && strcmp(name, "--max-states") == 0) {
+            value = cli_option_value(argc, argv, &i, equals);
+            if (value == NULL || cli_parse_count(value, &options->max_states))
+                return cli_usage_error(command,
+                                       "--max-states needs a whole number");
+        } else if (limits && strcmp(name, "--max-memory") == 0) {
+            value = cli_option_value(argc, argv, &i, equals);
+            if (value == NULL || cli_parse_bytes(value, &options->max_memory) ||
+                options->max_memory == 0)
+                return cli_usage_error(command,
+                                       "--max-memory needs a size such as "
+                                       "512M or 4G");
+        } else if (limits && strcmp(name, "--time-limit") == 0) {
+            value = cli_option_value(argc, argv, &i, equals);
+            char *end = NULL;
+            if (value != NULL)
+                options->time_limit = strtod(value, &end);
+            if (value == NULL || end == value || *end != '\0' ||
+                !(options->time_limit > 0) || !isfinite(options->time_limit))
+                return cli_usage_error(command,
+                                       "--time-limit needs a positive number "
+                                       "of seconds");
+        } else if (limits && strcmp(name, "--threads") == 0) {
+            uint64_t threads = 0;
+            value = cli_option_value(argc, argv, &i, equals);
+            if (value == NULL || cli_parse_count(value, &threads) ||
+                threads == 0 || threads > 1024)
+                return cli_usage_error(command,
+                                       "--threads needs a number from 1 to "
+                                       "1024");
+            options->threads = (unsigned)threads;
+        } else if ((accepted & CLI_TAKES_FINAL) &&
+                   strcmp(name, "--final") == 0) {
+            options->final = cli_option_value(argc, argv, &i, equals);
+            if (options->final == NULL)
+                return cli_usage_error(command, "--final needs conditions "
+                                       "such as \"done==1\"");
+        } else if ((accepted & CLI_TAKES_OUTPUT) &&
+                   (strcmp(name, "-o") == 0 || strcmp(name, "--output") == 0)) {
+            options->output_path = cli_option_value(argc, argv, &i, equals);
+            if (options->output_path == NULL)
+                return cli_usage_error(command, "%s needs a file name", name);
+        } else if ((accepted & CLI_TAKES_MAX_NODES) &&
+                   strcmp(name, "--max-nodes") == 0) {
+            value = cli_option_value(argc, argv, &i, equals);
+            if (value == NULL || cli_parse_count(value, &options->max_nodes) ||
+                options->max_nodes == 0)
+                return cli_usage_error(command,
+                                       "--max-nodes needs a positive whole "
+                                       "number");
+        } else {
+            return cli_usage_error(command, "unknown option '%s'", argument);
+        }
+    }
+
+    if (options->model_path == NULL)
+        return cli_usage_error(command, "no model given");
+    if ((accepted & CLI_TAKES_TWO_ARGUMENTS) && options->extra_argument == NULL)
+        return cli_usage_error(command, "two arguments are needed");
+    if ((accepted & CLI_TAKES_OUTPUT) && options->output_path == NULL)
+        return cli_usage_error(command, "no output file given (-o FILE)");
+    return -1;
+}
+
+/* ---- models ----------------------------------------------------------- */
+
+static bool cli_has_extension(const char *path, const char *extension)
+{
+    size_t length = strlen(path), extension_length = strlen(extension);
+    return length >= extension_length &&
+           strcasecmp(path + length - extension_length, extension) == 0;
+}
+
+int cli_load_model(const char *path, cli_model *loaded)
+{
+    pnsim_error error;
+    pnsim_error_clear(&error);
+    memset(loaded, 0, sizeof *loaded);
+
+    if (cli_has_extension(path, ".csp")) {
+        pnsim_error_set_at(&error, PNSIM_ERR_UNSUPPORTED, path, 0, 0,
+                           "CSPm models are not supported yet");
+        return cli_report_error(&error, CLI_EXIT_ERROR);
+    }
+    /* Everything else is read as PNML: the reader says clearly when the
+     * file is not PNML. */
+    loaded->net = pnml_read(path, &error);
+    if (loaded->net == NULL)
+        return cli_report_error(&error, CLI_EXIT_ERROR);
+    loaded->model = pn_net_model(loaded->net, &error);
+    if (loaded->model == NULL) {
+        pn_net_free(loaded->net);
+        loaded->net = NULL;
+        return cli_report_error(&error, CLI_EXIT_ERROR);
+    }
+    return 0;
+}
+
+void cli_unload_model(cli_model *loaded)
+{
+    model_destroy(loaded->model);
+    pn_net_free(loaded->net);
+    memset(loaded, 0, sizeof *loaded);
+}
+
+int cli_report_error(const pnsim_error *error, int code)
+{
+    char message[2048];
+    fprintf(stderr, "pnsim: %s\n",
+            pnsim_error_format(error, message, sizeof message));
+    return code;
+}
+
+/* ---- exploration ------------------------------------------------------ */
+
+static void cli_on_signal(int signal_number)
+{
+    (void)signal_number;
+    cli_interrupted = 1;
+}
+
+/* Most of the memory still free: the default budget of the state store. */
+static uint64_t cli_default_memory_budget(void)
+{
+    long pages = sysconf(_SC_AVPHYS_PAGES);
+    long page_size = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page_size <= 0)
+        return (uint64_t)1 << 30;
+    return (uint64_t)pages * (uint64_t)page_size / 10 * 8;
+}
+
+void cli_explore_options(const cli_options *options, explore_options *explore)
+{
+    explore_options_init(explore);
+    explore->max_states = options->max_states;
+    explore->max_memory = options->max_memory ? options->max_memory
+                                              : cli_default_memory_budget();
+    explore->time_limit = options->time_limit;
+    explore->threads = options->threads;
+    explore->stop_at_deadlock = options->stop_at_first;
+    explore->interrupt = &cli_interrupted;
+
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = cli_on_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, NULL);
+    sigaction(SIGTERM, &action, NULL);
+}
+
+uint64_t cli_peak_memory(void)
+{
+    struct rusage usage;
+    if (getrusage(RUSAGE_SELF, &usage) != 0)
+        return 0;
+    return (uint64_t)usage.ru_maxrss * 1024;
+}
+
+void cli_print_state(FILE *out, const model *model, const model_value *state)
+{
+    bool any = false;
+    for (size_t i = 0; i < model->state_length; i++) {
+        if (model->slot_kind == MODEL_SLOT_TOKENS && state[i] == 0)
+            continue;
+        fputs(any ? ", " : "", out);
+        any = true;
+        if (model->slot_kind == MODEL_SLOT_TOKENS && state[i] == 1)
+            fputs(model->slot_names[i], out);
+        else
+            fprintf(out, "%s=%llu", model->slot_names[i],
+                    (unsigned long long)state[i]);
+    }
+    if (!any)
+        fputs("(empty)", out);
+}

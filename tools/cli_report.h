@@ -1,0 +1,37 @@
+/*
+ * cli_report.h — the pieces of a report every command prints the same way:
+ * the model line, states, runs and statistics, as text and as JSON.
+ */
+#ifndef PNSIM_CLI_REPORT_H
+#define PNSIM_CLI_REPORT_H
+
+#include <stdio.h>
+
+#include "cli.h"
+#include "json.h"
+
+/* "pnsim COMMAND: PATH (NAME, FORMAT: 12 places, 9 transitions)" */
+void cli_report_model_line(FILE *out, const char *command, const char *path,
+                           const model *model);
+
+/* One numbered line per step of `trace`, the initial state first. */
+void cli_report_trace(FILE *out, const model *model, const explore_trace *trace);
+
+/* The figures of an exploration, and why it ended when it did not complete. */
+void cli_report_stats_text(FILE *out, const model *model,
+                           const explore_stats *stats, explore_outcome outcome,
+                           const cli_options *options);
+
+/* {slot: value, ...}: the non-zero token slots, or every control slot. */
+void cli_report_state_json(json_writer *json, const model *model,
+                           const model_value *state);
+
+/* [{"transition": name, "state": {...}}, ...] */
+void cli_report_trace_json(json_writer *json, const model *model,
+                           const explore_trace *trace);
+
+/* {"states", "edges", "max_tokens_place", ...} */
+void cli_report_stats_json(json_writer *json, const model *model,
+                           const explore_stats *stats, explore_outcome outcome);
+
+#endif

@@ -1,0 +1,251 @@
+/*
+ * cmd_check.c — `pnsim check MODEL`: explore the model and report every
+ * property that applies, with the shortest counterexample for a violation.
+ *
+ * Properties so far:
+ *   deadlock-free  every reachable state without successors is an intended
+ *                  final state (a <final/> place is marked, or --final holds)
+ *   bounded        the reachable state space is finite (known when the
+ *                  exploration completes)
+ *
+ * The verdict is "fail" when any property is violated, whatever limit ended
+ * the run, "inconclusive" when a property is unknown, "pass" otherwise.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_report.h"
+#include "json.h"
+
+static const char check_help[] =
+    "Usage: pnsim check MODEL [options]\n"
+    "\n"
+    "Explores every reachable state of MODEL (a PNML net) and checks:\n"
+    "  deadlock-free  no reachable dead state other than an intended final one\n"
+    "  bounded        the state space is finite\n"
+    "A violation is shown with a shortest run that leads to it.\n"
+    "\n"
+    "Options:\n"
+    "  --final COND       intended final states, e.g. \"done==1,idle>=5\"\n"
+    "                     (==, >=, <=; all must hold); overrides <final/> places\n"
+    "  --stop-at-first    stop at the first deadlock instead of exploring all\n"
+    "  --json             print one JSON object instead of the report\n"
+    "  --max-states N     stop after N states (exit 3)\n"
+    "  --max-memory SIZE  memory for the state store, e.g. 512M, 4G\n"
+    "                     (default: 80% of the free memory)\n"
+    "  --time-limit SEC   stop after SEC seconds (exit 3)\n"
+    "  --threads N        worker threads (default: all cores)\n"
+    "  --progress         report progress on stderr\n"
+    "\n"
+    "Exit status: 0 every property holds, 1 one is violated, 2 bad input,\n"
+    "3 inconclusive (a limit or Ctrl-C ended the run first).\n";
+
+typedef enum check_answer { CHECK_UNKNOWN, CHECK_HOLDS, CHECK_VIOLATED } check_answer;
+
+static const char *check_answer_word(check_answer answer)
+{
+    return answer == CHECK_HOLDS ? "PASS"
+         : answer == CHECK_VIOLATED ? "FAIL" : "UNKNOWN";
+}
+
+static void check_print_text(const cli_options *options, const cli_model *loaded,
+                             const explore_result *result,
+                             const explore_trace *trace, check_answer deadlock,
+                             check_answer bounded, const pnsim_error *failure)
+{
+    const model *model = loaded->model;
+    const explore_stats *stats = explore_result_stats(result);
+    explore_outcome outcome = explore_result_outcome(result);
+
+    cli_report_model_line(stdout, "check", options->model_path, model);
+    printf("\n");
+
+    printf("  %-14s %-8s", "deadlock-free", check_answer_word(deadlock));
+    if (deadlock == CHECK_VIOLATED)
+        printf("a deadlock is reachable in %zu step%s", trace->length,
+               trace->length == 1 ? "" : "s");
+    else if (deadlock == CHECK_HOLDS)
+        printf("no deadlock");
+    else
+        printf("no deadlock found in the explored part");
+    printf(" (%" PRIu64 " deadlock%s, %" PRIu64 " final dead state%s)\n",
+           stats->dead_nonfinal, stats->dead_nonfinal == 1 ? "" : "s",
+           stats->dead_final, stats->dead_final == 1 ? "" : "s");
+
+    printf("  %-14s %-8s", "bounded", check_answer_word(bounded));
+    if (bounded == CHECK_HOLDS)
+        printf("%" PRIu64 " reachable states\n", stats->states);
+    else
+        printf("the exploration did not complete\n");
+
+    if (deadlock == CHECK_VIOLATED) {
+        printf("\nShortest run to a deadlock:\n");
+        cli_report_trace(stdout, model, trace);
+        printf("  Dead state: ");
+        cli_print_state(stdout, model, trace->states[trace->length]);
+        printf("\n");
+    }
+
+    printf("\n");
+    cli_report_stats_text(stdout, model, stats, outcome, options);
+    if (failure != NULL)
+        printf("  error: %s\n", failure->message);
+
+    const char *verdict =
+        (deadlock == CHECK_VIOLATED || bounded == CHECK_VIOLATED) ? "FAIL"
+        : (deadlock == CHECK_UNKNOWN || bounded == CHECK_UNKNOWN)
+            ? "INCONCLUSIVE" : "PASS";
+    printf("\nverdict: %s\n", verdict);
+}
+
+static void check_json_answer(json_writer *json, check_answer answer)
+{
+    if (answer == CHECK_UNKNOWN)
+        json_null(json);
+    else
+        json_bool(json, answer == CHECK_HOLDS);
+}
+
+static void check_print_json(const cli_options *options, const cli_model *loaded,
+                             const explore_result *result,
+                             const explore_trace *trace, check_answer deadlock,
+                             check_answer bounded, const pnsim_error *failure)
+{
+    const model *model = loaded->model;
+    const explore_stats *stats = explore_result_stats(result);
+    json_writer json;
+    json_writer_init(&json, stdout, JSON_WRITE_PRETTY);
+    json_begin_object(&json);
+    json_key(&json, "model");
+    json_string(&json, options->model_path);
+    json_key(&json, "name");
+    json_string(&json, model->name);
+    json_key(&json, "format");
+    json_string(&json, model->format);
+    json_key(&json, "verdict");
+    json_string(&json,
+                (deadlock == CHECK_VIOLATED || bounded == CHECK_VIOLATED)
+                    ? "fail"
+                : (deadlock == CHECK_UNKNOWN || bounded == CHECK_UNKNOWN)
+                    ? "inconclusive" : "pass");
+
+    json_key(&json, "properties");
+    json_begin_array(&json);
+
+    json_begin_object(&json);
+    json_key(&json, "name");
+    json_string(&json, "deadlock-free");
+    json_key(&json, "holds");
+    check_json_answer(&json, deadlock);
+    json_key(&json, "deadlocks");
+    json_uint(&json, stats->dead_nonfinal);
+    json_key(&json, "final_dead_states");
+    json_uint(&json, stats->dead_final);
+    if (deadlock == CHECK_VIOLATED) {
+        json_key(&json, "initial");
+        cli_report_state_json(&json, model, trace->states[0]);
+        json_key(&json, "trace");
+        cli_report_trace_json(&json, model, trace);
+        json_key(&json, "state");
+        cli_report_state_json(&json, model, trace->states[trace->length]);
+    }
+    json_end_object(&json);
+
+    json_begin_object(&json);
+    json_key(&json, "name");
+    json_string(&json, "bounded");
+    json_key(&json, "holds");
+    check_json_answer(&json, bounded);
+    json_end_object(&json);
+
+    json_end_array(&json);
+
+    json_key(&json, "stats");
+    cli_report_stats_json(&json, model, stats, explore_result_outcome(result));
+    if (failure != NULL) {
+        json_key(&json, "error");
+        json_string(&json, failure->message);
+    }
+    json_end_object(&json);
+    json_writer_finish(&json, NULL);
+    fputc('\n', stdout);
+}
+
+int cli_check(int argc, char **argv)
+{
+    cli_options options;
+    int code = cli_parse_options(argc, argv,
+                                 CLI_TAKES_LIMITS | CLI_TAKES_JSON |
+                                 CLI_TAKES_FINAL | CLI_TAKES_STOP,
+                                 check_help, &options);
+    if (code >= 0)
+        return code;
+
+    cli_model loaded;
+    if (cli_load_model(options.model_path, &loaded) != 0)
+        return CLI_EXIT_ERROR;
+
+    pnsim_error error;
+    pnsim_error_clear(&error);
+    state_predicate *final = NULL;
+    if (options.final != NULL) {
+        final = state_predicate_parse(options.final, loaded.model, &error);
+        if (final == NULL) {
+            cli_unload_model(&loaded);
+            return cli_report_error(&error, CLI_EXIT_ERROR);
+        }
+    }
+
+    explore_options explore;
+    cli_explore_options(&options, &explore);
+    explore.final = final;
+    explore_result *result = explore_run(loaded.model, &explore, &error);
+    if (result == NULL) {
+        state_predicate_free(final);
+        cli_unload_model(&loaded);
+        return cli_report_error(&error, CLI_EXIT_ERROR);
+    }
+
+    const explore_stats *stats = explore_result_stats(result);
+    explore_outcome outcome = explore_result_outcome(result);
+    bool complete = outcome == EXPLORE_COMPLETE;
+
+    check_answer deadlock = stats->dead_nonfinal > 0 ? CHECK_VIOLATED
+                          : complete ? CHECK_HOLDS : CHECK_UNKNOWN;
+    check_answer bounded = complete ? CHECK_HOLDS : CHECK_UNKNOWN;
+
+    explore_trace trace = {0};
+    if (deadlock == CHECK_VIOLATED &&
+        explore_trace_to(result, stats->first_deadlock, &trace, &error) !=
+            PNSIM_OK) {
+        explore_result_free(result);
+        state_predicate_free(final);
+        cli_unload_model(&loaded);
+        return cli_report_error(&error, CLI_EXIT_ERROR);
+    }
+
+    /* A failed exploration (a token count beyond 64 bits) is reported with
+     * the statistics; it leaves the verdict open unless a violation was
+     * already found. */
+    const pnsim_error *failure =
+        (outcome == EXPLORE_FAILED || outcome == EXPLORE_LIMIT_MEMORY)
+            ? &error : NULL;
+    if (options.json)
+        check_print_json(&options, &loaded, result, &trace, deadlock, bounded,
+                         failure);
+    else
+        check_print_text(&options, &loaded, result, &trace, deadlock, bounded,
+                         failure);
+
+    code = (deadlock == CHECK_VIOLATED || bounded == CHECK_VIOLATED)
+               ? CLI_EXIT_FAIL
+           : (deadlock == CHECK_UNKNOWN || bounded == CHECK_UNKNOWN)
+               ? CLI_EXIT_INCONCLUSIVE : CLI_EXIT_PASS;
+    explore_trace_free(&trace);
+    explore_result_free(result);
+    state_predicate_free(final);
+    cli_unload_model(&loaded);
+    return code;
+}
