@@ -58,9 +58,26 @@ typedef struct model_access {
     model_access_kind kind;
 } model_access;
 
-/* Facts about one transition.  Arrays may be NULL when their count is 0. */
+/* What an observer sees when a transition fires.  A Petri net's transitions
+ * are all visible; a CSP process also has internal steps (tau) and
+ * successful termination (tick), which refinement and divergence checks
+ * treat specially. */
+typedef enum model_transition_kind {
+    MODEL_VISIBLE = 0,
+    MODEL_INTERNAL,      /* tau: hidden or internal choice */
+    MODEL_TERMINATION    /* tick: the process finished (SKIP) */
+} model_transition_kind;
+
+/* Facts about one transition.  Arrays may be NULL when their count is 0.
+ * Names need not be unique (several CSP synchronisation rules can carry the
+ * same event); `event` is what an observer sees and may equal `name`. */
 typedef struct model_transition {
     const char *name;
+    const char *event;          /* the visible label; NULL: same as name */
+    model_transition_kind kind;
+    double rate;                /* firing rate for timed simulation: a
+                                   positive number, INFINITY for immediate;
+                                   0 (unset) counts as 1 */
     size_t component_count;
     const uint32_t *components; /* indices into model.component_names */
     size_t access_count;

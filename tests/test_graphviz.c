@@ -745,17 +745,19 @@ static Agedge_t *edge_between(Agraph_t *graph, const char *tail,
 }
 
 /*
- * In the default left-to-right layout a node's name is the last line of its
- * label, below the shape: the label is padded with empty lines so that the
- * tokens (or, for a bar, nothing) stay on the shape's centre.  Checks that
- * the label of `node` is `name` below the token lines `tokens` (an array
- * of `token_lines` strings), centred.
+ * In the default left-to-right layout, and with the file's positions, a
+ * node's name is the first or last line of its label, over or under the
+ * shape: the label is padded with empty lines so that the tokens (or, for a
+ * bar, nothing) stay on the shape's centre.  Checks that the label of
+ * `node` is `name` over (or under) the token lines `tokens` (an array of
+ * `token_lines` strings), and that the tokens are centred.
  */
-static void assert_name_below(Agnode_t *node, const char *name,
-                              const char *const *tokens, int token_lines)
+static void assert_name_beside(Agnode_t *node, const char *name, bool above,
+                               const char *const *tokens, int token_lines)
 {
     char label[256];
     snprintf(label, sizeof label, "%s", attribute(node, "label"));
+    /* Graphviz's lines: a break at the very end ends the last line. */
     const char *lines[32];
     int count = 0;
     char *start = label;
@@ -768,23 +770,33 @@ static void assert_name_below(Agnode_t *node, const char *name,
         *end = '\0';
         start = end + 2;
     }
-    assert_string_equal(lines[count - 1], name);
-    /* The lines above the tokens and those below them (the name's line
-     * included) are equal in number, so the tokens sit on the centre. */
-    int first = 0;
-    while (first < count - 1 && lines[first][0] == '\0')
-        first++;
+    if (count > 1 && lines[count - 1][0] == '\0')
+        count--;
+    assert_string_equal(lines[above ? 0 : count - 1], name);
     if (token_lines == 0) {
-        assert_true(count % 2 == 1);   /* an odd count: a middle line */
+        /* A middle line for the (empty) centre, name at one end. */
+        assert_true(count % 2 == 1);
         assert_true(count >= 3);
+        for (int i = 0; i < count; i++)
+            if (i != (above ? 0 : count - 1))
+                assert_string_equal(lines[i], "");
         return;
     }
-    assert_true(first + token_lines <= count - 1);
+    int first = above ? 1 : 0;
+    while (first < count && lines[first][0] == '\0')
+        first++;
+    assert_true(first + token_lines <= count);
     for (int i = 0; i < token_lines; i++)
         assert_string_equal(lines[first + i], tokens[i]);
-    int below = count - first - token_lines;
-    assert_int_equal(first, below);
-    assert_true(first >= 1);
+    int after = count - first - token_lines;
+    assert_int_equal(first, after);
+    assert_true(first >= 2);   /* clear of the shape */
+}
+
+static void assert_name_below(Agnode_t *node, const char *name,
+                              const char *const *tokens, int token_lines)
+{
+    assert_name_beside(node, name, false, tokens, token_lines);
 }
 
 static void test_draw_net_dot(void **state)
@@ -885,20 +897,52 @@ static void test_draw_net_keeps_positions(void **state)
                         "200.00,-80.00!");
     assert_string_equal(attribute(agnode(graph, "t0", 0), "pos"),
                         "50.00,-200.00!");
-    /* Names beside the shapes, wherever Graphviz finds room. */
-    assert_string_equal(attribute(agnode(graph, "p0", 0), "xlabel"), "idle");
-    assert_string_equal(attribute(agnode(graph, "p0", 0), "label"),
-                        TOKEN "\\n" TOKEN TOKEN);
-    assert_string_equal(attribute(agnode(graph, "t1", 0), "xlabel"),
-                        "finish");
-    assert_string_equal(attribute(agnode(graph, "t1", 0), "label"), "");
-    assert_string_equal(attribute(edge_between(graph, "p2", "t0"),
-                                  "arrowhead"), "odot");
+    /* Names beside the shapes as in the default layout, over them where
+     * arcs leave downwards: idle's one arc drops steeply to start. */
+    const char *three[] = {TOKEN, TOKEN TOKEN};
+    assert_name_beside(agnode(graph, "p0", 0), "idle", true, three, 2);
+    /* finish: one arc in from busy above it, one out to done above it. */
+    assert_name_below(agnode(graph, "t1", 0), "finish", NULL, 0);
+    /* queue, at (400, 160), meets start at (50, 200) almost level. */
+    const char *seven[] = {"7"};
+    assert_name_below(agnode(graph, "p4", 0), "queue", seven, 1);
     agclose(graph);
     assert_int_equal(pn_draw(&net, test_path("positions.png"), &error),
                      PNSIM_OK);
     assert_rendered(test_path("positions.png"), "\x89PNG\r\n\x1a\n", 8,
                     false);
+
+    /* Nodes too close for their names are spread out: the two bars, 50
+     * units apart on one row, carry names of 20 characters. */
+    transitions[0].name = "transition_number_01";
+    transitions[1].name = "transition_number_02";
+    transitions[1].position = (pn_position){true, 100, 200};
+    assert_int_equal(pn_draw(&net, path, &error), PNSIM_OK);
+    graph = read_dot(path);
+    double x0, y0, x1, y1;
+    assert_int_equal(sscanf(attribute(agnode(graph, "t0", 0), "pos"),
+                            "%lf,%lf!", &x0, &y0), 2);
+    assert_int_equal(sscanf(attribute(agnode(graph, "t1", 0), "pos"),
+                            "%lf,%lf!", &x1, &y1), 2);
+    assert_true(y0 == y1);
+    assert_true(x1 - x0 > 20 * 5.0);   /* room for both half names */
+    assert_true(x1 - x0 < 3 * 50 + 0.01);
+    agclose(graph);
+    /* An explicit scale is taken as given. */
+    pn_draw_options scaled;
+    pn_draw_options_init(&scaled);
+    scaled.scale = 0.5;
+    assert_int_equal(pn_draw_with_options(&net, &scaled, path, &error),
+                     PNSIM_OK);
+    graph = read_dot(path);
+    assert_string_equal(attribute(agnode(graph, "t1", 0), "pos"),
+                        "50.00,-100.00!");
+    assert_string_equal(attribute(agnode(graph, "p0", 0), "pos"),
+                        "0.00,0.00!");
+    agclose(graph);
+    scaled.scale = -1;
+    assert_int_equal(pn_draw_with_options(&net, &scaled, path, &error),
+                     PNSIM_ERR_USAGE);
 
     /* One node without a position: dot lays out everything. */
     transitions[1].position.known = false;
@@ -922,7 +966,7 @@ static void test_draw_net_keeps_positions(void **state)
     Agnode_t *bar = agnode(graph, "t0", 0);
     assert_true(atof(attribute(bar, "width")) >
                 3 * atof(attribute(bar, "height")));
-    assert_string_equal(attribute(bar, "xlabel"), "start");
+    assert_string_equal(attribute(bar, "xlabel"), "transition_number_01");
     agclose(graph);
 }
 

@@ -139,6 +139,16 @@ static void test_read_small_net(void **state)
     assert_int_equal(pn_net_find_place(net, "p2"), 2);
     assert_int_equal(pn_net_find_place(net, "done"), 2);
     assert_int_equal(pn_net_find_place(net, "nowhere"), -1);
+
+    /* Rates reach the model; transitions are plain visible events. */
+    model *m = pn_net_model(net, &error);
+    assert_non_null(m);
+    assert_true(m->transitions[0].rate == 2.5);
+    assert_true(isinf(m->transitions[1].rate));
+    assert_true(m->transitions[2].rate == 1.0);
+    assert_int_equal(m->transitions[0].kind, MODEL_VISIBLE);
+    assert_null(m->transitions[0].event);
+    model_destroy(m);
     pn_net_free(net);
 }
 
@@ -779,6 +789,7 @@ typedef struct text_buffer {
     size_t length, capacity;
 } text_buffer;
 
+__attribute__((format(printf, 2, 3)))
 static void append(text_buffer *buffer, const char *format, ...)
 {
     va_list arguments;

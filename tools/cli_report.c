@@ -63,6 +63,13 @@ void cli_report_stats_text(FILE *out, const model *model,
         else
             fprintf(out, "%" PRIu64 " in a marking\n", stats->max_slot_sum);
     }
+    cli_report_resources_text(out, stats, outcome, options);
+}
+
+void cli_report_resources_text(FILE *out, const explore_stats *stats,
+                               explore_outcome outcome,
+                               const cli_options *options)
+{
     fprintf(out, "  %.3f s, %u thread%s, state store ", stats->seconds,
             stats->threads, stats->threads == 1 ? "" : "s");
     cli_report_bytes(out, stats->store_bytes);

@@ -22,6 +22,11 @@ void cli_report_stats_text(FILE *out, const model *model,
                            const explore_stats *stats, explore_outcome outcome,
                            const cli_options *options);
 
+/* Only the time, threads and memory, and why the run ended early. */
+void cli_report_resources_text(FILE *out, const explore_stats *stats,
+                               explore_outcome outcome,
+                               const cli_options *options);
+
 /* {slot: value, ...}: the non-zero token slots, or every control slot. */
 void cli_report_state_json(json_writer *json, const model *model,
                            const model_value *state);

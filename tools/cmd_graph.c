@@ -74,9 +74,10 @@ int cli_graph(int argc, char **argv)
         return cli_report_error(&error, summary.outcome == EXPLORE_INTERRUPTED
                                             ? CLI_EXIT_INCONCLUSIVE
                                             : CLI_EXIT_ERROR);
-    printf("wrote %s: %" PRIu64 " states, %" PRIu64 " edges, %" PRIu64
+    printf("wrote %s: %" PRIu64 " state%s, %" PRIu64 " edge%s, %" PRIu64
            " deadlock%s, %" PRIu64 " final state%s\n",
-           options.output_path, summary.states, summary.edges,
+           options.output_path, summary.states, summary.states == 1 ? "" : "s",
+           summary.edges, summary.edges == 1 ? "" : "s",
            summary.deadlocks, summary.deadlocks == 1 ? "" : "s",
            summary.final_states, summary.final_states == 1 ? "" : "s");
     return CLI_EXIT_PASS;

@@ -93,10 +93,11 @@ static void statespace_print_text(const cli_options *options,
                 printf("  %-24s %" PRIu64 "\n", "max tokens in a marking",
                        stats->max_slot_sum);
         }
+        cli_report_resources_text(stdout, stats, outcome, options);
     } else {
         printf("  incomplete: the figures below cover the explored part only\n");
+        cli_report_stats_text(stdout, model, stats, outcome, options);
     }
-    cli_report_stats_text(stdout, model, stats, outcome, options);
     if (failure != NULL)
         printf("  error: %s\n", failure->message);
 }

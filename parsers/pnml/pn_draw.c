@@ -4,7 +4,7 @@
  * The drawing is a Graphviz graph with one node per place ("p<i>") and per
  * transition ("t<i>"), named by index so that any PNML id is safe, and one
  * edge per arc.  Names sit beside the shapes, not in them (see
- * pn_draw_names_below), so that the shapes keep the conventional sizes: a
+ * pn_draw_spot_for), so that the shapes keep the conventional sizes: a
  * place's circle holds only its tokens, a transition's bar nothing at all.
  *
  * Everything about talking to Graphviz — formats, keeping its messages off
@@ -43,6 +43,8 @@ typedef struct pn_draw_job {
     const pn_draw_options *options;
     bool use_positions;
     double scale;                /* points per position unit */
+    int *steep;                  /* per node (places first), with positions:
+                                    arcs steeply down minus steeply up */
 } pn_draw_job;
 
 /* True when the file placed every node, so its layout can be kept. */
@@ -185,9 +187,11 @@ static int pn_draw_set_text(void *object, const char *attribute,
 static int pn_draw_set_position(void *node, const pn_position *position,
                                 double scale)
 {
+    double x = position->x * scale, y = -position->y * scale;
+    if (y == 0)
+        y = 0;   /* not -0, which would print as "-0.00" */
     char pos[80];
-    snprintf(pos, sizeof pos, "%.2f,%.2f!", position->x * scale,
-             -position->y * scale);
+    snprintf(pos, sizeof pos, "%.2f,%.2f!", x, y);
     return graph_export_set(node, "pos", pos);
 }
 
@@ -229,40 +233,69 @@ static int pn_draw_graph_attributes(Agraph_t *graph, const pn_draw_job *job)
  * lines pushes the name under the shape, and fixedsize=shape draws the
  * shape at its own size while the layout keeps room for the whole label,
  * so no arc or node runs through a name (arcs at bars need one more step,
- * see pn_draw_arc).  The other layouts (top to bottom, the file's
- * positions) have no such free side and use Graphviz's external labels
- * (xlabel), placed wherever they fit.
+ * see pn_draw_arc).
+ *
+ * With the file's positions the same padding works, and the name goes
+ * above instead when more arcs leave the node steeply downwards than
+ * upwards.  Top to bottom, arcs take both free spots, so names become
+ * Graphviz's external labels (xlabel), placed wherever they fit.
  */
-static bool pn_draw_names_below(const pn_draw_job *job)
+typedef enum pn_draw_name_spot {
+    PN_DRAW_NAME_BELOW,
+    PN_DRAW_NAME_ABOVE,
+    PN_DRAW_NAME_OUTSIDE         /* xlabel */
+} pn_draw_name_spot;
+
+static bool pn_draw_names_in_labels(const pn_draw_job *job)
 {
     return job->use_positions || !job->options->top_to_bottom;
+}
+
+/* The spot for node `index` (places first, then transitions). */
+static pn_draw_name_spot pn_draw_spot_for(const pn_draw_job *job,
+                                          size_t index)
+{
+    if (!pn_draw_names_in_labels(job))
+        return PN_DRAW_NAME_OUTSIDE;
+    if (job->steep != NULL && job->steep[index] > 0)
+        return PN_DRAW_NAME_ABOVE;
+    return PN_DRAW_NAME_BELOW;
 }
 
 /* Lines between a shape's centre and its name: at 10 points a line is 12
  * points, and the shapes reach 15-16 points from their centre. */
 #define PN_DRAW_NAME_GAP_LINES 2
 
-/* Sets the label of a place: its tokens, and below them its name when
- * names go below (see above); the tokens stay centred in the circle
- * because as many lines pad the label above them as below. */
-static int pn_draw_place_label(Agnode_t *node, const pn_draw_job *job,
-                               const pn_place *place)
+/*
+ * Sets the label of a node: `tokens` in the middle (a place's dots, or
+ * nothing for a bar) and the name under or over them.  As many lines pad
+ * the label on each side of the tokens, so that they stay on the shape's
+ * centre.  Graphviz reads a line break at the very end as the end of the
+ * last line, not as an empty line after it: a label that ends in padding
+ * needs one break more.
+ */
+static int pn_draw_label(Agnode_t *node, pn_draw_name_spot spot,
+                         const char *name, uint64_t tokens, bool has_tokens)
 {
     graph_export_text text;
     graph_export_text_init(&text);
-    bool below = pn_draw_names_below(job);
-    if (below)
+    if (spot == PN_DRAW_NAME_ABOVE)
+        graph_export_text_append(&text, name);
+    if (spot != PN_DRAW_NAME_OUTSIDE)
         pn_draw_breaks(&text, PN_DRAW_NAME_GAP_LINES);
-    pn_draw_tokens(place->initial, &text);
-    if (below) {
+    if (has_tokens)
+        pn_draw_tokens(tokens, &text);
+    if (spot == PN_DRAW_NAME_BELOW) {
         pn_draw_breaks(&text, PN_DRAW_NAME_GAP_LINES);
-        graph_export_text_append(&text, place->name);
+        graph_export_text_append(&text, name);
+    } else if (spot == PN_DRAW_NAME_ABOVE) {
+        pn_draw_breaks(&text, PN_DRAW_NAME_GAP_LINES + 1);
     }
     int failed = text.failed ||
                  graph_export_set(node, "label", graph_export_text_get(&text));
     graph_export_text_free(&text);
-    if (!below)
-        failed |= pn_draw_set_text(node, "xlabel", place->name);
+    if (spot == PN_DRAW_NAME_OUTSIDE)
+        failed |= pn_draw_set_text(node, "xlabel", name);
     return failed ? -1 : 0;
 }
 
@@ -276,26 +309,27 @@ static int pn_draw_place(Agraph_t *graph, const pn_draw_job *job, size_t i,
     if (*node == NULL)
         return -1;
 
-    int failed = pn_draw_place_label(*node, job, place);
+    int failed = pn_draw_label(*node, pn_draw_spot_for(job, i), place->name,
+                               place->initial, true);
     failed |= graph_export_set(*node, "shape",
                                place->final ? "doublecircle" : "circle");
     /* The circle is drawn at its own size, not the label's (see
-     * pn_draw_names_below), so it must grow for a long token count: about
-     * 6 points a digit at 10 points. */
+     * pn_draw_spot_for), so it must grow for a long token count: about 6
+     * points a digit at 10 points. */
     char width[32];
     double digits = place->initial > PN_DRAW_MAX_DOTS
                         ? floor(log10((double)place->initial)) + 1 : 0;
     snprintf(width, sizeof width, "%.2f", fmax(0.42, (digits * 6 + 10) / 72));
     failed |= graph_export_set(*node, "width", width);
     failed |= graph_export_set(*node, "fixedsize",
-                               pn_draw_names_below(job) ? "shape" : "true");
+                               pn_draw_names_in_labels(job) ? "shape"
+                                                            : "true");
     if (place->shared) {
         failed |= graph_export_set(*node, "style", "filled");
         failed |= graph_export_set(*node, "fillcolor", PN_DRAW_SHARED_FILL);
     }
     if (job->use_positions)
-        failed |= pn_draw_set_position(*node, &place->position,
-                                       job->scale);
+        failed |= pn_draw_set_position(*node, &place->position, job->scale);
     return failed ? -1 : 0;
 }
 
@@ -315,28 +349,43 @@ static int pn_draw_transition(Agraph_t *graph, const pn_draw_job *job,
     failed |= graph_export_set(*node, "style", "filled");
     failed |= graph_export_set(*node, "fillcolor", "black");
     failed |= graph_export_set(*node, "fixedsize",
-                               pn_draw_names_below(job) ? "shape" : "true");
+                               pn_draw_names_in_labels(job) ? "shape"
+                                                            : "true");
     failed |= graph_export_set(*node, "width", lying ? "0.45" : "0.1");
     failed |= graph_export_set(*node, "height", lying ? "0.1" : "0.45");
-    if (pn_draw_names_below(job)) {
-        /* Twice the place's padding: the label starts at the top of the
-         * bar, not at a centred line of tokens. */
-        graph_export_text text;
-        graph_export_text_init(&text);
-        pn_draw_breaks(&text, 2 * PN_DRAW_NAME_GAP_LINES);
-        graph_export_text_append(&text, transition->name);
-        failed |= text.failed ||
-                  graph_export_set(*node, "label",
-                                   graph_export_text_get(&text)) != 0;
-        graph_export_text_free(&text);
-    } else {
-        failed |= graph_export_set(*node, "label", "");
-        failed |= pn_draw_set_text(*node, "xlabel", transition->name);
-    }
+    failed |= pn_draw_label(*node,
+                            pn_draw_spot_for(job, job->net->place_count + i),
+                            transition->name, 0, false);
     if (job->use_positions)
         failed |= pn_draw_set_position(*node, &transition->position,
                                        job->scale);
     return failed ? -1 : 0;
+}
+
+/* Counts, for every node, the arcs that leave it steeply downwards minus
+ * those that leave steeply upwards (in the file's coordinates, y grows
+ * downwards).  "Steeply": they would cross a name under or over the node. */
+static int *pn_draw_count_steep_arcs(const pn_net *net)
+{
+    size_t count = net->place_count + net->transition_count;
+    int *steep = calloc(count ? count : 1, sizeof *steep);
+    if (steep == NULL)
+        return NULL;
+    for (size_t i = 0; i < net->arc_count; i++) {
+        const pn_arc *arc = &net->arcs[i];
+        if (arc->place >= net->place_count ||
+            arc->transition >= net->transition_count)
+            continue;   /* reported by pn_draw_build */
+        const pn_position *p = &net->places[arc->place].position;
+        const pn_position *t = &net->transitions[arc->transition].position;
+        double dx = fabs(t->x - p->x), dy = t->y - p->y;
+        if (fabs(dy) <= dx / 2)
+            continue;
+        int down_from_place = dy > 0 ? 1 : -1;
+        steep[arc->place] += down_from_place;
+        steep[net->place_count + arc->transition] -= down_from_place;
+    }
+    return steep;
 }
 
 static int pn_draw_arc(Agraph_t *graph, const pn_draw_job *job,
@@ -352,7 +401,7 @@ static int pn_draw_arc(Agraph_t *graph, const pn_draw_job *job,
     /* With its name below, a bar's layout box is as wide as the name, and
      * Graphviz would end arcs at that box, short of the bar.  Unclipped,
      * they run to the bar's centre line, which the bar itself hides. */
-    bool unclipped = pn_draw_names_below(job);
+    bool unclipped = pn_draw_names_in_labels(job);
     if (unclipped)
         failed |= graph_export_set(edge, arc->to_transition ? "headclip"
                                                             : "tailclip",
@@ -440,10 +489,20 @@ pnsim_status pn_draw_with_options(const pn_net *net,
                          pn_draw_has_positions(net),
         .scale = options->scale,
     };
-    if (job.use_positions && job.scale == 0)
-        job.scale = pn_draw_automatic_scale(net);
-    return graph_export_draw(net->name, job.use_positions ? "nop" : "dot",
-                             pn_draw_build, &job, output_path, error);
+    if (job.use_positions) {
+        if (job.scale == 0)
+            job.scale = pn_draw_automatic_scale(net);
+        job.steep = pn_draw_count_steep_arcs(net);
+        if (job.steep == NULL)
+            return pnsim_error_set(error, PNSIM_ERR_NOMEM,
+                                   "out of memory drawing the net");
+    }
+    pnsim_status status = graph_export_draw(net->name,
+                                            job.use_positions ? "nop" : "dot",
+                                            pn_draw_build, &job, output_path,
+                                            error);
+    free(job.steep);
+    return status;
 }
 
 pnsim_status pn_draw(const pn_net *net, const char *output_path,

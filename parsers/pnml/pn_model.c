@@ -506,8 +506,12 @@ static pnsim_status pn_model_build_names(pn_model *net, const pn_net *source,
                                    net->transition_names);
         if (ok) {
             m->transition_count = transitions;
-            for (size_t t = 0; t < transitions; t++)
+            for (size_t t = 0; t < transitions; t++) {
+                /* Petri net transitions are all visible (kind 0) and the
+                 * event is the name (NULL). */
                 net->transitions[t].name = net->transition_names[t];
+                net->transitions[t].rate = source->transitions[t].rate;
+            }
         }
     }
     free(given);

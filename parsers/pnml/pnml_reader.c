@@ -38,7 +38,6 @@
 #include "pn_net.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1069,7 +1068,8 @@ static bool pnml_end_text(pnml_reader *reader, char *text, pnml_position at)
     }
 }
 
-
+/* Text may come in several nodes (around a comment, or a CDATA section):
+ * gather it all before interpreting it. */
 static bool pnml_append_text(pnml_reader *reader, const char *text)
 {
     size_t length = strlen(text);
@@ -1096,12 +1096,14 @@ static bool pnml_element_end(pnml_reader *reader)
     pnml_open_element *element = &reader->open[reader->depth - 1];
     pn_net *net = reader->net;
     char empty[1] = "";
-    char *text = reader->text_length > 0 ? pnml_trim(reader->text) : empty;
     switch (element->role) {
     case PNML_TEXT:
-        return pnml_end_text(reader, text, element->at);
-    case PNML_RATE:
-        return pnml_end_rate(reader, text, element->at);
+    case PNML_RATE: {
+        char *text = reader->text_length > 0 ? pnml_trim(reader->text) : empty;
+        return element->role == PNML_TEXT
+                   ? pnml_end_text(reader, text, element->at)
+                   : pnml_end_rate(reader, text, element->at);
+    }
     case PNML_PLACE: {
         pn_place *place = &net->places[net->place_count - 1];
         return place->name != NULL ||
