@@ -1,41 +1,115 @@
 /*
- * explore.c — breadth-first exploration (see explore.h).
+ * explore.c — parallel breadth-first exploration (see explore.h).
  *
- * The store hands out dense ids in order of discovery, so the ids themselves
- * are the breadth-first queue: states [0, expanded) are done, states
- * [expanded, count) wait, and the level ends where the count stood when it
- * began.  Per-state data is two parallel arrays indexed by id: the parent
- * state and the transition that first reached the state.
+ * Level-synchronous search.  The store hands out dense ids, so a level is a
+ * range of ids: states [level_start, level_end) are expanded, and the states
+ * they discover get ids from level_end on.  Threads (OpenMP) take chunks of
+ * the level from a shared cursor and insert successors into the one shared,
+ * lock-free store.
+ *
+ * Determinism.  Every new state remembers the smallest key (parent id,
+ * position among the parent's successors) it was reached with.  One thread
+ * would have numbered the new states in exactly that key order, so at the
+ * end of a level they are renumbered by key.  With any number of threads the
+ * ids, the parent links and so every trace are those of the one-thread
+ * search: traces are shortest and the output is the same run after run.
+ *
+ * Encoding.  States are stored packed (codec.h).  A successor is encoded by
+ * copying its parent's packed vector and re-packing only the slots the
+ * transition may change (model_transition.writes); its hash is updated the
+ * same way.  A value too wide for its slot stops the level: the store is
+ * re-encoded with wider slots and the level is explored again, so nothing
+ * is ever truncated.
+ *
+ * Growth.  Threads do not resize the table while they insert.  When it is
+ * half full they finish their chunk and stop; one thread grows it and the
+ * level goes on from where the cursor stood.  Chunks are sized so that a
+ * round of chunks cannot fill the rest of the table.
  */
 #include "explore.h"
 
+#include <omp.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "codec.h"
 #include "store.h"
+
+/* A key packs the parent id (high bits) and the successor's position among
+ * the parent's successors (low bits). */
+#define EXPLORE_VISIT_BITS 24
+#define EXPLORE_VISIT_MAX (((uint64_t)1 << EXPLORE_VISIT_BITS) - 1)
+#define EXPLORE_ROOT_KEY UINT64_MAX
 
 struct explore_result {
     const model *model;
+    state_codec codec;
     state_store *store;
-    uint64_t *parent;            /* parent[id]: where id was first reached */
-    uint32_t *via;               /* via[id]: the transition taken */
-    uint64_t link_capacity;
-    unsigned char *fired;        /* one byte per transition */
-    model_value *slot_min, *slot_max;
+    bool with_keys;
+    _Atomic unsigned char *fired;     /* one flag per transition */
+    model_value *initial;             /* for slot constancy */
+    uint64_t *initial_packed;         /* ... in the current encoding */
+    uint64_t *changed_words;          /* bits that ever left their initial
+                                         value, in the current encoding */
+    bool *slot_changed;               /* slots that did, under encodings
+                                         before the current one */
     explore_outcome outcome;
     explore_stats stats;
+    model_value **decoded;            /* explore_result_state's cache */
+    uint64_t decoded_count;
 };
 
-/* What the successor visitor needs while one state is expanded. */
-typedef struct explore_step {
-    explore_result *result;
+typedef struct explore_shared explore_shared;
+
+/* One thread's state.  The level counters are merged into the result when
+ * a level completes, and thrown away when it must be explored again. */
+typedef struct explore_worker {
+    explore_shared *shared;
+    void *scratch;
+    model_value *values;              /* the state being expanded */
+    uint64_t *child;                  /* a successor, packed */
+    const uint64_t *parent_packed;
+    uint64_t parent_sum;
+    explore_state_id parent;
+    uint64_t visit;                   /* successors of the parent so far */
+
+    uint64_t edges, dead_final, dead_nonfinal, new_states, max_degree;
+    explore_state_id first_deadlock;
+    model_value max_value, max_sum;
+    bool sum_overflow;
+    uint64_t *changed_words;
+
+    /* Successors wait in a batch while their table entries are fetched. */
+    uint64_t *batch_vectors;          /* EXPLORE_BATCH vectors */
+    uint64_t batch_hash[16], batch_key[16];
+    uint32_t batch_transition[16];
+    unsigned batch_count;
+} explore_worker;
+
+#define EXPLORE_BATCH 16
+
+/* What every thread shares during one run. */
+struct explore_shared {
+    const model *model;
     const explore_options *options;
-    explore_state_id source;
-    uint64_t edge_count;
-    explore_outcome stop;        /* EXPLORE_COMPLETE while going on */
+    explore_result *result;
+    unsigned threads;
+    double start;
+    uint64_t level_start, level_end;
+    uint64_t chunk;
+    _Atomic uint64_t cursor;
+    _Atomic int stop;                 /* an explore_outcome; 0: go on */
+    atomic_bool pause;                /* the table wants to grow */
+    atomic_bool redo;                 /* explore the level again */
+    atomic_bool table_full;           /* ... with a larger table */
+    _Atomic unsigned char *wanted_width; /* per slot, for re-encoding */
+    _Atomic uint64_t max_degree;
+    double last_progress;
     pnsim_error *error;
-} explore_step;
+    atomic_bool error_set;
+};
 
 void explore_options_init(explore_options *options)
 {
@@ -49,111 +123,16 @@ static double explore_now(void)
     return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
 }
 
-/* Grows the parent-link arrays to hold `needed` states; -1 when the memory
- * budget or malloc says no. */
-static int explore_grow_links(explore_result *result, uint64_t needed)
+static void explore_stop(explore_shared *shared, explore_outcome outcome)
 {
-    if (needed <= result->link_capacity)
-        return 0;
-    uint64_t capacity = result->link_capacity ? result->link_capacity * 2
-                                              : 4096;
-    while (capacity < needed)
-        capacity *= 2;
-    uint64_t per_state = sizeof *result->parent + sizeof *result->via;
-    if (state_store_reserve(result->store,
-                            (capacity - result->link_capacity) * per_state) != 0)
-        return -1;
-    uint64_t *parent = realloc(result->parent, capacity * sizeof *parent);
-    if (parent == NULL)
-        return -1;
-    result->parent = parent;
-    uint32_t *via = realloc(result->via, capacity * sizeof *via);
-    if (via == NULL)
-        return -1;
-    result->via = via;
-    result->link_capacity = capacity;
-    return 0;
+    int none = 0;
+    atomic_compare_exchange_strong(&shared->stop, &none, (int)outcome);
 }
 
-/* Folds a newly found state into the statistics. */
-static void explore_account_state(explore_result *result,
-                                  const model_value *state)
+static bool explore_should_halt(explore_shared *shared)
 {
-    explore_stats *stats = &result->stats;
-    size_t length = result->model->state_length;
-    model_value sum = 0;
-    bool first = state_store_count(result->store) == 1;
-    for (size_t i = 0; i < length; i++) {
-        model_value value = state[i];
-        if (value > stats->max_slot_value)
-            stats->max_slot_value = value;
-        if (sum > UINT64_MAX - value)
-            stats->max_slot_sum_overflow = true;
-        sum += value;
-        if (first || value < result->slot_min[i])
-            result->slot_min[i] = value;
-        if (first || value > result->slot_max[i])
-            result->slot_max[i] = value;
-    }
-    if (sum > stats->max_slot_sum)
-        stats->max_slot_sum = sum;
-}
-
-/* Adds `state` (reached from `source` by `transition`, or the initial state
- * when source is EXPLORE_NO_STATE).  Returns the outcome that must end the
- * search, or EXPLORE_COMPLETE to go on. */
-static explore_outcome explore_add(explore_result *result,
-                                   const explore_options *options,
-                                   const model_value *state,
-                                   explore_state_id source,
-                                   uint32_t transition, explore_state_id *id)
-{
-    switch (state_store_insert(result->store, state, id)) {
-    case STORE_FOUND:
-        return EXPLORE_COMPLETE;
-    case STORE_FULL:
-        return EXPLORE_LIMIT_MEMORY;
-    case STORE_ADDED:
-        break;
-    }
-    if (explore_grow_links(result, *id + 1) != 0)
-        return EXPLORE_LIMIT_MEMORY;
-    result->parent[*id] = source;
-    result->via[*id] = transition;
-    explore_account_state(result, state);
-    if (options->max_states != 0 &&
-        state_store_count(result->store) > options->max_states)
-        return EXPLORE_LIMIT_STATES;
-    return EXPLORE_COMPLETE;
-}
-
-static int explore_visit(void *context, uint32_t transition,
-                         const model_value *successor)
-{
-    explore_step *step = context;
-    explore_result *result = step->result;
-    step->edge_count++;
-    result->stats.edges++;
-    result->fired[transition] = 1;
-
-    explore_state_id target;
-    explore_outcome outcome = explore_add(result, step->options, successor,
-                                          step->source, transition, &target);
-    if (outcome != EXPLORE_COMPLETE && outcome != EXPLORE_LIMIT_STATES) {
-        step->stop = outcome;
-        return 1;
-    }
-    if (step->options->on_edge != NULL &&
-        step->options->on_edge(step->options->hook_context, step->source,
-                               transition, target) != 0) {
-        step->stop = EXPLORE_STOPPED_BY_HOOK;
-        return 1;
-    }
-    if (outcome == EXPLORE_LIMIT_STATES) {
-        step->stop = outcome;
-        return 1;
-    }
-    return 0;
+    return atomic_load_explicit(&shared->stop, memory_order_relaxed) != 0 ||
+           atomic_load_explicit(&shared->redo, memory_order_relaxed);
 }
 
 static bool explore_is_final(const model *model, const explore_options *options,
@@ -164,119 +143,749 @@ static bool explore_is_final(const model *model, const explore_options *options,
     return model_is_final(model, state);
 }
 
+/* ---- per-thread accounting --------------------------------------------- */
+
+static void explore_worker_reset(explore_worker *worker)
+{
+    memset(worker->changed_words, 0,
+           (worker->shared->model->state_length + 1) * sizeof(uint64_t));
+    worker->batch_count = 0;
+    worker->edges = worker->dead_final = worker->dead_nonfinal = 0;
+    worker->new_states = 0;
+    worker->first_deadlock = EXPLORE_NO_STATE;
+    worker->max_value = worker->max_sum = 0;
+    worker->sum_overflow = false;
+}
+
+/* Folds a newly found state (packed) into the thread's figures: words of
+ * one-bit slots by bit counting, others slot by slot. */
+static void explore_worker_account(explore_worker *worker,
+                                   const uint64_t *packed)
+{
+    const explore_result *result = worker->shared->result;
+    const state_codec *codec = &result->codec;
+    model_value max_value = worker->max_value, sum = 0;
+    bool overflow = false;
+    for (size_t k = 0; k < codec->words; k++) {
+        uint64_t word = packed[k];
+        worker->changed_words[k] |= word ^ result->initial_packed[k];
+        if (codec->word_bits[k]) {
+            sum += (model_value)__builtin_popcountll(word);
+            max_value = word != 0 && max_value == 0 ? 1 : max_value;
+            continue;
+        }
+        for (size_t i = codec->word_first[k]; i < codec->word_first[k + 1];
+             i++) {
+            model_value value = (word >> codec->shift[i]) & codec->limit[i];
+            max_value = value > max_value ? value : max_value;
+            overflow |= __builtin_add_overflow(sum, value, &sum);
+        }
+    }
+    worker->new_states++;
+    worker->max_value = max_value;
+    worker->sum_overflow |= overflow;
+    if (sum > worker->max_sum)
+        worker->max_sum = sum;
+}
+
+/* Adds a completed level's figures to the result. */
+static void explore_merge(explore_result *result, explore_worker *worker)
+{
+    explore_stats *stats = &result->stats;
+    stats->edges += worker->edges;
+    stats->dead_final += worker->dead_final;
+    stats->dead_nonfinal += worker->dead_nonfinal;
+    if (worker->first_deadlock < stats->first_deadlock)
+        stats->first_deadlock = worker->first_deadlock;
+    if (worker->max_value > stats->max_slot_value)
+        stats->max_slot_value = worker->max_value;
+    if (worker->max_sum > stats->max_slot_sum)
+        stats->max_slot_sum = worker->max_sum;
+    stats->max_slot_sum_overflow |= worker->sum_overflow;
+    for (size_t k = 0; k < result->codec.words; k++)
+        result->changed_words[k] |= worker->changed_words[k];
+}
+
+/* Moves the changed bits of the current encoding into per-slot flags, before
+ * the encoding changes. */
+static void explore_fold_changes(explore_result *result)
+{
+    const state_codec *codec = &result->codec;
+    for (size_t i = 0; i < codec->slots; i++)
+        if ((result->changed_words[codec->word[i]] >> codec->shift[i]) &
+            codec->limit[i])
+            result->slot_changed[i] = true;
+    memset(result->changed_words, 0, codec->words * sizeof(uint64_t));
+}
+
+/* ---- successors ----------------------------------------------------------- */
+
+/* Asks for `slot` to be wide enough for `value`, and for the level again. */
+static int explore_widen(explore_shared *shared, size_t slot, model_value value)
+{
+    unsigned bits = state_codec_bits(value) + 2;
+    unsigned char wanted = (unsigned char)(bits > 64 ? 64 : bits);
+    unsigned char current = atomic_load(&shared->wanted_width[slot]);
+    while (wanted > current &&
+           !atomic_compare_exchange_weak(&shared->wanted_width[slot], &current,
+                                         wanted))
+        ;
+    atomic_store(&shared->redo, true);
+    return 1;
+}
+
+static bool explore_grow_alone(explore_worker *worker);
+static int explore_flush(explore_worker *worker);
+
+static int explore_visit(void *context, uint32_t transition,
+                         const model_value *successor)
+{
+    explore_worker *worker = context;
+    explore_shared *shared = worker->shared;
+    explore_result *result = shared->result;
+    const state_codec *codec = &result->codec;
+    const model_transition *facts = &shared->model->transitions[transition];
+    uint64_t visit = worker->visit++;
+    /* Read first: writing a flag that is already set would still pull the
+     * cache line away from the other threads. */
+    if (atomic_load_explicit(&result->fired[transition],
+                             memory_order_relaxed) == 0)
+        atomic_store_explicit(&result->fired[transition], 1,
+                              memory_order_relaxed);
+
+    /* Encode and hash: only the written slots when the model says which. */
+    uint64_t sum;
+    if (facts->writes != NULL) {
+        memcpy(worker->child, worker->parent_packed,
+               codec->words * sizeof *worker->child);
+        sum = worker->parent_sum;
+        for (size_t k = 0; k < facts->write_count; k++) {
+            uint32_t slot = facts->writes[k];
+            model_value value = successor[slot];
+            if (value > codec->limit[slot])
+                return explore_widen(shared, slot, value);
+            sum += state_codec_pair_hash(slot, value) -
+                   state_codec_pair_hash(slot, worker->values[slot]);
+            state_codec_set(codec, worker->child, slot, value);
+        }
+    } else {
+        long slot = state_codec_encode(codec, successor, worker->child);
+        if (slot >= 0)
+            return explore_widen(shared, (size_t)slot, successor[slot]);
+        sum = state_codec_sparse_sum(codec, successor);
+    }
+
+    uint64_t key = (worker->parent << EXPLORE_VISIT_BITS) |
+                   (visit < EXPLORE_VISIT_MAX ? visit : EXPLORE_VISIT_MAX);
+    unsigned slot = worker->batch_count++;
+    size_t words = codec->words;
+    memcpy(worker->batch_vectors + slot * words, worker->child,
+           words * sizeof *worker->child);
+    worker->batch_hash[slot] = state_codec_finish(sum);
+    worker->batch_key[slot] = key;
+    worker->batch_transition[slot] = transition;
+    state_store_prefetch(result->store, worker->batch_hash[slot]);
+    if (worker->batch_count == EXPLORE_BATCH)
+        return explore_flush(worker);
+    return 0;
+}
+
+/* Inserts the batch of successors.  Returns nonzero when the expansion must
+ * stop (a limit, a full table, a hook). */
+static int explore_flush(explore_worker *worker)
+{
+    explore_shared *shared = worker->shared;
+    explore_result *result = shared->result;
+    size_t words = result->codec.words;
+    unsigned count = worker->batch_count;
+    worker->batch_count = 0;
+    for (unsigned i = 0; i < count; i++) {
+        const uint64_t *vector = worker->batch_vectors + i * words;
+        explore_state_id target;
+        store_insert_result inserted;
+        for (;;) {
+            inserted = state_store_insert(result->store, vector,
+                                          worker->batch_hash[i],
+                                          worker->batch_key[i], &target);
+            /* Alone, the table can grow under our feet: try again. */
+            if (inserted != STORE_FULL || shared->threads != 1 ||
+                !explore_grow_alone(worker))
+                break;
+        }
+        switch (inserted) {
+        case STORE_ADDED:
+            explore_worker_account(worker, vector);
+            /* The id tells the load: no need to read the shared count. */
+            if ((target + 1) * 2 >= state_store_capacity(result->store))
+                atomic_store_explicit(&shared->pause, true,
+                                      memory_order_relaxed);
+            if (shared->options->max_states != 0 &&
+                target + 1 > shared->options->max_states)
+                explore_stop(shared, EXPLORE_LIMIT_STATES);
+            break;
+        case STORE_FOUND:
+            if (target >= shared->level_end)
+                state_store_lower_key(result->store, target,
+                                      worker->batch_key[i]);
+            break;
+        case STORE_FULL:
+            atomic_store(&shared->table_full, true);
+            atomic_store(&shared->redo, true);
+            return 1;
+        case STORE_NO_MEMORY:
+            explore_stop(shared, EXPLORE_LIMIT_MEMORY);
+            return 1;
+        }
+        worker->edges++;
+        if (shared->options->on_edge != NULL &&
+            shared->options->on_edge(shared->options->hook_context,
+                                     worker->parent,
+                                     worker->batch_transition[i],
+                                     target) != 0) {
+            explore_stop(shared, EXPLORE_STOPPED_BY_HOOK);
+            return 1;
+        }
+    }
+    return explore_should_halt(shared) ? 1 : 0;
+}
+
+/* Expands state `id`: all its successors into the store. */
+static void explore_expand(explore_worker *worker, explore_state_id id)
+{
+    explore_shared *shared = worker->shared;
+    explore_result *result = shared->result;
+    const model *model = shared->model;
+    worker->parent = id;
+    worker->parent_packed = state_store_get(result->store, id);
+    worker->parent_sum = state_codec_decode_sum(&result->codec,
+                                                worker->parent_packed,
+                                                worker->values);
+    worker->visit = 0;
+
+    pnsim_error error;
+    pnsim_error_clear(&error);
+    worker->batch_count = 0;
+    model_result expanded = model_successors(model, worker->values,
+                                             worker->scratch, explore_visit,
+                                             worker, &error);
+    if (expanded == MODEL_DONE && worker->batch_count > 0 &&
+        explore_flush(worker) != 0)
+        expanded = MODEL_STOPPED;
+    if (expanded == MODEL_FAILED) {
+        bool already = atomic_exchange(&shared->error_set, true);
+        if (!already && shared->error != NULL)
+            *shared->error = error;
+        explore_stop(shared, EXPLORE_FAILED);
+        return;
+    }
+    if (expanded != MODEL_DONE)
+        return;   /* cut short: the level is redone or the search ends */
+
+    if (worker->visit > worker->max_degree)
+        worker->max_degree = worker->visit;
+    bool is_final = false;
+    if (worker->visit == 0) {
+        is_final = explore_is_final(model, shared->options, worker->values);
+        if (is_final) {
+            worker->dead_final++;
+        } else {
+            worker->dead_nonfinal++;
+            if (id < worker->first_deadlock)
+                worker->first_deadlock = id;
+        }
+    }
+    if (shared->options->on_state != NULL &&
+        shared->options->on_state(shared->options->hook_context, id,
+                                  worker->values, worker->visit,
+                                  is_final) != 0)
+        explore_stop(shared, EXPLORE_STOPPED_BY_HOOK);
+}
+
+/* ---- the level loop -------------------------------------------------------- */
+
+static void explore_report_progress(explore_shared *shared, double now)
+{
+    const explore_options *options = shared->options;
+    explore_result *result = shared->result;
+    shared->last_progress = now;
+    uint64_t cursor = atomic_load(&shared->cursor);
+    explore_progress progress = {
+        .states = state_store_count(result->store),
+        .edges = result->stats.edges,
+        .levels = result->stats.levels,
+        .frontier = cursor < shared->level_end ? shared->level_end - cursor : 0,
+        .store_bytes = state_store_bytes(result->store),
+        .seconds = now - shared->start,
+    };
+    options->on_progress(options->progress_context, &progress);
+}
+
+/* Expands chunks of the level until it is done or something must happen
+ * first (a limit, growth, re-encoding). */
+static void explore_work(explore_shared *shared, explore_worker *worker,
+                         bool master)
+{
+    const explore_options *options = shared->options;
+    for (;;) {
+        if (explore_should_halt(shared) ||
+            atomic_load_explicit(&shared->pause, memory_order_relaxed))
+            return;
+        if (options->interrupt != NULL && *options->interrupt) {
+            explore_stop(shared, EXPLORE_INTERRUPTED);
+            return;
+        }
+        if (options->time_limit > 0 || (master && options->on_progress)) {
+            double now = explore_now();
+            if (options->time_limit > 0 &&
+                now - shared->start > options->time_limit) {
+                explore_stop(shared, EXPLORE_LIMIT_TIME);
+                return;
+            }
+            if (master && options->on_progress != NULL &&
+                now - shared->last_progress >= 1.0)
+                explore_report_progress(shared, now);
+        }
+        uint64_t first = atomic_fetch_add(&shared->cursor, shared->chunk);
+        if (first >= shared->level_end)
+            return;
+        uint64_t last = first + shared->chunk;
+        if (last > shared->level_end)
+            last = shared->level_end;
+        for (uint64_t id = first; id < last; id++) {
+            explore_expand(worker, id);
+            if (explore_should_halt(shared)) {
+                /* Leave the cursor where the work stopped, for a limit's
+                 * statistics; a redo starts the level over anyway. */
+                return;
+            }
+        }
+    }
+}
+
+/* The hash of a stored (packed) vector, for rebuilding the table. */
+typedef struct explore_hash_context {
+    const state_codec *codec;
+    model_value *values;
+} explore_hash_context;
+
+static uint64_t explore_hash_packed(void *context, const uint64_t *packed)
+{
+    explore_hash_context *hash = context;
+    return state_codec_finish(state_codec_decode_sum(hash->codec, packed,
+                                                     hash->values));
+}
+
+/* Grows the table in the middle of an expansion: only safe when one thread
+ * explores.  The stored vectors do not move. */
+static bool explore_grow_alone(explore_worker *worker)
+{
+    explore_result *result = worker->shared->result;
+    size_t slots = result->model->state_length;
+    explore_hash_context hash = {
+        .codec = &result->codec,
+        .values = malloc((slots ? slots : 1) * sizeof(model_value)),
+    };
+    bool grown = hash.values != NULL &&
+                 state_store_grow(result->store, explore_hash_packed,
+                                  &hash) == 0;
+    free(hash.values);
+    return grown;
+}
+
+/* Re-encodes states [0, keep) with the widths the threads asked for, into a
+ * new store; the ids and keys stay.  Returns false when out of memory. */
+static bool explore_reencode(explore_shared *shared, uint64_t keep,
+                             const explore_options *options)
+{
+    explore_result *result = shared->result;
+    size_t slots = result->model->state_length;
+    uint8_t *widths = malloc(slots ? slots : 1);
+    model_value *values = malloc((slots ? slots : 1) * sizeof *values);
+    state_codec codec;
+    bool ok = widths != NULL && values != NULL;
+    for (size_t i = 0; ok && i < slots; i++) {
+        unsigned char wanted = atomic_load(&shared->wanted_width[i]);
+        widths[i] = wanted > result->codec.width[i] ? wanted
+                                                    : result->codec.width[i];
+    }
+    ok = ok && state_codec_init(&codec, slots, widths) == 0;
+    free(widths);
+    if (!ok) {
+        free(values);
+        return false;
+    }
+    state_store *store = state_store_create(codec.words, result->with_keys,
+                                            options->max_memory);
+    uint64_t *packed = malloc(codec.words * sizeof *packed);
+    explore_hash_context hash = {.codec = &codec, .values = values};
+    ok = store != NULL && packed != NULL;
+    /* A table that filled up mid-level comes back twice as large. */
+    uint64_t capacity = state_store_capacity(result->store) *
+                        (atomic_load(&shared->table_full) ? 2 : 1);
+    while (ok && state_store_capacity(store) < capacity)
+        ok = state_store_grow(store, explore_hash_packed, &hash) == 0;
+    atomic_store(&shared->table_full, false);
+    for (uint64_t id = 0; ok && id < keep; id++) {
+        state_codec_decode(&result->codec, state_store_get(result->store, id),
+                           values);
+        state_codec_encode(&codec, values, packed);
+        uint64_t new_id;
+        uint64_t sum = state_codec_sparse_sum(&codec, values);
+        ok = state_store_insert(store, packed, state_codec_finish(sum),
+                                state_store_key(result->store, id),
+                                &new_id) == STORE_ADDED &&
+             (!state_store_wants_growth(store) ||
+              state_store_grow(store, explore_hash_packed, &hash) == 0);
+    }
+    free(packed);
+    free(values);
+    if (!ok) {
+        state_store_free(store);
+        state_codec_free(&codec);
+        return false;
+    }
+    explore_fold_changes(result);
+    state_store_free(result->store);
+    state_codec_free(&result->codec);
+    result->store = store;
+    result->codec = codec;
+    state_codec_encode(&result->codec, result->initial, result->initial_packed);
+    return true;
+}
+
+/* Sorts ids [first, count) by key; returns the order, or NULL when they are
+ * already in order (always so with one thread) or memory is short. */
+static uint64_t *explore_order_by_key(const state_store *store, uint64_t first,
+                                      uint64_t count, bool *failed)
+{
+    uint64_t n = count - first;
+    *failed = false;
+    bool sorted = true;
+    for (uint64_t i = 1; i < n && sorted; i++)
+        sorted = state_store_key(store, first + i - 1) <
+                 state_store_key(store, first + i);
+    if (sorted)
+        return NULL;
+    uint64_t *keys = malloc(n * sizeof *keys);
+    uint64_t *ids = malloc(n * sizeof *ids);
+    uint64_t *keys_spare = malloc(n * sizeof *keys_spare);
+    uint64_t *ids_spare = malloc(n * sizeof *ids_spare);
+    size_t *counts = calloc(1 << 16, sizeof *counts);
+    if (keys == NULL || ids == NULL || keys_spare == NULL ||
+        ids_spare == NULL || counts == NULL) {
+        free(keys);
+        free(ids);
+        free(keys_spare);
+        free(ids_spare);
+        free(counts);
+        *failed = true;
+        return NULL;
+    }
+    uint64_t low = UINT64_MAX, high = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        keys[i] = state_store_key(store, first + i);
+        ids[i] = first + i;
+        low = keys[i] < low ? keys[i] : low;
+        high = keys[i] > high ? keys[i] : high;
+    }
+    /* Least significant digit first, 16 bits a pass, over the bits that
+     * differ: keys of one level share their high bits. */
+    unsigned bits = state_codec_bits(high - low);
+    for (unsigned shift = 0; shift < bits; shift += 16) {
+        memset(counts, 0, (1 << 16) * sizeof *counts);
+        for (uint64_t i = 0; i < n; i++)
+            counts[((keys[i] - low) >> shift) & 0xFFFF]++;
+        size_t total = 0;
+        for (size_t d = 0; d < (1 << 16); d++) {
+            size_t c = counts[d];
+            counts[d] = total;
+            total += c;
+        }
+        for (uint64_t i = 0; i < n; i++) {
+            size_t at = counts[((keys[i] - low) >> shift) & 0xFFFF]++;
+            keys_spare[at] = keys[i];
+            ids_spare[at] = ids[i];
+        }
+        uint64_t *swap = keys;
+        keys = keys_spare;
+        keys_spare = swap;
+        swap = ids;
+        ids = ids_spare;
+        ids_spare = swap;
+    }
+    free(keys);
+    free(keys_spare);
+    free(ids_spare);
+    free(counts);
+    return ids;
+}
+
+/* Gives the new level's states the ids one thread would have given them. */
+static bool explore_renumber(explore_shared *shared, uint64_t first)
+{
+    explore_result *result = shared->result;
+    uint64_t count = state_store_count(result->store);
+    if (!result->with_keys || count - first < 2)
+        return true;
+    bool failed;
+    uint64_t *order = explore_order_by_key(result->store, first, count,
+                                           &failed);
+    if (order == NULL)
+        return !failed;
+    size_t slots = result->model->state_length;
+    model_value *values = malloc((slots ? slots : 1) * sizeof *values);
+    explore_hash_context hash = {.codec = &result->codec, .values = values};
+    bool ok = values != NULL &&
+              state_store_reorder(result->store, first, order,
+                                  explore_hash_packed, &hash) == 0;
+    free(values);
+    free(order);
+    return ok;
+}
+
+/* Chunk size: threads look at the table's load only between chunks, so a
+ * round of chunks may add at most an eighth of the table (the table grows at
+ * half load and refuses inserts at seven eighths). */
+static uint64_t explore_chunk(explore_shared *shared)
+{
+    uint64_t degree = atomic_load(&shared->max_degree);
+    uint64_t room = state_store_capacity(shared->result->store) / 8 /
+                    (shared->threads * (degree + 1));
+    return room < 1 ? 1 : room > 256 ? 256 : room;
+}
+
+/* Explores one level.  Returns the outcome that ends the search, or
+ * EXPLORE_COMPLETE to go on with the next level. */
+static explore_outcome explore_level(explore_shared *shared,
+                                     explore_worker *workers)
+{
+    explore_result *result = shared->result;
+    explore_hash_context hash = {.codec = NULL};
+    for (;;) {
+        for (unsigned t = 0; t < shared->threads; t++)
+            explore_worker_reset(&workers[t]);
+        atomic_store(&shared->cursor, shared->level_start);
+        atomic_store(&shared->redo, false);
+        for (;;) {
+            shared->chunk = explore_chunk(shared);
+            atomic_store(&shared->pause, false);
+            if (shared->threads == 1) {
+                explore_work(shared, &workers[0], true);
+            } else {
+#pragma omp parallel num_threads(shared->threads)
+                explore_work(shared, &workers[omp_get_thread_num()],
+                             omp_get_thread_num() == 0);
+            }
+            for (unsigned t = 0; t < shared->threads; t++)
+                if (workers[t].max_degree > atomic_load(&shared->max_degree))
+                    atomic_store(&shared->max_degree, workers[t].max_degree);
+            if (atomic_load(&shared->redo) || atomic_load(&shared->stop) != 0)
+                break;
+            if (!atomic_load(&shared->pause))
+                break;   /* the level is done */
+            size_t slots = result->model->state_length;
+            hash.codec = &result->codec;
+            hash.values = malloc((slots ? slots : 1) * sizeof(model_value));
+            int grown = hash.values != NULL
+                            ? state_store_grow(result->store,
+                                               explore_hash_packed, &hash)
+                            : -1;
+            free(hash.values);
+            if (grown != 0)
+                return EXPLORE_LIMIT_MEMORY;
+        }
+        int stop = atomic_load(&shared->stop);
+        if (stop == 0 && atomic_load(&shared->redo)) {
+            /* Too narrow a slot, or a full table: start the level over with
+             * a re-encoded (and larger) store. */
+            if (!explore_reencode(shared, shared->level_end, shared->options))
+                return EXPLORE_LIMIT_MEMORY;
+            continue;
+        }
+        for (unsigned t = 0; t < shared->threads; t++)
+            explore_merge(result, &workers[t]);
+        if (stop != 0)
+            return (explore_outcome)stop;
+        return EXPLORE_COMPLETE;
+    }
+}
+
 static explore_result *explore_result_create(const model *model,
-                                             const explore_options *options)
+                                             const explore_options *options,
+                                             const model_value *initial)
 {
     explore_result *result = calloc(1, sizeof *result);
     if (result == NULL)
         return NULL;
     result->model = model;
-    result->store = state_store_create(model->state_length,
-                                       options->max_memory);
+    result->with_keys = !options->skip_traces;
     size_t slots = model->state_length ? model->state_length : 1;
-    result->slot_min = calloc(slots, sizeof *result->slot_min);
-    result->slot_max = calloc(slots, sizeof *result->slot_max);
+    uint8_t *widths = malloc(slots);
+    result->initial = malloc(slots * sizeof *result->initial);
+    result->slot_changed = calloc(slots + 1, sizeof *result->slot_changed);
     result->fired = calloc(model->transition_count + 1, 1);
-    if (result->store == NULL || result->slot_min == NULL ||
-        result->slot_max == NULL || result->fired == NULL) {
+    bool ok = widths != NULL && result->initial != NULL &&
+              result->slot_changed != NULL && result->fired != NULL;
+    if (ok)
+        memcpy(result->initial, initial, slots * sizeof *initial);
+    if (ok) {
+        /* Hooks must never see a level twice, so a hooked search (one
+         * thread, small models) never re-encodes: full-width slots. */
+        bool hooked = options->on_state != NULL || options->on_edge != NULL;
+        for (size_t i = 0; i < model->state_length; i++)
+            widths[i] = hooked ? 64 : (uint8_t)state_codec_bits(initial[i]);
+        ok = state_codec_init(&result->codec, model->state_length, widths) == 0;
+    }
+    if (ok) {
+        /* One word per slot is the most any encoding needs. */
+        result->initial_packed = calloc(slots + 1, sizeof(uint64_t));
+        result->changed_words = calloc(slots + 1, sizeof(uint64_t));
+        ok = result->initial_packed != NULL && result->changed_words != NULL;
+        if (ok)
+            state_codec_encode(&result->codec, initial,
+                               result->initial_packed);
+    }
+    free(widths);
+    if (ok)
+        result->store = state_store_create(result->codec.words,
+                                           result->with_keys,
+                                           options->max_memory);
+    if (!ok || result->store == NULL) {
         explore_result_free(result);
         return NULL;
     }
     result->stats.first_deadlock = EXPLORE_NO_STATE;
-    result->stats.threads = 1;
     return result;
+}
+
+static void explore_workers_free(explore_worker *workers, unsigned count)
+{
+    if (workers == NULL)
+        return;
+    for (unsigned t = 0; t < count; t++) {
+        free(workers[t].scratch);
+        free(workers[t].values);
+        free(workers[t].child);
+        free(workers[t].changed_words);
+        free(workers[t].batch_vectors);
+    }
+    free(workers);
+}
+
+static explore_worker *explore_workers_create(explore_shared *shared,
+                                              size_t words)
+{
+    const model *model = shared->model;
+    size_t slots = model->state_length ? model->state_length : 1;
+    explore_worker *workers = calloc(shared->threads, sizeof *workers);
+    if (workers == NULL)
+        return NULL;
+    for (unsigned t = 0; t < shared->threads; t++) {
+        explore_worker *worker = &workers[t];
+        worker->shared = shared;
+        worker->scratch = malloc(model->scratch_bytes ? model->scratch_bytes
+                                                      : 1);
+        worker->values = malloc(slots * sizeof *worker->values);
+        /* Room for any width a re-encoding may choose. */
+        worker->child = malloc((slots + words) * sizeof *worker->child);
+        worker->changed_words = calloc(slots + 1, sizeof(uint64_t));
+        worker->batch_vectors = malloc(EXPLORE_BATCH * (slots + words) *
+                                       sizeof(uint64_t));
+        if (worker->scratch == NULL || worker->values == NULL ||
+            worker->child == NULL || worker->changed_words == NULL ||
+            worker->batch_vectors == NULL) {
+            explore_workers_free(workers, shared->threads);
+            return NULL;
+        }
+    }
+    return workers;
+}
+
+static unsigned explore_thread_count(const explore_options *options)
+{
+    if (options->on_state != NULL || options->on_edge != NULL)
+        return 1;   /* hooks see states in id order, one at a time */
+    if (options->threads > 0)
+        return options->threads;
+    int cores = omp_get_num_procs();
+    return cores > 0 ? (unsigned)cores : 1;
 }
 
 explore_result *explore_run(const model *model, const explore_options *options,
                             pnsim_error *error)
 {
     double start = explore_now();
-    explore_result *result = explore_result_create(model, options);
-    void *scratch = malloc(model->scratch_bytes ? model->scratch_bytes : 1);
-    model_value *initial = calloc(model->state_length ? model->state_length : 1,
-                                  sizeof *initial);
-    if (result == NULL || scratch == NULL || initial == NULL) {
+    size_t slots = model->state_length ? model->state_length : 1;
+    model_value *initial = calloc(slots, sizeof *initial);
+    explore_shared shared = {
+        .model = model, .options = options, .start = start,
+        .threads = explore_thread_count(options), .error = error,
+        .last_progress = start,
+    };
+    shared.wanted_width = calloc(slots, 1);
+    explore_result *result = NULL;
+    explore_worker *workers = NULL;
+    if (initial != NULL && shared.wanted_width != NULL) {
+        model_initial_state(model, initial);
+        result = explore_result_create(model, options, initial);
+    }
+    if (result != NULL) {
+        shared.result = result;
+        workers = explore_workers_create(&shared, result->codec.words);
+    }
+    if (workers == NULL) {
         explore_result_free(result);
-        free(scratch);
         free(initial);
+        free((void *)shared.wanted_width);
         pnsim_error_set(error, PNSIM_ERR_NOMEM,
                         "out of memory starting the exploration");
         return NULL;
     }
+    result->stats.threads = shared.threads;
 
-    model_initial_state(model, initial);
-    explore_state_id initial_id;
-    explore_outcome outcome = explore_add(result, options, initial,
-                                          EXPLORE_NO_STATE, 0, &initial_id);
+    /* The initial state: id 0, no parent. */
+    explore_outcome outcome = EXPLORE_COMPLETE;
+    uint64_t *packed = workers[0].child;
+    state_codec_encode(&result->codec, initial, packed);
+    explore_state_id id;
+    if (state_store_insert(result->store, packed,
+                           state_codec_finish(
+                               state_codec_sparse_sum(&result->codec, initial)),
+                           EXPLORE_ROOT_KEY, &id) != STORE_ADDED) {
+        outcome = EXPLORE_LIMIT_MEMORY;
+    } else {
+        explore_worker_reset(&workers[0]);
+        explore_worker_account(&workers[0], packed);
+        explore_merge(result, &workers[0]);
+    }
     free(initial);
-    if (outcome == EXPLORE_LIMIT_STATES)
-        outcome = EXPLORE_COMPLETE;  /* the initial state is always kept */
 
-    explore_step step = {
-        .result = result, .options = options, .error = error,
-    };
-    uint64_t level_end = state_store_count(result->store);
-    for (uint64_t next = 0;
-         outcome == EXPLORE_COMPLETE && next < state_store_count(result->store);
-         next++) {
-        if (options->interrupt != NULL && *options->interrupt) {
-            outcome = EXPLORE_INTERRUPTED;
+    shared.level_start = 0;
+    shared.level_end = state_store_count(result->store);
+    while (outcome == EXPLORE_COMPLETE && shared.level_start < shared.level_end) {
+        outcome = explore_level(&shared, workers);
+        if (outcome != EXPLORE_COMPLETE)
+            break;
+        result->stats.levels++;
+        if (!explore_renumber(&shared, shared.level_end)) {
+            outcome = EXPLORE_LIMIT_MEMORY;
             break;
         }
-        if (options->time_limit > 0 && (next & 1023) == 0 &&
-            explore_now() - start > options->time_limit) {
-            outcome = EXPLORE_LIMIT_TIME;
-            break;
-        }
-
-        const model_value *state = state_store_get(result->store, next);
-        step.source = next;
-        step.edge_count = 0;
-        step.stop = EXPLORE_COMPLETE;
-        model_result expanded = model_successors(model, state, scratch,
-                                                 explore_visit, &step, error);
-        if (expanded == MODEL_FAILED) {
-            outcome = EXPLORE_FAILED;
-            break;
-        }
-        if (step.stop != EXPLORE_COMPLETE) {
-            outcome = step.stop;
-            break;
-        }
-
-        bool is_final = false;
-        if (step.edge_count == 0) {
-            is_final = explore_is_final(model, options, state);
-            if (is_final) {
-                result->stats.dead_final++;
-            } else {
-                result->stats.dead_nonfinal++;
-                if (result->stats.first_deadlock == EXPLORE_NO_STATE)
-                    result->stats.first_deadlock = next;
-            }
-        }
-        if (options->on_state != NULL &&
-            options->on_state(options->hook_context, next, state,
-                              step.edge_count, is_final) != 0) {
-            outcome = EXPLORE_STOPPED_BY_HOOK;
-            break;
-        }
-        if (step.edge_count == 0 && !is_final && options->stop_at_deadlock) {
+        if (options->stop_at_deadlock && result->stats.dead_nonfinal > 0) {
             outcome = EXPLORE_FOUND_DEADLOCK;
             break;
         }
-        if (next + 1 == level_end) {
-            result->stats.levels++;
-            level_end = state_store_count(result->store);
-        }
+        shared.level_start = shared.level_end;
+        shared.level_end = state_store_count(result->store);
     }
 
-    free(scratch);
+    explore_workers_free(workers, shared.threads);
+    free((void *)shared.wanted_width);
     result->outcome = outcome;
     result->stats.states = state_store_count(result->store);
     result->stats.store_bytes = state_store_bytes(result->store);
     result->stats.seconds = explore_now() - start;
-    if (outcome == EXPLORE_LIMIT_MEMORY && error != NULL)
+    if (outcome == EXPLORE_LIMIT_MEMORY)
         pnsim_error_set(error, PNSIM_ERR_NOMEM,
                         "the state store reached its memory limit");
     return result;
@@ -287,11 +896,15 @@ void explore_result_free(explore_result *result)
     if (result == NULL)
         return;
     state_store_free(result->store);
-    free(result->parent);
-    free(result->via);
-    free(result->fired);
-    free(result->slot_min);
-    free(result->slot_max);
+    state_codec_free(&result->codec);
+    for (uint64_t i = 0; i < result->decoded_count && result->decoded; i++)
+        free(result->decoded[i]);
+    free(result->decoded);
+    free((void *)result->fired);
+    free(result->initial);
+    free(result->initial_packed);
+    free(result->changed_words);
+    free(result->slot_changed);
     free(result);
 }
 
@@ -308,7 +921,25 @@ const explore_stats *explore_result_stats(const explore_result *result)
 const model_value *explore_result_state(const explore_result *result,
                                         explore_state_id id)
 {
-    return state_store_get(result->store, id);
+    /* Decoded once per id, kept until the result is freed. */
+    explore_result *cache = (explore_result *)result;
+    if (cache->decoded == NULL) {
+        cache->decoded_count = state_store_count(result->store);
+        cache->decoded = calloc(cache->decoded_count, sizeof *cache->decoded);
+        if (cache->decoded == NULL)
+            return NULL;
+    }
+    if (id >= cache->decoded_count)
+        return NULL;
+    if (cache->decoded[id] == NULL) {
+        size_t slots = result->model->state_length;
+        cache->decoded[id] = malloc((slots ? slots : 1) * sizeof(model_value));
+        if (cache->decoded[id] == NULL)
+            return NULL;
+        state_codec_decode(&result->codec, state_store_get(result->store, id),
+                           cache->decoded[id]);
+    }
+    return cache->decoded[id];
 }
 
 bool explore_result_transition_fired(const explore_result *result, uint32_t t)
@@ -316,14 +947,34 @@ bool explore_result_transition_fired(const explore_result *result, uint32_t t)
     return t < result->model->transition_count && result->fired[t] != 0;
 }
 
-model_value explore_result_slot_min(const explore_result *result, size_t slot)
+bool explore_result_slot_constant(const explore_result *result, size_t slot)
 {
-    return result->slot_min[slot];
+    const state_codec *codec = &result->codec;
+    return !result->slot_changed[slot] &&
+           ((result->changed_words[codec->word[slot]] >> codec->shift[slot]) &
+            codec->limit[slot]) == 0;
 }
 
-model_value explore_result_slot_max(const explore_result *result, size_t slot)
+/* Finds which transition leads from `parent` (decoded) to the state packed
+ * as `child`: the first successor that encodes to it. */
+typedef struct explore_step_search {
+    const state_codec *codec;
+    const uint64_t *child;
+    uint64_t *packed;
+    long transition;
+} explore_step_search;
+
+static int explore_match_step(void *context, uint32_t transition,
+                              const model_value *successor)
 {
-    return result->slot_max[slot];
+    explore_step_search *search = context;
+    if (state_codec_encode(search->codec, successor, search->packed) < 0 &&
+        memcmp(search->packed, search->child,
+               search->codec->words * sizeof *search->packed) == 0) {
+        search->transition = transition;
+        return 1;
+    }
+    return 0;
 }
 
 pnsim_status explore_trace_to(const explore_result *result,
@@ -331,33 +982,79 @@ pnsim_status explore_trace_to(const explore_result *result,
                               pnsim_error *error)
 {
     memset(trace, 0, sizeof *trace);
+    if (!result->with_keys)
+        return pnsim_error_set(error, PNSIM_ERR_INTERNAL,
+                               "this exploration kept no parent links");
+    const model *model = result->model;
+    size_t slots = model->state_length ? model->state_length : 1;
     size_t length = 0;
-    for (explore_state_id id = target; result->parent[id] != EXPLORE_NO_STATE;
-         id = result->parent[id])
+    for (uint64_t key = state_store_key(result->store, target);
+         key != EXPLORE_ROOT_KEY;
+         key = state_store_key(result->store, key >> EXPLORE_VISIT_BITS))
         length++;
+
     trace->transitions = malloc((length ? length : 1) *
                                 sizeof *trace->transitions);
     trace->states = malloc((length + 1) * sizeof *trace->states);
-    if (trace->transitions == NULL || trace->states == NULL) {
+    trace->storage = malloc((length + 1) * slots * sizeof *trace->storage);
+    void *scratch = malloc(model->scratch_bytes ? model->scratch_bytes : 1);
+    uint64_t *packed = malloc(result->codec.words * sizeof *packed);
+    if (trace->transitions == NULL || trace->states == NULL ||
+        trace->storage == NULL || scratch == NULL || packed == NULL) {
+        free(scratch);
+        free(packed);
         explore_trace_free(trace);
         return pnsim_error_set(error, PNSIM_ERR_NOMEM,
                                "out of memory building a trace");
     }
     trace->length = length;
+
+    /* Walk back from the target, recovering each step's transition. */
     explore_state_id id = target;
-    for (size_t i = length; i > 0; i--) {
-        trace->states[i] = state_store_get(result->store, id);
-        trace->transitions[i - 1] = result->via[id];
-        id = result->parent[id];
+    pnsim_status status = PNSIM_OK;
+    for (size_t i = length + 1; i-- > 0;) {
+        model_value *state = trace->storage + i * slots;
+        state_codec_decode(&result->codec, state_store_get(result->store, id),
+                           state);
+        trace->states[i] = state;
+        if (i == 0)
+            break;
+        explore_state_id parent = state_store_key(result->store, id) >>
+                                  EXPLORE_VISIT_BITS;
+        model_value *parent_state = trace->storage + (i - 1) * slots;
+        state_codec_decode(&result->codec,
+                           state_store_get(result->store, parent),
+                           parent_state);
+        explore_step_search search = {
+            .codec = &result->codec, .child = state_store_get(result->store, id),
+            .packed = packed, .transition = -1,
+        };
+        pnsim_error step_error;
+        model_successors(model, parent_state, scratch, explore_match_step,
+                         &search, &step_error);
+        if (search.transition < 0) {
+            status = pnsim_error_set(error, PNSIM_ERR_INTERNAL,
+                                     "no transition leads from state %llu to "
+                                     "state %llu",
+                                     (unsigned long long)parent,
+                                     (unsigned long long)id);
+            break;
+        }
+        trace->transitions[i - 1] = (uint32_t)search.transition;
+        id = parent;
     }
-    trace->states[0] = state_store_get(result->store, id);
-    return PNSIM_OK;
+    free(scratch);
+    free(packed);
+    if (status != PNSIM_OK)
+        explore_trace_free(trace);
+    return status;
 }
 
 void explore_trace_free(explore_trace *trace)
 {
     free(trace->transitions);
     free((void *)trace->states);
+    free(trace->storage);
     memset(trace, 0, sizeof *trace);
 }
 

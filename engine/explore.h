@@ -58,6 +58,19 @@ typedef int (*explore_state_hook)(void *context, explore_state_id id,
 typedef int (*explore_edge_hook)(void *context, explore_state_id source,
                                  uint32_t transition, explore_state_id target);
 
+/* Progress, for a report once a second; figures may lag by a level. */
+typedef struct explore_progress {
+    uint64_t states;
+    uint64_t edges;               /* of the completed levels */
+    uint64_t levels;
+    uint64_t frontier;            /* states of this level still to expand */
+    uint64_t store_bytes;
+    double seconds;
+} explore_progress;
+
+typedef void (*explore_progress_hook)(void *context,
+                                      const explore_progress *progress);
+
 typedef struct explore_options {
     uint64_t max_states;      /* 0: no limit */
     uint64_t max_memory;      /* bytes for the state store; 0: no limit */
@@ -66,9 +79,13 @@ typedef struct explore_options {
     bool stop_at_deadlock;    /* end at the first non-final dead state */
     const state_predicate *final; /* overrides model_is_final when not NULL */
     unsigned threads;         /* worker threads; 0: all cores */
-    explore_state_hook on_state;  /* may be NULL */
-    explore_edge_hook on_edge;    /* may be NULL */
+    bool skip_traces;         /* keep no parent links: less memory, but
+                                 explore_trace_to is unavailable */
+    explore_state_hook on_state;  /* may be NULL; with a hook the search */
+    explore_edge_hook on_edge;    /* runs on one thread, in id order */
     void *hook_context;
+    explore_progress_hook on_progress; /* about once a second; may be NULL */
+    void *progress_context;
 } explore_options;
 
 /* Fills `options` with the defaults: no limits, all cores, no hooks. */
@@ -106,17 +123,17 @@ void explore_result_free(explore_result *result);
 explore_outcome explore_result_outcome(const explore_result *result);
 const explore_stats *explore_result_stats(const explore_result *result);
 
-/* The state vector of a visited state (state_length slots), valid as long
- * as the result. */
+/* The state vector of a visited state (state_length slots), decoded into
+ * memory the result owns: valid as long as the result.  Each call costs
+ * memory: use it for a few states (the ones a report shows). */
 const model_value *explore_result_state(const explore_result *result,
                                         explore_state_id id);
 
 /* True when transition `t` fired somewhere in the explored part. */
 bool explore_result_transition_fired(const explore_result *result, uint32_t t);
 
-/* Smallest and largest value each slot took in the explored part. */
-model_value explore_result_slot_min(const explore_result *result, size_t slot);
-model_value explore_result_slot_max(const explore_result *result, size_t slot);
+/* True when `slot` kept its initial value in every explored state. */
+bool explore_result_slot_constant(const explore_result *result, size_t slot);
 
 /*
  * A run from the initial state to `target`: `length` steps, step i firing
@@ -127,6 +144,7 @@ typedef struct explore_trace {
     size_t length;
     uint32_t *transitions;          /* length entries */
     const model_value **states;     /* length + 1 entries */
+    model_value *storage;           /* the states themselves */
 } explore_trace;
 
 /* Builds the shortest run to `target` into `trace` (caller frees with

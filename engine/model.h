@@ -78,6 +78,11 @@ typedef struct model_transition {
     double rate;                /* firing rate for timed simulation: a
                                    positive number, INFINITY for immediate;
                                    0 (unset) counts as 1 */
+    size_t write_count;
+    const uint32_t *writes;     /* the slots this transition may change, so
+                                   that the explorer re-encodes and re-hashes
+                                   only those; NULL: unknown, any slot (an
+                                   empty list is non-NULL with count 0) */
     size_t component_count;
     const uint32_t *components; /* indices into model.component_names */
     size_t access_count;

@@ -1,77 +1,113 @@
 /* store.c — see store.h for the design. */
 #include "store.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
-/* Arena chunks hold a power of two of vectors, so that id -> chunk is a
- * shift, and about 1 MiB: small enough not to overshoot a tiny state space
- * or a memory budget, large enough that the chunk list stays short. */
-#define STORE_CHUNK_BYTES ((uint64_t)1 << 20)
-
-/* A table entry: 0 is empty; otherwise (hash tag << 40) | (id + 1). */
+/* A table entry: 0 is empty; otherwise BUSY while the vector is being
+ * written, the hash tag, and id + 1 in the low bits. */
 #define STORE_ID_BITS 40
 #define STORE_ID_MASK (((uint64_t)1 << STORE_ID_BITS) - 1)
+#define STORE_BUSY ((uint64_t)1 << 63)
+#define STORE_TAG_MASK (~STORE_ID_MASK & ~STORE_BUSY)
 #define STORE_MAX_STATES (STORE_ID_MASK - 1)
 
+/* Arena chunks hold a power of two of states, about CHUNK_BYTES. */
+#define STORE_CHUNK_BYTES ((uint64_t)4 << 20)
+#define STORE_MAX_CHUNKS ((size_t)1 << 16)   /* 256 GiB of vectors */
+#define STORE_INITIAL_TABLE ((uint64_t)1 << 14)
+
 struct state_store {
-    size_t length;           /* slots per vector */
-    size_t vector_bytes;
-    uint64_t count;
-    unsigned chunk_shift;    /* log2 of the vectors per chunk */
+    size_t words;                   /* 64-bit words per vector */
+    bool with_keys;
+    unsigned chunk_shift;           /* log2 of states per chunk */
 
-    model_value **chunks;    /* arena: chunk i holds ids [i<<SHIFT, ...) */
-    size_t chunk_count, chunk_capacity;
+    _Atomic uint64_t count;         /* ids handed out */
+    _Atomic(uint64_t *) *chunks;    /* STORE_MAX_CHUNKS vector chunks */
+    _Atomic(uint64_t *) *key_chunks;/* same shape, one key per state */
 
-    uint64_t *table;         /* open addressing, linear probing */
-    uint64_t table_size;     /* a power of two */
+    _Atomic uint64_t *table;
+    uint64_t table_size;            /* a power of two */
 
-    uint64_t bytes;          /* held now, reservations included */
-    uint64_t max_bytes;      /* 0: no budget */
+    _Atomic uint64_t bytes;
+    uint64_t max_bytes;             /* 0: no budget */
+    atomic_bool failed;             /* an allocation failed mid-insert */
 };
 
-uint64_t state_hash(const model_value *state, size_t length)
+/* ---- memory --------------------------------------------------------- */
+
+/* Counts `size` bytes against the budget; false when they do not fit. */
+static bool store_charge(state_store *store, uint64_t size)
 {
-    /* Multiply-xorshift per word, then MurmurHash3's 64-bit finaliser. */
-    uint64_t hash = 0x9E3779B97F4A7C15ull ^ (uint64_t)length;
-    for (size_t i = 0; i < length; i++) {
-        hash ^= state[i];
-        hash *= 0xBF58476D1CE4E5B9ull;
-        hash ^= hash >> 31;
+    uint64_t now = atomic_fetch_add(&store->bytes, size) + size;
+    if (store->max_bytes != 0 && now > store->max_bytes) {
+        atomic_fetch_sub(&store->bytes, size);
+        return false;
     }
-    hash ^= hash >> 33;
-    hash *= 0xFF51AFD7ED558CCDull;
-    hash ^= hash >> 33;
-    hash *= 0xC4CEB9FE1A85EC53ull;
-    hash ^= hash >> 33;
-    return hash;
+    return true;
 }
 
-static int store_can_grow(const state_store *store, uint64_t extra)
+static _Atomic uint64_t *store_table_alloc(uint64_t entries)
 {
-    return store->max_bytes == 0 || store->bytes + extra <= store->max_bytes;
+    size_t size = entries * sizeof(uint64_t);
+    void *table = NULL;
+    if (size >= ((size_t)2 << 20)) {
+        /* Zeroed pages straight from the kernel, on huge pages if it
+         * agrees. */
+        table = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (table == MAP_FAILED)
+            return NULL;
+#ifdef MADV_HUGEPAGE
+        madvise(table, size, MADV_HUGEPAGE);
+#endif
+        return table;
+    }
+    return calloc(entries, sizeof(uint64_t));
 }
 
-state_store *state_store_create(size_t length, uint64_t max_bytes)
+static void store_table_release(_Atomic uint64_t *table, uint64_t entries)
+{
+    size_t size = entries * sizeof(uint64_t);
+    if (size >= ((size_t)2 << 20))
+        munmap((void *)table, size);
+    else
+        free((void *)table);
+}
+
+state_store *state_store_create(size_t words, bool with_keys,
+                                uint64_t max_bytes)
 {
     state_store *store = calloc(1, sizeof *store);
     if (store == NULL)
         return NULL;
-    store->length = length;
-    /* A zero-length vector still needs a distinct address per state. */
-    store->vector_bytes = (length > 0 ? length : 1) * sizeof(model_value);
+    store->words = words ? words : 1;
+    store->with_keys = with_keys;
     store->max_bytes = max_bytes;
-    store->chunk_shift = 4;
-    while (((uint64_t)1 << store->chunk_shift) * store->vector_bytes <
+    store->chunk_shift = 6;
+    while (((uint64_t)1 << store->chunk_shift) * store->words * 8 <
            STORE_CHUNK_BYTES)
         store->chunk_shift++;
-    store->table_size = 1024;
-    store->table = calloc(store->table_size, sizeof *store->table);
-    if (store->table == NULL) {
+    store->chunks = calloc(STORE_MAX_CHUNKS, sizeof *store->chunks);
+    store->key_chunks = with_keys ? calloc(STORE_MAX_CHUNKS,
+                                           sizeof *store->key_chunks)
+                                  : NULL;
+    store->table_size = STORE_INITIAL_TABLE;
+    store->table = store_table_alloc(store->table_size);
+    if (store->chunks == NULL || store->table == NULL ||
+        (with_keys && store->key_chunks == NULL)) {
+        if (store->table != NULL)
+            store_table_release(store->table, store->table_size);
+        free(store->chunks);
+        free(store->key_chunks);
         free(store);
         return NULL;
     }
-    store->bytes = sizeof *store + store->table_size * sizeof *store->table;
+    atomic_store(&store->bytes, sizeof *store +
+                 STORE_MAX_CHUNKS * sizeof *store->chunks * (with_keys ? 2 : 1) +
+                 store->table_size * sizeof(uint64_t));
     return store;
 }
 
@@ -79,147 +115,276 @@ void state_store_free(state_store *store)
 {
     if (store == NULL)
         return;
-    for (size_t i = 0; i < store->chunk_count; i++)
-        free(store->chunks[i]);
+    for (size_t i = 0; i < STORE_MAX_CHUNKS; i++) {
+        uint64_t *chunk = atomic_load(&store->chunks[i]);
+        if (chunk == NULL)
+            break;
+        free(chunk);
+        if (store->with_keys)
+            free(atomic_load(&store->key_chunks[i]));
+    }
     free(store->chunks);
-    free(store->table);
+    free(store->key_chunks);
+    store_table_release(store->table, store->table_size);
     free(store);
 }
 
-const model_value *state_store_get(const state_store *store, uint64_t id)
+/* Makes sure the chunk holding `id` exists; false when out of memory. */
+static bool store_ensure_chunk(state_store *store, uint64_t id)
 {
+    size_t index = (size_t)(id >> store->chunk_shift);
+    if (index >= STORE_MAX_CHUNKS)
+        return false;
+    if (atomic_load_explicit(&store->chunks[index], memory_order_acquire) !=
+        NULL)
+        return true;
+    uint64_t states = (uint64_t)1 << store->chunk_shift;
+    uint64_t size = states * store->words * sizeof(uint64_t) +
+                    (store->with_keys ? states * sizeof(uint64_t) : 0);
+    if (!store_charge(store, size))
+        return false;
+    uint64_t *chunk = malloc(states * store->words * sizeof(uint64_t));
+    uint64_t *keys = store->with_keys ? malloc(states * sizeof(uint64_t))
+                                      : NULL;
+    if (chunk == NULL || (store->with_keys && keys == NULL)) {
+        free(chunk);
+        free(keys);
+        atomic_fetch_sub(&store->bytes, size);
+        return false;
+    }
+    /* Keys first: a reader that sees the vector chunk sees its keys. */
+    uint64_t *expected = NULL;
+    if (store->with_keys &&
+        !atomic_compare_exchange_strong(&store->key_chunks[index], &expected,
+                                        keys))
+        free(keys);
+    expected = NULL;
+    if (!atomic_compare_exchange_strong(&store->chunks[index], &expected,
+                                        chunk)) {
+        free(chunk);
+        atomic_fetch_sub(&store->bytes, size);
+    }
+    return true;
+}
+
+static uint64_t *store_vector(const state_store *store, uint64_t id)
+{
+    uint64_t *chunk = atomic_load_explicit(
+        &store->chunks[id >> store->chunk_shift], memory_order_relaxed);
     uint64_t mask = ((uint64_t)1 << store->chunk_shift) - 1;
-    const model_value *chunk = store->chunks[id >> store->chunk_shift];
-    return chunk + (id & mask) * (store->vector_bytes / sizeof(model_value));
+    return chunk + (id & mask) * store->words;
+}
+
+static _Atomic uint64_t *store_key_slot(const state_store *store, uint64_t id)
+{
+    uint64_t *chunk = atomic_load_explicit(
+        &store->key_chunks[id >> store->chunk_shift], memory_order_relaxed);
+    uint64_t mask = ((uint64_t)1 << store->chunk_shift) - 1;
+    return (_Atomic uint64_t *)(chunk + (id & mask));
+}
+
+/* ---- the table -------------------------------------------------------- */
+
+store_insert_result state_store_insert(state_store *store,
+                                       const uint64_t *vector, uint64_t hash,
+                                       uint64_t key, uint64_t *id)
+{
+    uint64_t tag = hash & STORE_TAG_MASK;
+    uint64_t mask = store->table_size - 1;
+    uint64_t slot = hash & mask;
+    size_t bytes = store->words * sizeof(uint64_t);
+
+    for (uint64_t probes = 0; probes <= mask; probes++) {
+        _Atomic uint64_t *entry = &store->table[slot];
+        uint64_t seen = atomic_load_explicit(entry, memory_order_acquire);
+        if (seen == 0) {
+            /* Refuse past 7/8 load: probes would grow long. */
+            if (atomic_load_explicit(&store->count, memory_order_relaxed) * 8 >=
+                store->table_size * 7)
+                return STORE_FULL;
+            if (atomic_compare_exchange_strong_explicit(
+                    entry, &seen, STORE_BUSY | tag, memory_order_acq_rel,
+                    memory_order_acquire)) {
+                uint64_t new_id = atomic_fetch_add(&store->count, 1);
+                if (new_id >= STORE_MAX_STATES ||
+                    !store_ensure_chunk(store, new_id)) {
+                    /* Waiters on this entry see `failed` and give up. */
+                    atomic_store(&store->failed, true);
+                    return STORE_NO_MEMORY;
+                }
+                memcpy(store_vector(store, new_id), vector, bytes);
+                if (store->with_keys)
+                    atomic_store_explicit(store_key_slot(store, new_id), key,
+                                          memory_order_relaxed);
+                atomic_store_explicit(entry, tag | (new_id + 1),
+                                      memory_order_release);
+                *id = new_id;
+                return STORE_ADDED;
+            }
+            /* Another thread claimed it first: look at what it put. */
+        }
+        if ((seen & STORE_TAG_MASK) == tag) {
+            while (seen & STORE_BUSY) {
+                if (atomic_load_explicit(&store->failed, memory_order_relaxed))
+                    return STORE_NO_MEMORY;
+                seen = atomic_load_explicit(entry, memory_order_acquire);
+            }
+            uint64_t candidate = (seen & STORE_ID_MASK) - 1;
+            if (memcmp(store_vector(store, candidate), vector, bytes) == 0) {
+                *id = candidate;
+                return STORE_FOUND;
+            }
+        }
+        slot = (slot + 1) & mask;
+    }
+    return STORE_FULL;
+}
+
+void state_store_prefetch(const state_store *store, uint64_t hash)
+{
+    __builtin_prefetch((const void *)&store->table[hash &
+                                                   (store->table_size - 1)]);
+}
+
+const uint64_t *state_store_get(const state_store *store, uint64_t id)
+{
+    return store_vector(store, id);
+}
+
+uint64_t state_store_key(const state_store *store, uint64_t id)
+{
+    return store->with_keys
+               ? atomic_load_explicit(store_key_slot(store, id),
+                                      memory_order_relaxed)
+               : 0;
+}
+
+void state_store_lower_key(state_store *store, uint64_t id, uint64_t key)
+{
+    if (!store->with_keys)
+        return;
+    _Atomic uint64_t *slot = store_key_slot(store, id);
+    uint64_t current = atomic_load_explicit(slot, memory_order_relaxed);
+    while (key < current &&
+           !atomic_compare_exchange_weak_explicit(slot, &current, key,
+                                                  memory_order_relaxed,
+                                                  memory_order_relaxed))
+        ;
 }
 
 uint64_t state_store_count(const state_store *store)
 {
-    return store->count;
+    return atomic_load(&store->count);
+}
+
+size_t state_store_words(const state_store *store)
+{
+    return store->words;
 }
 
 uint64_t state_store_bytes(const state_store *store)
 {
-    return store->bytes;
+    return atomic_load(&store->bytes);
 }
 
-int state_store_reserve(state_store *store, uint64_t bytes)
+uint64_t state_store_capacity(const state_store *store)
 {
-    if (!store_can_grow(store, bytes))
-        return -1;
-    store->bytes += bytes;
-    return 0;
+    return store->table_size;
 }
 
-static uint64_t store_entry(uint64_t hash, uint64_t id)
+bool state_store_wants_growth(const state_store *store)
 {
-    return (hash & ~STORE_ID_MASK) | (id + 1);
+    return atomic_load_explicit(&store->count, memory_order_relaxed) * 2 >=
+           store->table_size;
 }
 
-/* Doubles the table; returns -1 when the budget or malloc says no. */
-static int store_grow_table(state_store *store)
+/* Puts `id` into `table` (no other thread, no duplicates). */
+static uint64_t store_place(_Atomic uint64_t *table, uint64_t size,
+                            uint64_t hash, uint64_t id)
 {
-    uint64_t new_size = store->table_size * 2;
-    uint64_t extra = store->table_size * sizeof *store->table;
-    if (!store_can_grow(store, extra))
+    uint64_t mask = size - 1;
+    uint64_t slot = hash & mask;
+    while (atomic_load_explicit(&table[slot], memory_order_relaxed) != 0)
+        slot = (slot + 1) & mask;
+    atomic_store_explicit(&table[slot], (hash & STORE_TAG_MASK) | (id + 1),
+                          memory_order_relaxed);
+    return slot;
+}
+
+int state_store_grow(state_store *store, state_store_hash_fn hash,
+                     void *context)
+{
+    uint64_t size = store->table_size * 2;
+    uint64_t extra = store->table_size * sizeof(uint64_t);
+    if (!store_charge(store, extra))
         return -1;
-    uint64_t *table = calloc(new_size, sizeof *table);
-    if (table == NULL)
+    _Atomic uint64_t *table = store_table_alloc(size);
+    if (table == NULL) {
+        atomic_fetch_sub(&store->bytes, extra);
         return -1;
-    uint64_t mask = new_size - 1;
-    for (uint64_t i = 0; i < store->table_size; i++) {
-        uint64_t entry = store->table[i];
-        if (entry == 0)
-            continue;
-        uint64_t id = (entry & STORE_ID_MASK) - 1;
-        uint64_t hash = state_hash(state_store_get(store, id), store->length);
-        uint64_t slot = hash & mask;
-        while (table[slot] != 0)
-            slot = (slot + 1) & mask;
-        table[slot] = entry;
     }
-    free(store->table);
+    uint64_t count = atomic_load(&store->count);
+    for (uint64_t id = 0; id < count; id++)
+        store_place(table, size, hash(context, store_vector(store, id)), id);
+    store_table_release(store->table, store->table_size);
     store->table = table;
-    store->table_size = new_size;
-    store->bytes += extra;
+    store->table_size = size;
     return 0;
 }
 
-/* Makes room in the arena for one more vector; -1 when it cannot. */
-static int store_grow_arena(state_store *store)
+/* The table entry of `id`, whose vector hashes to `hash`. */
+static uint64_t store_find_entry(const state_store *store, uint64_t hash,
+                                 uint64_t id)
 {
-    uint64_t chunk_states = (uint64_t)1 << store->chunk_shift;
-    if ((store->count & (chunk_states - 1)) != 0)
-        return 0;
-    uint64_t chunk_bytes = chunk_states * store->vector_bytes;
-    if (!store_can_grow(store, chunk_bytes))
-        return -1;
-    if (store->chunk_count == store->chunk_capacity) {
-        size_t capacity = store->chunk_capacity ? store->chunk_capacity * 2 : 16;
-        model_value **chunks = realloc(store->chunks,
-                                       capacity * sizeof *chunks);
-        if (chunks == NULL)
-            return -1;
-        store->chunks = chunks;
-        store->chunk_capacity = capacity;
-    }
-    model_value *chunk = malloc(chunk_bytes);
-    if (chunk == NULL)
-        return -1;
-    store->chunks[store->chunk_count++] = chunk;
-    store->bytes += chunk_bytes;
-    return 0;
-}
-
-/* Finds `state`'s table slot: the one holding it, or the empty one where it
- * belongs.  Returns the entry found there (0: empty). */
-static uint64_t store_probe(const state_store *store, const model_value *state,
-                            uint64_t hash, uint64_t *slot_out)
-{
-    size_t compare_bytes = store->length * sizeof(model_value);
     uint64_t mask = store->table_size - 1;
     uint64_t slot = hash & mask;
-    for (;;) {
-        uint64_t entry = store->table[slot];
-        if (entry == 0)
-            break;
-        if ((entry & ~STORE_ID_MASK) == (hash & ~STORE_ID_MASK) &&
-            memcmp(state_store_get(store, (entry & STORE_ID_MASK) - 1), state,
-                   compare_bytes) == 0)
-            break;
+    while ((atomic_load_explicit(&store->table[slot], memory_order_relaxed) &
+            STORE_ID_MASK) != id + 1)
         slot = (slot + 1) & mask;
-    }
-    *slot_out = slot;
-    return store->table[slot];
+    return slot;
 }
 
-store_insert_result state_store_insert(state_store *store,
-                                       const model_value *state, uint64_t *id)
+int state_store_reorder(state_store *store, uint64_t first,
+                        const uint64_t *order, state_store_hash_fn hash,
+                        void *context)
 {
-    uint64_t hash = state_hash(state, store->length);
-    uint64_t slot;
-    uint64_t entry = store_probe(store, state, hash, &slot);
-    if (entry != 0) {
-        *id = (entry & STORE_ID_MASK) - 1;
-        return STORE_FOUND;
+    uint64_t count = atomic_load(&store->count);
+    uint64_t n = count - first;
+    size_t words = store->words;
+    uint64_t *entries = malloc((n ? n : 1) * sizeof *entries);
+    uint64_t *vectors = malloc((n ? n : 1) * words * sizeof *vectors);
+    uint64_t *keys = malloc((n ? n : 1) * sizeof *keys);
+    if (entries == NULL || vectors == NULL || keys == NULL) {
+        free(entries);
+        free(vectors);
+        free(keys);
+        return -1;
     }
-
-    /* A new vector.  Keep the load at most 3/4 when the budget allows, and
-     * call the store full only when the table is 7/8 full. */
-    if ((store->count + 1) * 4 > store->table_size * 3) {
-        if (store_grow_table(store) == 0)
-            store_probe(store, state, hash, &slot);
-        else if ((store->count + 1) * 8 > store->table_size * 7)
-            return STORE_FULL;
+    /* Where each state's entry is, while the ids still match. */
+    for (uint64_t i = 0; i < n; i++)
+        entries[i] = store_find_entry(store,
+                                      hash(context,
+                                           store_vector(store, first + i)),
+                                      first + i);
+    for (uint64_t i = 0; i < n; i++) {
+        memcpy(vectors + i * words, store_vector(store, order[i]),
+               words * sizeof *vectors);
+        keys[i] = state_store_key(store, order[i]);
     }
-    if (store->count >= STORE_MAX_STATES || store_grow_arena(store) != 0)
-        return STORE_FULL;
-
-    uint64_t new_id = store->count;
-    model_value *target = (model_value *)state_store_get(store, new_id);
-    memcpy(target, state, store->length * sizeof(model_value));
-    store->table[slot] = store_entry(hash, new_id);
-    store->count++;
-    *id = new_id;
-    return STORE_ADDED;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t id = first + i;
+        memcpy(store_vector(store, id), vectors + i * words,
+               words * sizeof *vectors);
+        if (store->with_keys)
+            atomic_store_explicit(store_key_slot(store, id), keys[i],
+                                  memory_order_relaxed);
+        _Atomic uint64_t *entry = &store->table[entries[order[i] - first]];
+        uint64_t value = atomic_load_explicit(entry, memory_order_relaxed);
+        atomic_store_explicit(entry, (value & STORE_TAG_MASK) | (id + 1),
+                              memory_order_relaxed);
+    }
+    free(entries);
+    free(vectors);
+    free(keys);
+    return 0;
 }

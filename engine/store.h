@@ -1,61 +1,105 @@
 /*
- * store.h — the set of visited states.
+ * store.h — the set of visited states, shared by all exploring threads.
  *
- * A store keeps fixed-length state vectors and gives each distinct one a
- * dense id, 0, 1, 2, ... in order of first insertion.  Dense ids let the
- * explorer keep per-state data (parent links) in plain arrays and use the id
- * order itself as its breadth-first queue.
+ * A store keeps packed state vectors (codec.h) of a fixed number of 64-bit
+ * words and gives each distinct one a dense id, 0, 1, 2, ...  Dense ids let
+ * the explorer use id ranges as its breadth-first levels and keep per-state
+ * data in plain arrays.
  *
- * Design.  Vectors live in an arena of fixed-size chunks (so growing never
- * moves a stored vector and pointers into it stay valid); an open-addressing
- * table with linear probing maps a vector to its id.  Each table entry packs
- * the id with the top bits of the vector's hash, so most probes that miss are
- * decided without touching the arena.  The table doubles at 3/4 load.
+ * Design, after the multi-core hash tables of Laarman et al. (LTSmin):
  *
- * Memory.  The store counts the bytes it holds and refuses to grow beyond
- * its budget: store_insert then reports STORE_FULL, and the caller ends the
- * search with the statistics so far.
+ *   - Vectors live in an arena of fixed-size chunks, allocated on demand by
+ *     whichever thread first needs one (a compare-and-swap on the chunk
+ *     directory), so growing never moves a stored vector.
+ *   - An open-addressing table with linear probing maps a vector to its id.
+ *     An entry is one 64-bit word: a "busy" bit, 23 bits of the vector's
+ *     hash and the id + 1 (0 is an empty entry).  A thread claims an empty
+ *     entry with compare-and-swap, marking it busy; writes the vector; then
+ *     publishes the id.  A thread that meets a busy entry with its own hash
+ *     bits waits for the id, then compares vectors.  No locks.
+ *   - Each state may carry a 64-bit key (the explorer keeps its parent link
+ *     there); store_lower_key lowers it atomically.
+ *
+ * The table does not grow while threads insert: it refuses (STORE_FULL) past
+ * 7/8 load, and the explorer grows it between batches of work, when
+ * state_store_wants_growth says so (past 1/2 load).  Growth, re-encoding and
+ * renumbering are single-threaded operations.
+ *
+ * Memory.  Every byte the store allocates is counted against its budget;
+ * past it, inserts and growth fail with STORE_NO_MEMORY and the explorer
+ * ends with the statistics so far.  Tables are allocated with
+ * madvise(MADV_HUGEPAGE) so that random probes miss the TLB less.
  */
 #ifndef PNSIM_STORE_H
 #define PNSIM_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "model.h"
 
 typedef struct state_store state_store;
 
 typedef enum store_insert_result {
-    STORE_ADDED,    /* the vector was new: *id is its new id */
-    STORE_FOUND,    /* the vector was there: *id is its id */
-    STORE_FULL      /* no room within the memory budget: nothing added */
+    STORE_ADDED,      /* new: *id is its id */
+    STORE_FOUND,      /* already there: *id is its id */
+    STORE_FULL,       /* the table is too full: grow it and try again */
+    STORE_NO_MEMORY   /* the memory budget (or malloc) said no */
 } store_insert_result;
 
-/* Creates an empty store of vectors of `length` slots, holding at most
- * `max_bytes` bytes (0: no budget).  Returns NULL when out of memory.
- * The caller owns the store (state_store_free). */
-state_store *state_store_create(size_t length, uint64_t max_bytes);
+/* Computes the hash of stored vector `id` (for rebuilding the table). */
+typedef uint64_t (*state_store_hash_fn)(void *context, const uint64_t *vector);
+
+/* Creates an empty store of vectors of `words` 64-bit words, keeping a key
+ * per state when `with_keys`, within `max_bytes` (0: no budget).  Returns
+ * NULL when out of memory.  The caller owns the store (state_store_free). */
+state_store *state_store_create(size_t words, bool with_keys,
+                                uint64_t max_bytes);
 
 void state_store_free(state_store *store);
 
+/* Inserts `vector` whose hash is `hash`, with key `key` if it is new.
+ * Safe to call from many threads at once. */
 store_insert_result state_store_insert(state_store *store,
-                                       const model_value *state, uint64_t *id);
+                                       const uint64_t *vector, uint64_t hash,
+                                       uint64_t key, uint64_t *id);
 
-/* The vector with id `id` (< state_store_count), valid as long as the
- * store. */
-const model_value *state_store_get(const state_store *store, uint64_t id);
+/* Asks the processor to fetch the table entry where a vector with this hash
+ * starts its probe, ahead of state_store_insert. */
+void state_store_prefetch(const state_store *store, uint64_t hash);
+
+/* The vector with id `id`, valid as long as the store (and until the next
+ * state_store_reorder or truncation). */
+const uint64_t *state_store_get(const state_store *store, uint64_t id);
+
+uint64_t state_store_key(const state_store *store, uint64_t id);
+
+/* Lowers the key of `id` to `key` if that is smaller; thread-safe. */
+void state_store_lower_key(state_store *store, uint64_t id, uint64_t key);
 
 uint64_t state_store_count(const state_store *store);
+size_t state_store_words(const state_store *store);
 
 /* Bytes the store holds now. */
 uint64_t state_store_bytes(const state_store *store);
 
-/* Reserves `bytes` more of the budget for the caller's per-state data;
- * returns 0 on success, -1 when that would exceed the budget. */
-int state_store_reserve(state_store *store, uint64_t bytes);
+/* Entries in the table. */
+uint64_t state_store_capacity(const state_store *store);
 
-/* The hash pnsim uses for state vectors. */
-uint64_t state_hash(const model_value *state, size_t length);
+/* True once the table is half full. */
+bool state_store_wants_growth(const state_store *store);
+
+/* Doubles the table (single-threaded), recomputing each stored vector's
+ * hash with `hash`.  Returns 0, or -1 when the budget or malloc says no. */
+int state_store_grow(state_store *store, state_store_hash_fn hash,
+                     void *context);
+
+/*
+ * Renumbers ids [first, count): the state that had id order[i] gets id
+ * first + i (single-threaded; `order` is a permutation of that range).
+ * Returns 0, or -1 when out of memory.
+ */
+int state_store_reorder(state_store *store, uint64_t first,
+                        const uint64_t *order, state_store_hash_fn hash,
+                        void *context);
 
 #endif

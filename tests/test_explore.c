@@ -11,6 +11,10 @@
 
 #include <cmocka.h>
 
+#include <omp.h>
+#include <stdatomic.h>
+
+#include "codec.h"
 #include "explore.h"
 #include "predicate.h"
 #include "store.h"
@@ -104,47 +108,166 @@ static void grid_init(grid *g, model_value limit, const model_ops *ops)
     g->limit = limit;
 }
 
-/* ---- The store ---------------------------------------------------------- */
+/* ---- The codec and the store ------------------------------------------- */
+
+static uint64_t test_hash(uint64_t i)
+{
+    model_value v[1] = {i};
+    return state_codec_finish(state_codec_sum(1, v));
+}
+
+static void test_codec_round_trip_and_hash(void **unused)
+{
+    (void)unused;
+    uint8_t widths[5] = {1, 3, 64, 60, 1};
+    state_codec codec;
+    assert_int_equal(state_codec_init(&codec, 5, widths), 0);
+    assert_int_equal(codec.words, 3);   /* 1+3 | 64 | 60+1 */
+    model_value values[5] = {1, 7, UINT64_MAX, ((uint64_t)1 << 60) - 1, 0};
+    uint64_t packed[3];
+    assert_int_equal(state_codec_encode(&codec, values, packed), -1);
+    model_value back[5];
+    state_codec_decode(&codec, packed, back);
+    assert_memory_equal(values, back, sizeof values);
+
+    /* Too wide a value is reported with its slot, never truncated. */
+    values[1] = 8;
+    assert_int_equal(state_codec_encode(&codec, values, packed), 1);
+
+    /* Updating one slot and its hash equals encoding from scratch. */
+    values[1] = 5;
+    assert_int_equal(state_codec_encode(&codec, values, packed), -1);
+    uint64_t sum = state_codec_sum(5, values);
+    state_codec_set(&codec, packed, 4, 1);
+    sum += state_codec_pair_hash(4, 1) - state_codec_pair_hash(4, values[4]);
+    values[4] = 1;
+    uint64_t fresh[3];
+    state_codec_encode(&codec, values, fresh);
+    assert_memory_equal(packed, fresh, sizeof fresh);
+    assert_true(sum == state_codec_sum(5, values));
+    assert_true(sum == state_codec_sparse_sum(&codec, values));
+    assert_true(sum == state_codec_decode_sum(&codec, fresh, back));
+    assert_memory_equal(values, back, sizeof values);
+    assert_int_equal(state_codec_bits(0), 1);
+    assert_int_equal(state_codec_bits(8), 4);
+    assert_int_equal(state_codec_bits(UINT64_MAX), 64);
+    state_codec_free(&codec);
+}
+
+static uint64_t test_store_rehash(void *context, const uint64_t *vector)
+{
+    (void)context;
+    return test_hash(vector[0]);
+}
 
 static void test_store_dense_ids_and_duplicates(void **unused)
 {
     (void)unused;
-    state_store *store = state_store_create(3, 0);
+    state_store *store = state_store_create(1, true, 0);
     assert_non_null(store);
-    /* Enough vectors to grow the table several times and fill two chunks. */
     const uint64_t count = 150000;
     for (uint64_t i = 0; i < count; i++) {
-        model_value v[3] = {i, i * 7, i ^ 0x55};
+        uint64_t v[1] = {i * 7 + 3};
         uint64_t id;
-        assert_int_equal(state_store_insert(store, v, &id), STORE_ADDED);
+        if (state_store_wants_growth(store))
+            assert_int_equal(state_store_grow(store, test_store_rehash, NULL), 0);
+        assert_int_equal(state_store_insert(store, v, test_hash(v[0]), 1000 + i,
+                                            &id), STORE_ADDED);
         assert_int_equal(id, i);
     }
     for (uint64_t i = 0; i < count; i += 997) {
-        model_value v[3] = {i, i * 7, i ^ 0x55};
+        uint64_t v[1] = {i * 7 + 3};
         uint64_t id;
-        assert_int_equal(state_store_insert(store, v, &id), STORE_FOUND);
+        assert_int_equal(state_store_insert(store, v, test_hash(v[0]), 0, &id),
+                         STORE_FOUND);
         assert_int_equal(id, i);
-        assert_memory_equal(state_store_get(store, id), v, sizeof v);
+        assert_int_equal(state_store_get(store, id)[0], v[0]);
+        assert_int_equal(state_store_key(store, id), 1000 + i);
+        state_store_lower_key(store, id, 5);
+        state_store_lower_key(store, id, 9);
+        assert_int_equal(state_store_key(store, id), 5);
     }
     assert_int_equal(state_store_count(store), count);
+
+    /* Renumbering the last three states keeps them findable. */
+    uint64_t order[3] = {count - 1, count - 3, count - 2};
+    assert_int_equal(state_store_reorder(store, count - 3, order,
+                                         test_store_rehash, NULL), 0);
+    uint64_t v[1] = {(count - 1) * 7 + 3}, id;
+    assert_int_equal(state_store_insert(store, v, test_hash(v[0]), 0, &id),
+                     STORE_FOUND);
+    assert_int_equal(id, count - 3);
+    assert_int_equal(state_store_get(store, count - 3)[0], v[0]);
     state_store_free(store);
 }
 
-static void test_store_budget_reports_full(void **unused)
+static void test_store_budget_and_full_table(void **unused)
 {
     (void)unused;
-    state_store *store = state_store_create(4, 4u << 20);   /* 4 MiB */
+    state_store *store = state_store_create(4, false, 24u << 20);
     assert_non_null(store);
     store_insert_result last = STORE_ADDED;
-    uint64_t i = 0;
-    for (; i < 10000000 && last == STORE_ADDED; i++) {
-        model_value v[4] = {i, 0, 0, 1};
+    for (uint64_t i = 0; i < 10000000 && last == STORE_ADDED; i++) {
+        uint64_t v[4] = {i, 0, 0, 1};
         uint64_t id;
-        last = state_store_insert(store, v, &id);
+        last = state_store_insert(store, v, test_hash(i), 0, &id);
+        if (last == STORE_FULL) {
+            /* Refused at 7/8 load: growing makes room again. */
+            assert_true(state_store_count(store) * 8 >=
+                        state_store_capacity(store) * 7);
+            if (state_store_grow(store, test_store_rehash, NULL) != 0)
+                break;
+            last = state_store_insert(store, v, test_hash(i), 0, &id);
+        }
     }
-    assert_int_equal(last, STORE_FULL);
-    assert_true(state_store_bytes(store) <= 4u << 20);
-    assert_true(state_store_count(store) > 1000);
+    assert_true(last == STORE_NO_MEMORY || last == STORE_FULL);
+    assert_true(state_store_bytes(store) <= 24u << 20);
+    assert_true(state_store_count(store) > 10000);
+    state_store_free(store);
+}
+
+/* Several threads insert overlapping ranges at once: every value must get
+ * exactly one id, and every id must hold its value. */
+static void test_store_hammered_by_threads(void **unused)
+{
+    (void)unused;
+    const uint64_t distinct = 400000;
+    state_store *store = state_store_create(2, true, 0);
+    assert_non_null(store);
+    while (state_store_capacity(store) < distinct * 2)
+        assert_int_equal(state_store_grow(store, test_store_rehash, NULL), 0);
+    _Atomic uint64_t added = 0, found = 0;
+    int failures = 0;
+#pragma omp parallel num_threads(4) reduction(+ : failures)
+    {
+        int thread = omp_get_thread_num();
+        /* Each thread walks all values from its own starting point. */
+        for (uint64_t k = 0; k < distinct; k++) {
+            uint64_t value = (k + (uint64_t)thread * 100003) % distinct;
+            uint64_t v[2] = {value, ~value};
+            uint64_t id;
+            switch (state_store_insert(store, v, test_hash(value),
+                                       (uint64_t)thread, &id)) {
+            case STORE_ADDED: atomic_fetch_add(&added, 1); break;
+            case STORE_FOUND: atomic_fetch_add(&found, 1); break;
+            default: failures++; break;
+            }
+        }
+    }
+    assert_int_equal(failures, 0);
+    assert_int_equal(atomic_load(&added), distinct);
+    assert_int_equal(atomic_load(&found), 3 * distinct);
+    assert_int_equal(state_store_count(store), distinct);
+    unsigned char *seen = calloc(distinct, 1);
+    assert_non_null(seen);
+    for (uint64_t id = 0; id < distinct; id++) {
+        const uint64_t *v = state_store_get(store, id);
+        assert_true(v[0] < distinct);
+        assert_int_equal(v[1], ~v[0]);
+        assert_int_equal(seen[v[0]], 0);
+        seen[v[0]] = 1;
+    }
+    free(seen);
     state_store_free(store);
 }
 
@@ -172,8 +295,7 @@ static void test_explore_counts_grid(void **unused)
     assert_int_equal(stats->dead_final, 0);
     assert_true(explore_result_transition_fired(result, 0));
     assert_false(explore_result_transition_fired(result, 2));
-    assert_int_equal(explore_result_slot_min(result, 1), 0);
-    assert_int_equal(explore_result_slot_max(result, 1), 3);
+    assert_false(explore_result_slot_constant(result, 1));
 
     /* The deadlock's trace is a shortest one: six steps to (3, 3). */
     explore_trace trace;
@@ -241,6 +363,7 @@ static void test_explore_limits(void **unused)
     explore_options options;
     explore_options_init(&options);
     options.max_states = 50;
+    options.threads = 1;
     explore_result *result = explore_run(&g.model, &options, NULL);
     assert_int_equal(explore_result_outcome(result), EXPLORE_LIMIT_STATES);
     assert_true(explore_outcome_is_limit(EXPLORE_LIMIT_STATES));
@@ -366,8 +489,10 @@ static void test_predicate_parse_and_hold(void **unused)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_codec_round_trip_and_hash),
         cmocka_unit_test(test_store_dense_ids_and_duplicates),
-        cmocka_unit_test(test_store_budget_reports_full),
+        cmocka_unit_test(test_store_budget_and_full_table),
+        cmocka_unit_test(test_store_hammered_by_threads),
         cmocka_unit_test(test_explore_counts_grid),
         cmocka_unit_test(test_explore_final_states),
         cmocka_unit_test(test_explore_stop_at_deadlock),

@@ -112,5 +112,6 @@ int cli_graph(int argc, char **argv);
 int cli_draw(int argc, char **argv);
 int cli_info(int argc, char **argv);
 int cli_mcc(int argc, char **argv);
+int cli_sim(int argc, char **argv);
 
 #endif

@@ -81,6 +81,7 @@ int cli_mcc(int argc, char **argv)
     explore_options explore;
     cli_explore_options(&options, &explore);
     explore.stop_at_deadlock = deadlock;
+    explore.skip_traces = true;   /* the contest asks for answers, not runs */
     explore_result *result = explore_run(model, &explore, &error);
     if (result == NULL) {
         model_destroy(model);
@@ -118,8 +119,7 @@ int cli_mcc(int argc, char **argv)
     } else if (complete && stable_marking) {
         bool stable = false;
         for (size_t p = 0; p < model->state_length && !stable; p++)
-            stable = explore_result_slot_min(result, p) ==
-                     explore_result_slot_max(result, p);
+            stable = explore_result_slot_constant(result, p);
         mcc_formula("StableMarking", stable);
     } else {
         if (outcome == EXPLORE_FAILED)

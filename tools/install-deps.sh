@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(gcc g++ make cmake pkg-config libxml2-dev libgraphviz-dev
-          libcmocka-dev)
+          libcmocka-dev libedit-dev)
 # For `make tsan`: clang with LLVM's OpenMP runtime.
 if [ "${PNSIM_WITH_CLANG:-0}" = 1 ]; then
     packages+=(clang libomp-dev)

@@ -19,6 +19,7 @@ static const pnsim_command pnsim_commands[] = {
     {"draw", cli_draw, "draw the net itself (DOT, SVG, PNG)"},
     {"info", cli_info, "size and structural facts of a model"},
     {"mcc", cli_mcc, "answer a Model Checking Contest examination"},
+    {"sim", cli_sim, "simulate: random, timed, replayed or interactive runs"},
 };
 
 static void pnsim_usage(FILE *out)

@@ -17,6 +17,12 @@
  * pnml_read already merges normal arcs; doing it here too keeps the model
  * right for nets built by other means.
  *
+ * Candidates.  A transition can only be enabled when every place it needs
+ * is marked, so each transition is filed under one of its input places (its
+ * "watch" place): successors() looks only at the transitions watched by the
+ * marked places, plus the few that need no place at all.  On a net where a
+ * handful of places are marked, most transitions are never looked at.
+ *
  * Firing.  successors() copies the state into the caller's scratch buffer
  * once, then for each enabled transition applies its consumption and
  * production in place, hands the result to the visitor, and undoes the
@@ -62,6 +68,11 @@ typedef struct pn_model {
     char **resource_names;
     model_transition *transitions;
     model_access *accesses;
+    uint32_t *writes;    /* every transition's write set, back to back */
+    size_t *watch_start; /* place p watches watchers[watch_start[p] ..] */
+    uint32_t *watchers;
+    uint32_t *unwatched; /* transitions that need no place */
+    size_t unwatched_count;
 } pn_model;
 
 /* ------------------------------------------------------------------------
@@ -89,45 +100,70 @@ static bool pn_model_enabled(const pn_model *net, uint32_t t,
     return true;
 }
 
+/* Fires transition t on `next` (a copy of the state), visits the result
+ * and undoes the firing.  Returns the visitor's answer, or -1 when a token
+ * count would overflow. */
+static int pn_model_fire(const model *m, const pn_model *net, uint32_t t,
+                         model_value *next, model_visit_fn visit,
+                         void *context, pnsim_error *error)
+{
+    const pn_model_list *consume = &net->lists[PN_MODEL_CONSUME];
+    const pn_model_list *produce = &net->lists[PN_MODEL_PRODUCE];
+    /* Enabled, so every consumed place holds enough tokens. */
+    for (size_t i = consume->start[t]; i < consume->start[t + 1]; i++)
+        next[consume->arcs[i].place] -= consume->arcs[i].weight;
+    for (size_t i = produce->start[t]; i < produce->start[t + 1]; i++) {
+        const pn_model_arc *arc = &produce->arcs[i];
+        if (next[arc->place] > UINT64_MAX - arc->weight) {
+            /* The scratch buffer is left half-fired: it is the caller's,
+             * and the state itself is untouched. */
+            pnsim_error_set(error, PNSIM_ERR_OVERFLOW,
+                            "token count of place '%s' would exceed "
+                            "2^64-1 when firing '%s'",
+                            m->slot_names[arc->place],
+                            m->transitions[t].name);
+            return -1;
+        }
+        next[arc->place] += arc->weight;
+    }
+    int stop = visit(context, t, next);
+    for (size_t i = produce->start[t]; i < produce->start[t + 1]; i++)
+        next[produce->arcs[i].place] -= produce->arcs[i].weight;
+    for (size_t i = consume->start[t]; i < consume->start[t + 1]; i++)
+        next[consume->arcs[i].place] += consume->arcs[i].weight;
+    return stop;
+}
+
 static model_result pn_model_successors(const model *m,
                                         const model_value *state,
                                         void *scratch, model_visit_fn visit,
                                         void *context, pnsim_error *error)
 {
     const pn_model *net = m->implementation;
-    const pn_model_list *consume = &net->lists[PN_MODEL_CONSUME];
-    const pn_model_list *produce = &net->lists[PN_MODEL_PRODUCE];
     model_value *next = scratch;
     if (m->state_length > 0)
         memcpy(next, state, m->state_length * sizeof *next);
 
-    for (uint32_t t = 0; t < m->transition_count; t++) {
+    for (size_t i = 0; i < net->unwatched_count; i++) {
+        uint32_t t = net->unwatched[i];
         if (!pn_model_enabled(net, t, state))
             continue;
-        /* Enabled, so every consumed place holds enough tokens. */
-        for (size_t i = consume->start[t]; i < consume->start[t + 1]; i++)
-            next[consume->arcs[i].place] -= consume->arcs[i].weight;
-        for (size_t i = produce->start[t]; i < produce->start[t + 1]; i++) {
-            const pn_model_arc *arc = &produce->arcs[i];
-            if (next[arc->place] > UINT64_MAX - arc->weight) {
-                /* The scratch buffer is left half-fired: it is the
-                 * caller's, and the state itself is untouched. */
-                pnsim_error_set(error, PNSIM_ERR_OVERFLOW,
-                                "token count of place '%s' would exceed "
-                                "2^64-1 when firing '%s'",
-                                m->slot_names[arc->place],
-                                m->transitions[t].name);
-                return MODEL_FAILED;
-            }
-            next[arc->place] += arc->weight;
-        }
-        int stop = visit(context, t, next);
-        for (size_t i = produce->start[t]; i < produce->start[t + 1]; i++)
-            next[produce->arcs[i].place] -= produce->arcs[i].weight;
-        for (size_t i = consume->start[t]; i < consume->start[t + 1]; i++)
-            next[consume->arcs[i].place] += consume->arcs[i].weight;
+        int stop = pn_model_fire(m, net, t, next, visit, context, error);
         if (stop != 0)
-            return MODEL_STOPPED;
+            return stop < 0 ? MODEL_FAILED : MODEL_STOPPED;
+    }
+    for (size_t p = 0; p < m->state_length; p++) {
+        if (state[p] == 0)
+            continue;
+        for (size_t i = net->watch_start[p]; i < net->watch_start[p + 1];
+             i++) {
+            uint32_t t = net->watchers[i];
+            if (!pn_model_enabled(net, t, state))
+                continue;
+            int stop = pn_model_fire(m, net, t, next, visit, context, error);
+            if (stop != 0)
+                return stop < 0 ? MODEL_FAILED : MODEL_STOPPED;
+        }
     }
     return MODEL_DONE;
 }
@@ -168,6 +204,10 @@ static void pn_model_destroy(model *m)
     free(net->resource_names);
     free(net->transitions);
     free(net->accesses);
+    free(net->writes);
+    free(net->watch_start);
+    free(net->watchers);
+    free(net->unwatched);
     free(net);
 }
 
@@ -520,6 +560,71 @@ static pnsim_status pn_model_build_names(pn_model *net, const pn_net *source,
               : pnsim_error_set(error, PNSIM_ERR_NOMEM, "out of memory");
 }
 
+/* Files every transition under its first needed place (the watch index). */
+static pnsim_status pn_model_build_watch(pn_model *net, pnsim_error *error)
+{
+    const pn_model_list *needs = &net->lists[PN_MODEL_NEEDS];
+    size_t places = net->model.state_length;
+    size_t transitions = net->model.transition_count;
+    net->watch_start = calloc(places + 2, sizeof *net->watch_start);
+    net->watchers = malloc((transitions + 1) * sizeof *net->watchers);
+    net->unwatched = malloc((transitions + 1) * sizeof *net->unwatched);
+    if (net->watch_start == NULL || net->watchers == NULL ||
+        net->unwatched == NULL)
+        return pnsim_error_set(error, PNSIM_ERR_NOMEM, "out of memory");
+    /* A counting sort by watch place, keeping transition order. */
+    for (size_t t = 0; t < transitions; t++)
+        if (needs->start[t] < needs->start[t + 1])
+            net->watch_start[needs->arcs[needs->start[t]].place + 2]++;
+    for (size_t p = 0; p < places; p++)
+        net->watch_start[p + 2] += net->watch_start[p + 1];
+    for (size_t t = 0; t < transitions; t++) {
+        if (needs->start[t] == needs->start[t + 1])
+            net->unwatched[net->unwatched_count++] = (uint32_t)t;
+        else
+            net->watchers[net->watch_start[needs->arcs[needs->start[t]].place +
+                                           1]++] = (uint32_t)t;
+    }
+    return PNSIM_OK;
+}
+
+/* The places whose marking each transition changes: consumed and produced
+ * in different amounts.  The explorer re-encodes only these. */
+static pnsim_status pn_model_build_writes(pn_model *net, pnsim_error *error)
+{
+    const pn_model_list *consume = &net->lists[PN_MODEL_CONSUME];
+    const pn_model_list *produce = &net->lists[PN_MODEL_PRODUCE];
+    size_t transitions = net->model.transition_count;
+    size_t bound = consume->start[transitions] + produce->start[transitions];
+    net->writes = malloc((bound + 1) * sizeof *net->writes);
+    if (net->writes == NULL)
+        return pnsim_error_set(error, PNSIM_ERR_NOMEM, "out of memory");
+    size_t fill = 0;
+    for (size_t t = 0; t < transitions; t++) {
+        size_t start = fill;
+        for (size_t i = consume->start[t]; i < consume->start[t + 1]; i++) {
+            const pn_model_arc *in = &consume->arcs[i];
+            bool balanced = false;
+            for (size_t j = produce->start[t]; j < produce->start[t + 1]; j++)
+                balanced = balanced || (produce->arcs[j].place == in->place &&
+                                        produce->arcs[j].weight == in->weight);
+            if (!balanced)
+                net->writes[fill++] = in->place;
+        }
+        for (size_t j = produce->start[t]; j < produce->start[t + 1]; j++) {
+            const pn_model_arc *out = &produce->arcs[j];
+            bool consumed = false;
+            for (size_t i = consume->start[t]; i < consume->start[t + 1]; i++)
+                consumed = consumed || consume->arcs[i].place == out->place;
+            if (!consumed)
+                net->writes[fill++] = out->place;
+        }
+        net->transitions[t].write_count = fill - start;
+        net->transitions[t].writes = net->writes + start;
+    }
+    return PNSIM_OK;
+}
+
 /* Groups arc indices by transition (a counting sort, stable so that lists
  * keep file order).  Returns false when out of memory. */
 static bool pn_model_group_arcs(const pn_net *source, size_t **first,
@@ -565,6 +670,10 @@ model *pn_net_model(const pn_net *source, pnsim_error *error)
                                       error);
     free(first);
     free(by_transition);
+    if (status == PNSIM_OK)
+        status = pn_model_build_writes(net, error);
+    if (status == PNSIM_OK)
+        status = pn_model_build_watch(net, error);
     if (status == PNSIM_OK)
         status = pn_model_build_resources(net, source, error);
     if (status != PNSIM_OK) {

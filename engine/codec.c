@@ -1,0 +1,138 @@
+/* codec.c — see codec.h. */
+#include "codec.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int state_codec_init(state_codec *codec, size_t slots, const uint8_t *widths)
+{
+    memset(codec, 0, sizeof *codec);
+    size_t count = slots ? slots : 1;
+    codec->slots = slots;
+    codec->width = malloc(count * sizeof *codec->width);
+    codec->shift = malloc(count * sizeof *codec->shift);
+    codec->word = malloc(count * sizeof *codec->word);
+    codec->limit = malloc(count * sizeof *codec->limit);
+    codec->zero_hash = malloc(count * sizeof *codec->zero_hash);
+    codec->word_first = malloc((count + 2) * sizeof *codec->word_first);
+    codec->word_bits = malloc((count + 1) * sizeof *codec->word_bits);
+    if (codec->word_bits == NULL ||
+        codec->width == NULL || codec->shift == NULL || codec->word == NULL ||
+        codec->limit == NULL || codec->zero_hash == NULL ||
+        codec->word_first == NULL) {
+        state_codec_free(codec);
+        return -1;
+    }
+    /* First fit, in slot order: slots that change together (a transition's
+     * places are often neighbours) tend to share a word. */
+    size_t word = 0;
+    unsigned used = 0;
+    codec->word_first[0] = 0;
+    for (size_t i = 0; i < slots; i++) {
+        unsigned width = widths[i] < 1 ? 1 : widths[i] > 64 ? 64 : widths[i];
+        if (used + width > 64) {
+            word++;
+            codec->word_first[word] = i;
+            used = 0;
+        }
+        codec->zero_hash[i] = state_codec_pair_hash(i, 0);
+        codec->zero_sum += codec->zero_hash[i];
+        codec->width[i] = (uint8_t)width;
+        codec->shift[i] = (uint8_t)used;
+        codec->word[i] = (uint32_t)word;
+        codec->limit[i] = width == 64 ? UINT64_MAX
+                                      : ((uint64_t)1 << width) - 1;
+        used += width;
+    }
+    codec->words = word + 1;
+    codec->word_first[codec->words] = slots;
+    for (size_t k = 0; k < codec->words; k++) {
+        codec->word_bits[k] = true;
+        for (size_t i = codec->word_first[k]; i < codec->word_first[k + 1]; i++)
+            codec->word_bits[k] = codec->word_bits[k] && codec->width[i] == 1;
+    }
+    return 0;
+}
+
+void state_codec_free(state_codec *codec)
+{
+    free(codec->width);
+    free(codec->shift);
+    free(codec->word);
+    free(codec->limit);
+    free(codec->zero_hash);
+    free(codec->word_first);
+    free(codec->word_bits);
+    memset(codec, 0, sizeof *codec);
+}
+
+unsigned state_codec_bits(model_value value)
+{
+    return value == 0 ? 1 : 64 - (unsigned)__builtin_clzll(value);
+}
+
+long state_codec_encode(const state_codec *codec, const model_value *values,
+                        uint64_t *packed)
+{
+    memset(packed, 0, codec->words * sizeof *packed);
+    for (size_t i = 0; i < codec->slots; i++) {
+        if (values[i] > codec->limit[i])
+            return (long)i;
+        packed[codec->word[i]] |= values[i] << codec->shift[i];
+    }
+    return -1;
+}
+
+void state_codec_decode(const state_codec *codec, const uint64_t *packed,
+                        model_value *values)
+{
+    for (size_t i = 0; i < codec->slots; i++)
+        values[i] = (packed[codec->word[i]] >> codec->shift[i]) &
+                    codec->limit[i];
+}
+
+uint64_t state_codec_sum(size_t slots, const model_value *values)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < slots; i++)
+        sum += state_codec_pair_hash(i, values[i]);
+    return sum;
+}
+
+uint64_t state_codec_sparse_sum(const state_codec *codec,
+                                const model_value *values)
+{
+    uint64_t sum = codec->zero_sum;
+    for (size_t i = 0; i < codec->slots; i++)
+        if (values[i] != 0)
+            sum += state_codec_pair_hash(i, values[i]) - codec->zero_hash[i];
+    return sum;
+}
+
+uint64_t state_codec_decode_sum(const state_codec *codec,
+                                const uint64_t *packed, model_value *values)
+{
+    uint64_t sum = codec->zero_sum;
+    for (size_t k = 0; k < codec->words; k++) {
+        size_t first = codec->word_first[k], last = codec->word_first[k + 1];
+        uint64_t word = packed[k];
+        if (word == 0 || codec->word_bits[k]) {
+            /* One-bit slots (1-safe places): visit the set bits only. */
+            memset(values + first, 0, (last - first) * sizeof *values);
+            while (word != 0) {
+                size_t i = first + (size_t)__builtin_ctzll(word);
+                word &= word - 1;
+                values[i] = 1;
+                sum += state_codec_pair_hash(i, 1) - codec->zero_hash[i];
+            }
+            continue;
+        }
+        for (size_t i = first; i < last; i++) {
+            model_value value = (word >> codec->shift[i]) & codec->limit[i];
+            values[i] = value;
+            if (value != 0)
+                sum += state_codec_pair_hash(i, value) - codec->zero_hash[i];
+        }
+    }
+    return sum;
+}

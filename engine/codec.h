@@ -1,0 +1,103 @@
+/*
+ * codec.h — packing state vectors into few bits, and hashing them.
+ *
+ * A model hands the explorer vectors of 64-bit slots, but most slots hold
+ * small numbers: a 1-safe place needs one bit, a counter up to 10 needs
+ * four.  A codec gives every slot a width and packs the slots into 64-bit
+ * words (a slot never straddles two words, so reading or writing one is a
+ * shift and a mask).  Stored states are packed vectors: a 75-place 1-safe
+ * net takes 2 words instead of 75.
+ *
+ * Widths start from the initial state (at least one bit) and grow when a
+ * value does not fit: state_codec_encode reports the slot, and the explorer
+ * re-encodes what it has stored with wider slots.  No value is ever
+ * truncated.
+ *
+ * Hashing.  A vector's hash is the sum over its slots of a mixed
+ * (slot, value) pair, finished by a final mix.  A sum can be updated when a
+ * few slots change — subtract the old pair, add the new one — so a
+ * successor that differs from its parent in k slots costs O(k) to hash, not
+ * O(length).  The hash depends on the values, not on the widths, so it
+ * survives re-encoding.
+ */
+#ifndef PNSIM_CODEC_H
+#define PNSIM_CODEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+typedef struct state_codec {
+    size_t slots;             /* values per vector */
+    size_t words;             /* 64-bit words per packed vector, >= 1 */
+    uint8_t *width;           /* bits per slot, 1..64 */
+    uint8_t *shift;           /* bit offset of the slot in its word */
+    uint32_t *word;           /* word index of the slot */
+    model_value *limit;       /* the largest value the slot can hold */
+    size_t *word_first;       /* slots of word k: [word_first[k], ..[k+1]) */
+    bool *word_bits;          /* word k holds only one-bit slots */
+    uint64_t *zero_hash;      /* state_codec_pair_hash(slot, 0) */
+    uint64_t zero_sum;        /* the sum of a vector of zeros */
+} state_codec;
+
+/* Lays out `slots` slots of the given widths (1..64).  Returns 0, or -1 when
+ * out of memory.  The codec owns its arrays (state_codec_free). */
+int state_codec_init(state_codec *codec, size_t slots, const uint8_t *widths);
+void state_codec_free(state_codec *codec);
+
+/* The number of bits `value` needs (at least 1). */
+unsigned state_codec_bits(model_value value);
+
+/* Packs `values` into `packed` (codec->words words).  Returns -1, or the
+ * first slot whose value exceeds its width (packed is then incomplete). */
+long state_codec_encode(const state_codec *codec, const model_value *values,
+                        uint64_t *packed);
+
+void state_codec_decode(const state_codec *codec, const uint64_t *packed,
+                        model_value *values);
+
+/* Sets one slot of a packed vector; the value must fit (<= limit[slot]). */
+static inline void state_codec_set(const state_codec *codec, uint64_t *packed,
+                                   size_t slot, model_value value)
+{
+    unsigned shift = codec->shift[slot];
+    uint64_t mask = codec->limit[slot] << shift;
+    uint64_t *word = &packed[codec->word[slot]];
+    *word = (*word & ~mask) | (value << shift);
+}
+
+/* The hash contribution of `value` in `slot`. */
+static inline uint64_t state_codec_pair_hash(size_t slot, model_value value)
+{
+    uint64_t z = value + ((uint64_t)slot + 1) * 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* The unfinished hash (the sum) of a whole vector: the definition. */
+uint64_t state_codec_sum(size_t slots, const model_value *values);
+
+/* The same sum, faster: zero slots cost a comparison. */
+uint64_t state_codec_sparse_sum(const state_codec *codec,
+                                const model_value *values);
+
+/* Decodes `packed` into `values` and returns its sum, in one pass that
+ * skips zero words. */
+uint64_t state_codec_decode_sum(const state_codec *codec,
+                                const uint64_t *packed, model_value *values);
+
+/* The finished hash of a vector whose sum is `sum`. */
+static inline uint64_t state_codec_finish(uint64_t sum)
+{
+    sum ^= sum >> 33;
+    sum *= 0xFF51AFD7ED558CCDull;
+    sum ^= sum >> 33;
+    sum *= 0xC4CEB9FE1A85EC53ull;
+    sum ^= sum >> 33;
+    return sum;
+}
+
+#endif
