@@ -7,7 +7,7 @@ BUILD ?= build
 BUILD_ASAN ?= build-asan
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build build-werror build-asan run test test-release test-asan clean
+.PHONY: all deps build build-werror build-asan run test test-release test-asan bench clean
 
 all: build
 
@@ -39,6 +39,11 @@ test-asan: build-asan
 	  ctest --output-on-failure -j $(JOBS)
 
 test: test-release test-asan
+
+# The state-space benchmark: writes bench/results.md and bench/results.json.
+# BENCH_INSTANCES limits it to some instances.
+bench: build
+	./$(BUILD)/pnsim_bench ./$(BUILD)/pnsim bench $(BENCH_INSTANCES)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -13,13 +13,11 @@ int state_codec_init(state_codec *codec, size_t slots, const uint8_t *widths)
     codec->shift = malloc(count * sizeof *codec->shift);
     codec->word = malloc(count * sizeof *codec->word);
     codec->limit = malloc(count * sizeof *codec->limit);
-    codec->zero_hash = malloc(count * sizeof *codec->zero_hash);
     codec->word_first = malloc((count + 2) * sizeof *codec->word_first);
     codec->word_bits = malloc((count + 1) * sizeof *codec->word_bits);
     if (codec->word_bits == NULL ||
         codec->width == NULL || codec->shift == NULL || codec->word == NULL ||
-        codec->limit == NULL || codec->zero_hash == NULL ||
-        codec->word_first == NULL) {
+        codec->limit == NULL || codec->word_first == NULL) {
         state_codec_free(codec);
         return -1;
     }
@@ -35,8 +33,6 @@ int state_codec_init(state_codec *codec, size_t slots, const uint8_t *widths)
             codec->word_first[word] = i;
             used = 0;
         }
-        codec->zero_hash[i] = state_codec_pair_hash(i, 0);
-        codec->zero_sum += codec->zero_hash[i];
         codec->width[i] = (uint8_t)width;
         codec->shift[i] = (uint8_t)used;
         codec->word[i] = (uint32_t)word;
@@ -60,7 +56,6 @@ void state_codec_free(state_codec *codec)
     free(codec->shift);
     free(codec->word);
     free(codec->limit);
-    free(codec->zero_hash);
     free(codec->word_first);
     free(codec->word_bits);
     memset(codec, 0, sizeof *codec);
@@ -86,33 +81,6 @@ long state_codec_encode(const state_codec *codec, const model_value *values,
 void state_codec_decode(const state_codec *codec, const uint64_t *packed,
                         model_value *values)
 {
-    for (size_t i = 0; i < codec->slots; i++)
-        values[i] = (packed[codec->word[i]] >> codec->shift[i]) &
-                    codec->limit[i];
-}
-
-uint64_t state_codec_sum(size_t slots, const model_value *values)
-{
-    uint64_t sum = 0;
-    for (size_t i = 0; i < slots; i++)
-        sum += state_codec_pair_hash(i, values[i]);
-    return sum;
-}
-
-uint64_t state_codec_sparse_sum(const state_codec *codec,
-                                const model_value *values)
-{
-    uint64_t sum = codec->zero_sum;
-    for (size_t i = 0; i < codec->slots; i++)
-        if (values[i] != 0)
-            sum += state_codec_pair_hash(i, values[i]) - codec->zero_hash[i];
-    return sum;
-}
-
-uint64_t state_codec_decode_sum(const state_codec *codec,
-                                const uint64_t *packed, model_value *values)
-{
-    uint64_t sum = codec->zero_sum;
     for (size_t k = 0; k < codec->words; k++) {
         size_t first = codec->word_first[k], last = codec->word_first[k + 1];
         uint64_t word = packed[k];
@@ -120,19 +88,12 @@ uint64_t state_codec_decode_sum(const state_codec *codec,
             /* One-bit slots (1-safe places): visit the set bits only. */
             memset(values + first, 0, (last - first) * sizeof *values);
             while (word != 0) {
-                size_t i = first + (size_t)__builtin_ctzll(word);
+                values[first + (size_t)__builtin_ctzll(word)] = 1;
                 word &= word - 1;
-                values[i] = 1;
-                sum += state_codec_pair_hash(i, 1) - codec->zero_hash[i];
             }
             continue;
         }
-        for (size_t i = first; i < last; i++) {
-            model_value value = (word >> codec->shift[i]) & codec->limit[i];
-            values[i] = value;
-            if (value != 0)
-                sum += state_codec_pair_hash(i, value) - codec->zero_hash[i];
-        }
+        for (size_t i = first; i < last; i++)
+            values[i] = (word >> codec->shift[i]) & codec->limit[i];
     }
-    return sum;
 }

@@ -13,12 +13,10 @@
  * re-encodes what it has stored with wider slots.  No value is ever
  * truncated.
  *
- * Hashing.  A vector's hash is the sum over its slots of a mixed
- * (slot, value) pair, finished by a final mix.  A sum can be updated when a
- * few slots change — subtract the old pair, add the new one — so a
- * successor that differs from its parent in k slots costs O(k) to hash, not
- * O(length).  The hash depends on the values, not on the widths, so it
- * survives re-encoding.
+ * Hashing.  A state's hash is computed from its packed words: a few
+ * multiplications for a typical vector of one to eight words, and no
+ * decoding when the table grows or states are renumbered.  Re-encoding with
+ * wider slots re-inserts every state, so the hash may depend on the layout.
  */
 #ifndef PNSIM_CODEC_H
 #define PNSIM_CODEC_H
@@ -38,8 +36,6 @@ typedef struct state_codec {
     model_value *limit;       /* the largest value the slot can hold */
     size_t *word_first;       /* slots of word k: [word_first[k], ..[k+1]) */
     bool *word_bits;          /* word k holds only one-bit slots */
-    uint64_t *zero_hash;      /* state_codec_pair_hash(slot, 0) */
-    uint64_t zero_sum;        /* the sum of a vector of zeros */
 } state_codec;
 
 /* Lays out `slots` slots of the given widths (1..64).  Returns 0, or -1 when
@@ -55,6 +51,8 @@ unsigned state_codec_bits(model_value value);
 long state_codec_encode(const state_codec *codec, const model_value *values,
                         uint64_t *packed);
 
+/* Unpacks `packed` into `values`; words of one-bit slots cost their set
+ * bits, not their slots. */
 void state_codec_decode(const state_codec *codec, const uint64_t *packed,
                         model_value *values);
 
@@ -68,36 +66,21 @@ static inline void state_codec_set(const state_codec *codec, uint64_t *packed,
     *word = (*word & ~mask) | (value << shift);
 }
 
-/* The hash contribution of `value` in `slot`. */
-static inline uint64_t state_codec_pair_hash(size_t slot, model_value value)
+/* The hash of a packed vector of `words` words. */
+static inline uint64_t state_codec_hash(const uint64_t *packed, size_t words)
 {
-    uint64_t z = value + ((uint64_t)slot + 1) * 0x9E3779B97F4A7C15ull;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-/* The unfinished hash (the sum) of a whole vector: the definition. */
-uint64_t state_codec_sum(size_t slots, const model_value *values);
-
-/* The same sum, faster: zero slots cost a comparison. */
-uint64_t state_codec_sparse_sum(const state_codec *codec,
-                                const model_value *values);
-
-/* Decodes `packed` into `values` and returns its sum, in one pass that
- * skips zero words. */
-uint64_t state_codec_decode_sum(const state_codec *codec,
-                                const uint64_t *packed, model_value *values);
-
-/* The finished hash of a vector whose sum is `sum`. */
-static inline uint64_t state_codec_finish(uint64_t sum)
-{
-    sum ^= sum >> 33;
-    sum *= 0xFF51AFD7ED558CCDull;
-    sum ^= sum >> 33;
-    sum *= 0xC4CEB9FE1A85EC53ull;
-    sum ^= sum >> 33;
-    return sum;
+    uint64_t hash = 0x9E3779B97F4A7C15ull ^ (uint64_t)words;
+    for (size_t i = 0; i < words; i++) {
+        hash ^= packed[i];
+        hash *= 0xBF58476D1CE4E5B9ull;
+        hash ^= hash >> 31;
+    }
+    hash ^= hash >> 33;
+    hash *= 0xFF51AFD7ED558CCDull;
+    hash ^= hash >> 33;
+    hash *= 0xC4CEB9FE1A85EC53ull;
+    hash ^= hash >> 33;
+    return hash;
 }
 
 #endif

@@ -22,7 +22,7 @@
  * is ever truncated.
  *
  * Growth.  Threads do not resize the table while they insert.  When it is
- * half full they finish their chunk and stop; one thread grows it and the
+ * three quarters full they finish their chunk and stop; one thread grows it and the
  * level goes on from where the cursor stood.  Chunks are sized so that a
  * round of chunks cannot fill the rest of the table.
  */
@@ -71,7 +71,6 @@ typedef struct explore_worker {
     model_value *values;              /* the state being expanded */
     uint64_t *child;                  /* a successor, packed */
     const uint64_t *parent_packed;
-    uint64_t parent_sum;
     explore_state_id parent;
     uint64_t visit;                   /* successors of the parent so far */
 
@@ -253,26 +252,21 @@ static int explore_visit(void *context, uint32_t transition,
         atomic_store_explicit(&result->fired[transition], 1,
                               memory_order_relaxed);
 
-    /* Encode and hash: only the written slots when the model says which. */
-    uint64_t sum;
+    /* Encode: re-pack only the written slots when the model says which. */
     if (facts->writes != NULL) {
         memcpy(worker->child, worker->parent_packed,
                codec->words * sizeof *worker->child);
-        sum = worker->parent_sum;
         for (size_t k = 0; k < facts->write_count; k++) {
             uint32_t slot = facts->writes[k];
             model_value value = successor[slot];
             if (value > codec->limit[slot])
                 return explore_widen(shared, slot, value);
-            sum += state_codec_pair_hash(slot, value) -
-                   state_codec_pair_hash(slot, worker->values[slot]);
             state_codec_set(codec, worker->child, slot, value);
         }
     } else {
         long slot = state_codec_encode(codec, successor, worker->child);
         if (slot >= 0)
             return explore_widen(shared, (size_t)slot, successor[slot]);
-        sum = state_codec_sparse_sum(codec, successor);
     }
 
     uint64_t key = (worker->parent << EXPLORE_VISIT_BITS) |
@@ -281,7 +275,7 @@ static int explore_visit(void *context, uint32_t transition,
     size_t words = codec->words;
     memcpy(worker->batch_vectors + slot * words, worker->child,
            words * sizeof *worker->child);
-    worker->batch_hash[slot] = state_codec_finish(sum);
+    worker->batch_hash[slot] = state_codec_hash(worker->child, words);
     worker->batch_key[slot] = key;
     worker->batch_transition[slot] = transition;
     state_store_prefetch(result->store, worker->batch_hash[slot]);
@@ -316,7 +310,7 @@ static int explore_flush(explore_worker *worker)
         case STORE_ADDED:
             explore_worker_account(worker, vector);
             /* The id tells the load: no need to read the shared count. */
-            if ((target + 1) * 2 >= state_store_capacity(result->store))
+            if ((target + 1) * 4 >= state_store_capacity(result->store) * 3)
                 atomic_store_explicit(&shared->pause, true,
                                       memory_order_relaxed);
             if (shared->options->max_states != 0 &&
@@ -357,9 +351,7 @@ static void explore_expand(explore_worker *worker, explore_state_id id)
     const model *model = shared->model;
     worker->parent = id;
     worker->parent_packed = state_store_get(result->store, id);
-    worker->parent_sum = state_codec_decode_sum(&result->codec,
-                                                worker->parent_packed,
-                                                worker->values);
+    state_codec_decode(&result->codec, worker->parent_packed, worker->values);
     worker->visit = 0;
 
     pnsim_error error;
@@ -463,16 +455,10 @@ static void explore_work(explore_shared *shared, explore_worker *worker,
 }
 
 /* The hash of a stored (packed) vector, for rebuilding the table. */
-typedef struct explore_hash_context {
-    const state_codec *codec;
-    model_value *values;
-} explore_hash_context;
-
 static uint64_t explore_hash_packed(void *context, const uint64_t *packed)
 {
-    explore_hash_context *hash = context;
-    return state_codec_finish(state_codec_decode_sum(hash->codec, packed,
-                                                     hash->values));
+    const state_codec *codec = context;
+    return state_codec_hash(packed, codec->words);
 }
 
 /* Grows the table in the middle of an expansion: only safe when one thread
@@ -480,16 +466,8 @@ static uint64_t explore_hash_packed(void *context, const uint64_t *packed)
 static bool explore_grow_alone(explore_worker *worker)
 {
     explore_result *result = worker->shared->result;
-    size_t slots = result->model->state_length;
-    explore_hash_context hash = {
-        .codec = &result->codec,
-        .values = malloc((slots ? slots : 1) * sizeof(model_value)),
-    };
-    bool grown = hash.values != NULL &&
-                 state_store_grow(result->store, explore_hash_packed,
-                                  &hash) == 0;
-    free(hash.values);
-    return grown;
+    return state_store_grow(result->store, explore_hash_packed,
+                            &result->codec) == 0;
 }
 
 /* Re-encodes states [0, keep) with the widths the threads asked for, into a
@@ -517,25 +495,24 @@ static bool explore_reencode(explore_shared *shared, uint64_t keep,
     state_store *store = state_store_create(codec.words, result->with_keys,
                                             options->max_memory);
     uint64_t *packed = malloc(codec.words * sizeof *packed);
-    explore_hash_context hash = {.codec = &codec, .values = values};
     ok = store != NULL && packed != NULL;
     /* A table that filled up mid-level comes back twice as large. */
     uint64_t capacity = state_store_capacity(result->store) *
                         (atomic_load(&shared->table_full) ? 2 : 1);
     while (ok && state_store_capacity(store) < capacity)
-        ok = state_store_grow(store, explore_hash_packed, &hash) == 0;
+        ok = state_store_grow(store, explore_hash_packed, &codec) == 0;
     atomic_store(&shared->table_full, false);
     for (uint64_t id = 0; ok && id < keep; id++) {
         state_codec_decode(&result->codec, state_store_get(result->store, id),
                            values);
         state_codec_encode(&codec, values, packed);
         uint64_t new_id;
-        uint64_t sum = state_codec_sparse_sum(&codec, values);
-        ok = state_store_insert(store, packed, state_codec_finish(sum),
+        ok = state_store_insert(store, packed,
+                                state_codec_hash(packed, codec.words),
                                 state_store_key(result->store, id),
                                 &new_id) == STORE_ADDED &&
              (!state_store_wants_growth(store) ||
-              state_store_grow(store, explore_hash_packed, &hash) == 0);
+              state_store_grow(store, explore_hash_packed, &codec) == 0);
     }
     free(packed);
     free(values);
@@ -632,24 +609,19 @@ static bool explore_renumber(explore_shared *shared, uint64_t first)
                                            &failed);
     if (order == NULL)
         return !failed;
-    size_t slots = result->model->state_length;
-    model_value *values = malloc((slots ? slots : 1) * sizeof *values);
-    explore_hash_context hash = {.codec = &result->codec, .values = values};
-    bool ok = values != NULL &&
-              state_store_reorder(result->store, first, order,
-                                  explore_hash_packed, &hash) == 0;
-    free(values);
+    bool ok = state_store_reorder(result->store, first, order,
+                                  explore_hash_packed, &result->codec) == 0;
     free(order);
     return ok;
 }
 
 /* Chunk size: threads look at the table's load only between chunks, so a
- * round of chunks may add at most an eighth of the table (the table grows at
- * half load and refuses inserts at seven eighths). */
+ * round of chunks may add at most a sixteenth of the table (the table grows
+ * at three quarters and refuses inserts at seven eighths). */
 static uint64_t explore_chunk(explore_shared *shared)
 {
     uint64_t degree = atomic_load(&shared->max_degree);
-    uint64_t room = state_store_capacity(shared->result->store) / 8 /
+    uint64_t room = state_store_capacity(shared->result->store) / 16 /
                     (shared->threads * (degree + 1));
     return room < 1 ? 1 : room > 256 ? 256 : room;
 }
@@ -660,7 +632,6 @@ static explore_outcome explore_level(explore_shared *shared,
                                      explore_worker *workers)
 {
     explore_result *result = shared->result;
-    explore_hash_context hash = {.codec = NULL};
     for (;;) {
         for (unsigned t = 0; t < shared->threads; t++)
             explore_worker_reset(&workers[t]);
@@ -683,14 +654,8 @@ static explore_outcome explore_level(explore_shared *shared,
                 break;
             if (!atomic_load(&shared->pause))
                 break;   /* the level is done */
-            size_t slots = result->model->state_length;
-            hash.codec = &result->codec;
-            hash.values = malloc((slots ? slots : 1) * sizeof(model_value));
-            int grown = hash.values != NULL
-                            ? state_store_grow(result->store,
-                                               explore_hash_packed, &hash)
-                            : -1;
-            free(hash.values);
+            int grown = state_store_grow(result->store, explore_hash_packed,
+                                         &result->codec);
             if (grown != 0)
                 return EXPLORE_LIMIT_MEMORY;
         }
@@ -849,8 +814,7 @@ explore_result *explore_run(const model *model, const explore_options *options,
     state_codec_encode(&result->codec, initial, packed);
     explore_state_id id;
     if (state_store_insert(result->store, packed,
-                           state_codec_finish(
-                               state_codec_sparse_sum(&result->codec, initial)),
+                           state_codec_hash(packed, result->codec.words),
                            EXPLORE_ROOT_KEY, &id) != STORE_ADDED) {
         outcome = EXPLORE_LIMIT_MEMORY;
     } else {

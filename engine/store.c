@@ -294,8 +294,8 @@ uint64_t state_store_capacity(const state_store *store)
 
 bool state_store_wants_growth(const state_store *store)
 {
-    return atomic_load_explicit(&store->count, memory_order_relaxed) * 2 >=
-           store->table_size;
+    return atomic_load_explicit(&store->count, memory_order_relaxed) * 4 >=
+           store->table_size * 3;
 }
 
 /* Puts `id` into `table` (no other thread, no duplicates). */

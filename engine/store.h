@@ -22,7 +22,7 @@
  *
  * The table does not grow while threads insert: it refuses (STORE_FULL) past
  * 7/8 load, and the explorer grows it between batches of work, when
- * state_store_wants_growth says so (past 1/2 load).  Growth, re-encoding and
+ * state_store_wants_growth says so (past 3/4 load).  Growth, re-encoding and
  * renumbering are single-threaded operations.
  *
  * Memory.  Every byte the store allocates is counted against its budget;
@@ -85,7 +85,7 @@ uint64_t state_store_bytes(const state_store *store);
 /* Entries in the table. */
 uint64_t state_store_capacity(const state_store *store);
 
-/* True once the table is half full. */
+/* True once the table is three quarters full. */
 bool state_store_wants_growth(const state_store *store);
 
 /* Doubles the table (single-threaded), recomputing each stored vector's

@@ -106,7 +106,8 @@ expect "truncated XML" 2 "truncated\.pnml:[0-9]+:[0-9]+: " \
     "$pnsim" check "$data/truncated.pnml"
 expect "missing file" 2 "no-such-file\.pnml" \
     "$pnsim" check "$data/no-such-file.pnml"
-expect "CSP not yet" 2 "not supported" "$pnsim" check models/nothing.csp
+expect "missing CSP file" 2 "cannot open models/nothing\.csp" \
+    "$pnsim" check models/nothing.csp
 
 # Limits: statistics so far and exit 3.
 expect "state limit" 3 "state limit reached \(--max-states 1000\)" \

@@ -170,58 +170,81 @@ static void corpus_check_instance(const char *directory, const char *name,
         return;
     }
 
-    explore_options options;
-    explore_options_init(&options);
-    options.max_memory = (uint64_t)4 << 30;
-    if (expected.unbounded)
-        options.max_states = CORPUS_UNBOUNDED_LIMIT;
-    explore_result *result = explore_run(model, &options, &error);
-    assert_non_null(result);
-    const explore_stats *stats = explore_result_stats(result);
-    explore_outcome outcome = explore_result_outcome(result);
-    int deadlock = stats->dead_nonfinal > 0;
+    /* Every instance at one and at two threads: the figures must match the
+     * contest's both times, and a deadlock's shortest run must be the same
+     * run both times (the search is deterministic). */
+    explore_trace first_trace = {0};
+    bool all_ok = true;
+    for (unsigned threads = 1; threads <= 2; threads++) {
+        explore_options options;
+        explore_options_init(&options);
+        options.max_memory = (uint64_t)4 << 30;
+        options.threads = threads;
+        if (expected.unbounded)
+            options.max_states = CORPUS_UNBOUNDED_LIMIT;
+        explore_result *result = explore_run(model, &options, &error);
+        assert_non_null(result);
+        const explore_stats *stats = explore_result_stats(result);
+        explore_outcome outcome = explore_result_outcome(result);
+        int deadlock = stats->dead_nonfinal > 0;
+        bool ok;
 
-    if (expected.unbounded) {
-        bool ok = (explore_outcome_is_limit(outcome) ||
-                   outcome == EXPLORE_FAILED) &&
-                  !(deadlock && expected.deadlock == 0);
-        printf("%-38s %12s  %s after %llu states, deadlock found %s: %s\n",
-               name, "unbounded", explore_outcome_name(outcome),
-               (unsigned long long)stats->states, deadlock ? "yes" : "no",
-               ok ? "ok" : "MISMATCH");
-        if (ok)
-            tally->inconclusive++;
-        else
-            tally->mismatched++;
-    } else {
-        bool ok = outcome == EXPLORE_COMPLETE &&
-                  stats->states == expected.states &&
-                  stats->edges == expected.edges &&
-                  stats->max_slot_value == expected.max_place &&
-                  !stats->max_slot_sum_overflow &&
-                  stats->max_slot_sum == expected.max_marking &&
-                  (expected.deadlock < 0 || deadlock == expected.deadlock);
-        printf("%-38s %12llu  %12llu %4llu %6llu %-5s %7.3fs  %s\n", name,
-               (unsigned long long)stats->states,
-               (unsigned long long)stats->edges,
-               (unsigned long long)stats->max_slot_value,
-               (unsigned long long)stats->max_slot_sum,
-               corpus_bool_word(deadlock), stats->seconds,
-               ok ? "ok" : "MISMATCH");
-        if (!ok)
-            printf("%-38s expected %llu states, %llu edges, %llu, %llu, %s "
-                   "(%s)\n", "", (unsigned long long)expected.states,
-                   (unsigned long long)expected.edges,
-                   (unsigned long long)expected.max_place,
-                   (unsigned long long)expected.max_marking,
-                   corpus_bool_word(expected.deadlock),
-                   explore_outcome_name(outcome));
-        if (ok)
-            tally->matched++;
-        else
-            tally->mismatched++;
+        if (expected.unbounded) {
+            ok = (explore_outcome_is_limit(outcome) ||
+                  outcome == EXPLORE_FAILED) &&
+                 !(deadlock && expected.deadlock == 0);
+            printf("%-38s %12s  %s after %llu states, deadlock found %s, "
+                   "%u thread%s: %s\n", name, "unbounded",
+                   explore_outcome_name(outcome),
+                   (unsigned long long)stats->states, deadlock ? "yes" : "no",
+                   threads, threads == 1 ? "" : "s", ok ? "ok" : "MISMATCH");
+        } else {
+            ok = outcome == EXPLORE_COMPLETE &&
+                 stats->states == expected.states &&
+                 stats->edges == expected.edges &&
+                 stats->max_slot_value == expected.max_place &&
+                 !stats->max_slot_sum_overflow &&
+                 stats->max_slot_sum == expected.max_marking &&
+                 (expected.deadlock < 0 || deadlock == expected.deadlock);
+            if (ok && deadlock) {
+                explore_trace trace;
+                assert_int_equal(explore_trace_to(result, stats->first_deadlock,
+                                                  &trace, &error), PNSIM_OK);
+                if (threads == 1) {
+                    first_trace = trace;
+                } else {
+                    ok = trace.length == first_trace.length &&
+                         memcmp(trace.transitions, first_trace.transitions,
+                                trace.length * sizeof *trace.transitions) == 0;
+                    explore_trace_free(&trace);
+                }
+            }
+            printf("%-38s %12llu  %12llu %4llu %6llu %-5s %7.3fs %ut  %s\n",
+                   name, (unsigned long long)stats->states,
+                   (unsigned long long)stats->edges,
+                   (unsigned long long)stats->max_slot_value,
+                   (unsigned long long)stats->max_slot_sum,
+                   corpus_bool_word(deadlock), stats->seconds, threads,
+                   ok ? "ok" : "MISMATCH");
+            if (!ok)
+                printf("%-38s expected %llu states, %llu edges, %llu, %llu, "
+                       "%s (%s)\n", "", (unsigned long long)expected.states,
+                       (unsigned long long)expected.edges,
+                       (unsigned long long)expected.max_place,
+                       (unsigned long long)expected.max_marking,
+                       corpus_bool_word(expected.deadlock),
+                       explore_outcome_name(outcome));
+        }
+        all_ok = all_ok && ok;
+        explore_result_free(result);
     }
-    explore_result_free(result);
+    explore_trace_free(&first_trace);
+    if (!all_ok)
+        tally->mismatched++;
+    else if (expected.unbounded)
+        tally->inconclusive++;
+    else
+        tally->matched++;
     model_destroy(model);
 }
 
@@ -261,7 +284,8 @@ static void test_corpus_mcc(void **unused)
         free(names[i]);
     }
     free(names);
-    printf("\nMCC corpus: %u matched exactly, %u unbounded ended inconclusive, "
+    printf("\nMCC corpus (each at 1 and 2 threads): %u matched exactly, "
+           "%u unbounded ended inconclusive, "
            "%u coloured refused, %u skipped (not counted), %u mismatched\n",
            tally.matched, tally.inconclusive, tally.refused, tally.skipped,
            tally.mismatched);

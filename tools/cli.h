@@ -48,6 +48,9 @@ typedef struct cli_options {
     double time_limit;           /* seconds; 0: none */
     uint64_t max_nodes;          /* graph */
     unsigned threads;            /* 0: all cores */
+    uint64_t assertion;          /* --assert N (CSP): 1-based; 0: all */
+    const char *process;         /* --process EXPR (CSP): the process to
+                                    load; NULL: the script's default */
 } cli_options;
 
 /* Which options a command takes, as bits. */
@@ -63,6 +66,10 @@ enum {
 };
 
 /*
+ * --assert N and --process EXPR (CSP scripts) are accepted by every command
+ * that takes CLI_TAKES_LIMITS.  cli_load_model() uses the --process of the
+ * last cli_parse_options() call.
+ *
  * Parses argv (argv[0] is the command name) into `options`.  Returns -1 when
  * the command should go on, or an exit code: 0 after printing `help` for
  * -h/--help, 2 after printing a usage error.
@@ -77,8 +84,10 @@ typedef struct cli_model {
     pn_net *net;                 /* NULL for other formats */
 } cli_model;
 
-/* Loads the model at `path`, choosing the front end by extension.  Returns 0,
- * or prints the error and returns 2. */
+/* Loads the model at `path`, choosing the front end by extension (.csp:
+ * the LTS of the --process option, or of the script's default process).
+ * Returns 0, or prints the error and returns 2 (3 when a CSP process hit a
+ * state limit). */
 int cli_load_model(const char *path, cli_model *loaded);
 void cli_unload_model(cli_model *loaded);
 
@@ -92,6 +101,9 @@ void cli_explore_options(const cli_options *options, explore_options *explore);
 /* The flag SIGINT and SIGTERM raise once cli_explore_options installed the
  * handlers. */
 extern volatile sig_atomic_t cli_interrupted;
+
+/* Clears a progress line left on the terminal, before the report. */
+void cli_progress_done(void);
 
 /* Peak resident memory of this process, in bytes. */
 uint64_t cli_peak_memory(void);
@@ -112,6 +124,13 @@ int cli_graph(int argc, char **argv);
 int cli_draw(int argc, char **argv);
 int cli_info(int argc, char **argv);
 int cli_mcc(int argc, char **argv);
+
+/* `pnsim check SCRIPT.csp`: checks the script's assertions (cmd_check_csp.c);
+ * cli_check calls it for .csp models after parsing the options. */
+int cli_check_csp(const cli_options *options);
+
+/* True when `path` names a CSPm script (.csp, .cspm, .fdr2). */
+bool cli_is_csp(const char *path);
 int cli_sim(int argc, char **argv);
 
 #endif

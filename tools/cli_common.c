@@ -4,6 +4,8 @@
  */
 #include "cli.h"
 
+#include "csp/csp.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -14,6 +16,10 @@
 #include <unistd.h>
 
 volatile sig_atomic_t cli_interrupted = 0;
+
+/* The --process option of the last cli_parse_options() call, for
+ * cli_load_model(). */
+static const char *cli_process_option = NULL;
 
 /* ---- options ---------------------------------------------------------- */
 
@@ -167,6 +173,18 @@ int cli_parse_options(int argc, char **argv, unsigned accepted,
                                        "--threads needs a number from 1 to "
                                        "1024");
             options->threads = (unsigned)threads;
+        } else if (limits && strcmp(name, "--assert") == 0) {
+            value = cli_option_value(argc, argv, &i, equals);
+            if (value == NULL || cli_parse_count(value, &options->assertion) ||
+                options->assertion == 0)
+                return cli_usage_error(command,
+                                       "--assert needs an assertion number "
+                                       "(1 for the first)");
+        } else if (limits && strcmp(name, "--process") == 0) {
+            options->process = cli_option_value(argc, argv, &i, equals);
+            if (options->process == NULL)
+                return cli_usage_error(command, "--process needs a process, "
+                                       "e.g. SYSTEM or \"PHIL(0)\"");
         } else if ((accepted & CLI_TAKES_FINAL) &&
                    strcmp(name, "--final") == 0) {
             options->final = cli_option_value(argc, argv, &i, equals);
@@ -191,6 +209,7 @@ int cli_parse_options(int argc, char **argv, unsigned accepted,
         }
     }
 
+    cli_process_option = options->process;
     if (options->model_path == NULL)
         return cli_usage_error(command, "no model given");
     if ((accepted & CLI_TAKES_TWO_ARGUMENTS) && options->extra_argument == NULL)
@@ -209,16 +228,38 @@ static bool cli_has_extension(const char *path, const char *extension)
            strcasecmp(path + length - extension_length, extension) == 0;
 }
 
+bool cli_is_csp(const char *path)
+{
+    return cli_has_extension(path, ".csp") || cli_has_extension(path, ".cspm") ||
+           cli_has_extension(path, ".fdr2");
+}
+
 int cli_load_model(const char *path, cli_model *loaded)
 {
     pnsim_error error;
     pnsim_error_clear(&error);
     memset(loaded, 0, sizeof *loaded);
 
-    if (cli_has_extension(path, ".csp")) {
-        pnsim_error_set_at(&error, PNSIM_ERR_UNSUPPORTED, path, 0, 0,
-                           "CSPm models are not supported yet");
-        return cli_report_error(&error, CLI_EXIT_ERROR);
+    if (cli_is_csp(path)) {
+        csp_script *script = csp_load(path, &error);
+        if (script == NULL)
+            return cli_report_error(&error, CLI_EXIT_ERROR);
+        const char *process = cli_process_option != NULL
+                                  ? cli_process_option
+                                  : csp_default_process(script);
+        if (process == NULL) {
+            pnsim_error_set_at(&error, PNSIM_ERR_USAGE, path, 0, 0,
+                               "no process to show: name one with --process");
+            csp_free(script);
+            return cli_report_error(&error, CLI_EXIT_ERROR);
+        }
+        loaded->model = csp_process_model(script, process, NULL, &error);
+        csp_free(script);
+        if (loaded->model == NULL)
+            return cli_report_error(&error,
+                                    csp_failure_of(&error) == CSP_FAILURE_LIMIT
+                                        ? CLI_EXIT_INCONCLUSIVE : CLI_EXIT_ERROR);
+        return 0;
     }
     /* Everything else is read as PNML: the reader says clearly when the
      * file is not PNML. */
@@ -267,6 +308,28 @@ static uint64_t cli_default_memory_budget(void)
     return (uint64_t)pages * (uint64_t)page_size / 10 * 8;
 }
 
+/* True while a progress line stands on the terminal unfinished. */
+static bool cli_progress_shown = false;
+
+/* Once a second on stderr: on a terminal the line is rewritten in place. */
+static void cli_on_progress(void *context, const explore_progress *progress)
+{
+    bool terminal = context != NULL;
+    cli_progress_shown = terminal;
+    double rate = progress->seconds > 0
+                      ? (double)progress->states / progress->seconds : 0;
+    fprintf(stderr,
+            "%spnsim: %llu states (%.2f M/s), %llu edges, level %llu, "
+            "frontier %llu, store %.1f MiB, %.0f s%s",
+            terminal ? "\r" : "", (unsigned long long)progress->states,
+            rate / 1e6, (unsigned long long)progress->edges,
+            (unsigned long long)progress->levels,
+            (unsigned long long)progress->frontier,
+            (double)progress->store_bytes / (1 << 20), progress->seconds,
+            terminal ? "\033[K" : "\n");
+    fflush(stderr);
+}
+
 void cli_explore_options(const cli_options *options, explore_options *explore)
 {
     explore_options_init(explore);
@@ -277,6 +340,12 @@ void cli_explore_options(const cli_options *options, explore_options *explore)
     explore->threads = options->threads;
     explore->stop_at_deadlock = options->stop_at_first;
     explore->interrupt = &cli_interrupted;
+    /* Progress: asked for, or on a terminal when no JSON is printed. */
+    bool terminal = isatty(STDERR_FILENO);
+    if (options->progress || (terminal && !options->json)) {
+        explore->on_progress = cli_on_progress;
+        explore->progress_context = terminal ? (void *)explore : NULL;
+    }
 
     struct sigaction action;
     memset(&action, 0, sizeof action);
@@ -284,6 +353,13 @@ void cli_explore_options(const cli_options *options, explore_options *explore)
     sigemptyset(&action.sa_mask);
     sigaction(SIGINT, &action, NULL);
     sigaction(SIGTERM, &action, NULL);
+}
+
+void cli_progress_done(void)
+{
+    if (cli_progress_shown)
+        fputs("\r\033[K", stderr);
+    cli_progress_shown = false;
 }
 
 uint64_t cli_peak_memory(void)

@@ -182,6 +182,8 @@ int cli_check(int argc, char **argv)
                                  check_help, &options);
     if (code >= 0)
         return code;
+    if (cli_is_csp(options.model_path))
+        return cli_check_csp(&options);
 
     cli_model loaded;
     if (cli_load_model(options.model_path, &loaded) != 0)
@@ -202,6 +204,7 @@ int cli_check(int argc, char **argv)
     cli_explore_options(&options, &explore);
     explore.final = final;
     explore_result *result = explore_run(loaded.model, &explore, &error);
+    cli_progress_done();
     if (result == NULL) {
         state_predicate_free(final);
         cli_unload_model(&loaded);

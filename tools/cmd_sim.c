@@ -696,36 +696,67 @@ static const json_value *sim_find_trace_holder(const json_value *root)
     return sim_has_trace(run) ? run : NULL;
 }
 
+/* Reports a trace file that is well-formed JSON but holds the wrong thing,
+ * at the position of the value `at`: exit 2. */
+static int sim_trace_error(const char *path, const json_value *at,
+                           const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int sim_trace_error(const char *path, const json_value *at,
+                           const char *format, ...)
+{
+    char message[512];
+    va_list arguments;
+    va_start(arguments, format);
+    vsnprintf(message, sizeof message, format, arguments);
+    va_end(arguments);
+    pnsim_error error;
+    pnsim_error_set_at(&error, PNSIM_ERR_INPUT, path,
+                       at != NULL ? at->line : 0, at != NULL ? at->column : 0,
+                       "%s", message);
+    fflush(stdout);
+    return cli_report_error(&error, CLI_EXIT_ERROR);
+}
+
 /* Reads a recorded state ({slot: value}, token slots left out when zero)
- * into `expected`.  Returns false with `message` when it names an unknown
- * slot or holds something other than counts. */
-static bool sim_read_state(const model *model, const json_value *object,
-                           model_value *expected, bool *given,
-                           char *message, size_t message_size)
+ * into `expected`.  Returns 0, or CLI_EXIT_FAIL with `message` when it
+ * names a slot the model does not have, or CLI_EXIT_ERROR with `message`
+ * and `*where` when it holds something other than an object of counts. */
+static int sim_read_state(const model *model, const json_value *object,
+                          model_value *expected, bool *given,
+                          char *message, size_t message_size,
+                          const json_value **where)
 {
     for (size_t s = 0; s < model->state_length; s++) {
         expected[s] = 0;
         given[s] = model->slot_kind == MODEL_SLOT_TOKENS;
     }
+    *where = object;
+    if (object->kind != JSON_OBJECT) {
+        snprintf(message, message_size, "a state must be an object of "
+                 "counts, not %s", json_kind_name(object->kind));
+        return CLI_EXIT_ERROR;
+    }
     for (size_t m = 0; m < json_object_size(object); m++) {
         const json_member *member = json_object_member_at(object, m);
         long slot = model_find_slot(model, member->key);
         uint64_t value;
+        if (!json_as_uint64(member->value, &value)) {
+            *where = member->value;
+            snprintf(message, message_size, "the value of '%s' is not a "
+                     "whole number from 0 to 2^64-1", member->key);
+            return CLI_EXIT_ERROR;
+        }
         if (slot < 0) {
             snprintf(message, message_size, "the model has no %s '%s'",
                      model->slot_kind == MODEL_SLOT_TOKENS ? "place" : "slot",
                      member->key);
-            return false;
-        }
-        if (!json_as_uint64(member->value, &value)) {
-            snprintf(message, message_size, "the value of '%s' is not a "
-                     "whole number", member->key);
-            return false;
+            return CLI_EXIT_FAIL;
         }
         expected[slot] = value;
         given[slot] = true;
     }
-    return true;
+    return 0;
 }
 
 static bool sim_state_matches(const model *model, const model_value *state,
@@ -780,11 +811,12 @@ static int sim_replay(const sim_arguments *arguments, const cli_model *loaded,
         return cli_report_error(&error, CLI_EXIT_ERROR);
     const json_value *holder = sim_find_trace_holder(root);
     if (holder == NULL) {
-        fprintf(stderr, "pnsim sim: %s holds no trace (expected a \"trace\" "
-                "array, as `pnsim check --json` or `save` write)\n",
-                arguments->replay_path);
+        int status = sim_trace_error(arguments->replay_path, root,
+                                     "holds no trace (expected a \"trace\" "
+                                     "array, as `pnsim check --json` or "
+                                     "`save` write)");
         json_value_free(root);
-        return CLI_EXIT_ERROR;
+        return status;
     }
     const json_value *steps = json_object_get(holder, "trace");
     size_t length = model->state_length;
@@ -794,6 +826,8 @@ static int sim_replay(const sim_arguments *arguments, const cli_model *loaded,
     simulate_enabled enabled;
     int code = CLI_EXIT_PASS;
     char message[512];
+    const json_value *where = NULL;
+    int read;
     if (state == NULL || expected == NULL || given == NULL ||
         simulate_enabled_init(&enabled, model, &error) != PNSIM_OK) {
         free(state);
@@ -822,8 +856,12 @@ static int sim_replay(const sim_arguments *arguments, const cli_model *loaded,
 
     const json_value *initial = json_object_get(holder, "initial");
     if (initial != NULL) {
-        if (!sim_read_state(model, initial, expected, given, message,
-                            sizeof message)) {
+        if ((read = sim_read_state(model, initial, expected, given, message,
+                                   sizeof message, &where)) ==
+            CLI_EXIT_ERROR) {
+            code = sim_trace_error(arguments->replay_path, where,
+                                   "initial state: %s", message);
+        } else if (read != 0) {
             fprintf(stderr, "pnsim sim: %s: initial state: %s\n",
                     arguments->replay_path, message);
             code = CLI_EXIT_FAIL;
@@ -847,17 +885,26 @@ static int sim_replay(const sim_arguments *arguments, const cli_model *loaded,
         const json_value *step = json_array_at(steps, i);
         const char *name = json_as_string(json_object_get(step, "transition"));
         if (name == NULL) {
-            fprintf(stderr, "pnsim sim: %s: step %zu has no \"transition\" "
-                    "name\n", arguments->replay_path, i + 1);
-            code = CLI_EXIT_ERROR;
+            const json_value *named = json_object_get(step, "transition");
+            code = sim_trace_error(arguments->replay_path,
+                                   named != NULL ? named : step,
+                                   "step %zu has no \"transition\" name",
+                                   i + 1);
             break;
         }
         const json_value *recorded = json_object_get(step, "marking");
         if (recorded == NULL)
             recorded = json_object_get(step, "state");
         bool check_state = recorded != NULL;
-        if (check_state && !sim_read_state(model, recorded, expected, given,
-                                           message, sizeof message)) {
+        if (check_state &&
+            (read = sim_read_state(model, recorded, expected, given,
+                                   message, sizeof message, &where)) != 0) {
+            if (read == CLI_EXIT_ERROR) {
+                code = sim_trace_error(arguments->replay_path, where,
+                                       "step %zu (%s): %s", i + 1, name,
+                                       message);
+                break;
+            }
             fprintf(stderr, "pnsim sim: %s: step %zu (%s): %s\n",
                     arguments->replay_path, i + 1, name, message);
             code = CLI_EXIT_FAIL;
@@ -929,8 +976,12 @@ static int sim_replay(const sim_arguments *arguments, const cli_model *loaded,
      * replay ended. */
     const json_value *last = json_object_get(holder, "state");
     if (code == CLI_EXIT_PASS && last != NULL) {
-        if (!sim_read_state(model, last, expected, given, message,
-                            sizeof message)) {
+        if ((read = sim_read_state(model, last, expected, given, message,
+                                   sizeof message, &where)) ==
+            CLI_EXIT_ERROR) {
+            code = sim_trace_error(arguments->replay_path, where,
+                                   "end state: %s", message);
+        } else if (read != 0) {
             fprintf(stderr, "pnsim sim: %s: end state: %s\n",
                     arguments->replay_path, message);
             code = CLI_EXIT_FAIL;

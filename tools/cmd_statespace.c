@@ -119,6 +119,7 @@ int cli_statespace(int argc, char **argv)
     pnsim_error error;
     pnsim_error_clear(&error);
     explore_result *result = explore_run(loaded.model, &explore, &error);
+    cli_progress_done();
     if (result == NULL) {
         cli_unload_model(&loaded);
         return cli_report_error(&error, CLI_EXIT_ERROR);

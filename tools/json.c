@@ -494,6 +494,10 @@ typedef struct parser {
     const char *name;        /* for error messages */
     pnsim_error *error;
     bool failed;             /* an error is recorded: unwind */
+    /* Where each value starts: values begin in increasing byte order, so
+     * the line and column are advanced from the previous value's. */
+    size_t mark_offset;
+    unsigned long mark_line, mark_column;
 } parser;
 
 /* Records a syntax error at byte `offset`, giving its line and column. */
@@ -974,7 +978,38 @@ failed:
     return NULL;
 }
 
+/* Moves the position mark forward to byte `offset`. */
+static void mark_to(parser *p, size_t offset)
+{
+    for (; p->mark_offset < offset && p->mark_offset < p->size;
+         p->mark_offset++) {
+        unsigned char c = p->data[p->mark_offset];
+        if (c == '\n') {
+            p->mark_line++;
+            p->mark_column = 1;
+        } else if ((c & 0xC0) != 0x80) {
+            p->mark_column++;
+        }
+    }
+}
+
+static json_value *parse_value_here(parser *p);
+
+/* A value, with the line and column where it starts. */
 static json_value *parse_value(parser *p)
+{
+    skip_space(p);
+    mark_to(p, p->pos);
+    unsigned long line = p->mark_line, column = p->mark_column;
+    json_value *value = parse_value_here(p);
+    if (value != NULL) {
+        value->line = line;
+        value->column = column;
+    }
+    return value;
+}
+
+static json_value *parse_value_here(parser *p)
 {
     char buffer[16];
     json_value *value;
@@ -1030,6 +1065,8 @@ json_value *json_parse(const char *data, size_t size, const char *name,
         .size = size,
         .name = name != NULL ? name : "<json>",
         .error = error,
+        .mark_line = 1,
+        .mark_column = 1,
     };
 
     /* RFC 8259 lets a parser ignore a byte order mark; editors add them. */
@@ -1286,7 +1323,7 @@ bool json_as_uint64(const json_value *value, uint64_t *out)
 
 bool json_as_int64(const json_value *value, int64_t *out)
 {
-    bool negative;
+    bool negative = false;   /* read below even when there are no digits */
     uint64_t magnitude;
     const char *digits = integer_digits(value, true, &negative);
     /* INT64_MIN's magnitude is one more than INT64_MAX. */

@@ -83,6 +83,10 @@ typedef struct json_member {
  */
 struct json_value {
     json_kind kind;
+    unsigned long line, column; /* where the value starts in the input,
+                                   1-based, the column in characters; for
+                                   messages about well-formed JSON that
+                                   holds the wrong thing */
     union {
         bool boolean;                   /* JSON_BOOL */
         struct {

@@ -158,6 +158,7 @@ static model_result pn_model_successors(const model *m,
         for (size_t i = net->watch_start[p]; i < net->watch_start[p + 1];
              i++) {
             uint32_t t = net->watchers[i];
+            /* The watch place is marked, but maybe not enough. */
             if (!pn_model_enabled(net, t, state))
                 continue;
             int stop = pn_model_fire(m, net, t, next, visit, context, error);
@@ -560,18 +561,53 @@ static pnsim_status pn_model_build_names(pn_model *net, const pn_net *source,
               : pnsim_error_set(error, PNSIM_ERR_NOMEM, "out of memory");
 }
 
-/* Files every transition under its first needed place (the watch index). */
+/* How good a watch place `arc` (one of t's needs) is: one that is seldom
+ * marked enough, so that t is seldom looked at.  Places empty at first beat
+ * marked ones, higher weights beat lower, and places feeding few
+ * transitions beat busy ones. */
+static uint64_t pn_model_watch_score(const pn_model *net,
+                                     const pn_model_arc *arc,
+                                     const size_t *consumers)
+{
+    uint64_t empty = net->initial[arc->place] < arc->weight ? 1 : 0;
+    uint64_t weight = arc->weight > 0xFFFF ? 0xFFFF : arc->weight;
+    uint64_t busy = consumers[arc->place] > 0xFFFF ? 0xFFFF
+                                                   : consumers[arc->place];
+    return empty << 40 | weight << 20 | (0xFFFF - busy);
+}
+
+/* Files every transition under one of its needed places (the watch index),
+ * and moves that place to the front of its needs so it is tested first. */
 static pnsim_status pn_model_build_watch(pn_model *net, pnsim_error *error)
 {
-    const pn_model_list *needs = &net->lists[PN_MODEL_NEEDS];
+    pn_model_list *needs = &net->lists[PN_MODEL_NEEDS];
     size_t places = net->model.state_length;
     size_t transitions = net->model.transition_count;
     net->watch_start = calloc(places + 2, sizeof *net->watch_start);
     net->watchers = malloc((transitions + 1) * sizeof *net->watchers);
     net->unwatched = malloc((transitions + 1) * sizeof *net->unwatched);
+    size_t *consumers = calloc(places + 1, sizeof *consumers);
     if (net->watch_start == NULL || net->watchers == NULL ||
-        net->unwatched == NULL)
+        net->unwatched == NULL || consumers == NULL) {
+        free(consumers);
         return pnsim_error_set(error, PNSIM_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < needs->start[transitions]; i++)
+        consumers[needs->arcs[i].place]++;
+    for (size_t t = 0; t < transitions; t++) {
+        size_t first = needs->start[t], best = first;
+        for (size_t i = first + 1; i < needs->start[t + 1]; i++)
+            if (pn_model_watch_score(net, &needs->arcs[i], consumers) >
+                pn_model_watch_score(net, &needs->arcs[best], consumers))
+                best = i;
+        if (best != first) {
+            pn_model_arc swap = needs->arcs[first];
+            needs->arcs[first] = needs->arcs[best];
+            needs->arcs[best] = swap;
+        }
+    }
+    free(consumers);
+
     /* A counting sort by watch place, keeping transition order. */
     for (size_t t = 0; t < transitions; t++)
         if (needs->start[t] < needs->start[t + 1])

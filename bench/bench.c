@@ -1,0 +1,313 @@
+/*
+ * bench.c — pnsim's state-space benchmark (`make bench`).
+ *
+ * Runs `pnsim statespace --json` on a fixed list of Model Checking Contest
+ * instances from $PNSIM_CORPUS/mcc, at 1 and 2 threads, checks every figure
+ * against the contest's expected.json, and writes bench/results.md and
+ * bench/results.json: states, edges, seconds, states per second, bytes per
+ * state (peak resident memory / states) and the speedup from 1 to 2 threads.
+ *
+ * A benchmark, not a test: it measures, and exits non-zero only when a
+ * figure is wrong or pnsim fails.
+ *
+ * Usage: pnsim_bench PNSIM_BINARY OUTPUT_DIRECTORY [INSTANCE...]
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "json.h"
+
+/* Medium and large instances the issue names, smallest first. */
+static const char *const bench_default_instances[] = {
+    "Philosophers-PT-000010",
+    "TokenRing-PT-010",
+    "BridgeAndVehicles-PT-V10P10N10",
+    "Dekker-PT-015",
+    "SharedMemory-PT-000010",
+    "Kanban-PT-00005",
+    "Peterson-PT-3",
+    "BridgeAndVehicles-PT-V20P10N10",
+    "Dekker-PT-020",
+    "SwimmingPool-PT-03",
+    "TokenRing-PT-015",
+};
+
+typedef struct bench_run {
+    bool ok;
+    uint64_t states, edges, max_place, max_marking, peak_bytes;
+    double seconds;
+} bench_run;
+
+typedef struct bench_row {
+    const char *instance;
+    uint64_t states, edges, max_place, max_marking;   /* expected */
+    bench_run runs[2];                                /* 1 and 2 threads */
+    bool correct;
+} bench_row;
+
+static bool bench_expected_number(const json_value *object, const char *key,
+                                  uint64_t *value)
+{
+    return json_as_uint64(json_object_get(object, key), value);
+}
+
+static bool bench_read_expected(const char *corpus, bench_row *row)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/mcc/%s/expected.json", corpus,
+                 row->instance) >= (int)sizeof path)
+        return false;
+    pnsim_error error;
+    json_value *root = json_parse_file(path, &error);
+    if (root == NULL) {
+        fprintf(stderr, "pnsim_bench: %s: %s\n", path, error.message);
+        return false;
+    }
+    const json_value *space = json_object_get(root, "state_space");
+    bool ok = bench_expected_number(space, "states", &row->states) &&
+              bench_expected_number(space, "transitions", &row->edges) &&
+              bench_expected_number(space, "max_token_in_place",
+                                    &row->max_place) &&
+              bench_expected_number(space, "max_token_per_marking",
+                                    &row->max_marking);
+    json_value_free(root);
+    return ok;
+}
+
+static double bench_now(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
+}
+
+/* Runs pnsim statespace on one instance; fills `run` from its JSON. */
+static void bench_run_pnsim(const char *binary, const char *corpus,
+                            const char *instance, unsigned threads,
+                            bench_run *run)
+{
+    char command[8192];
+    snprintf(command, sizeof command,
+             "'%s' statespace --json --threads %u '%s/mcc/%s/model.pnml'",
+             binary, threads, corpus, instance);
+    memset(run, 0, sizeof *run);
+    double start = bench_now();
+    FILE *pipe = popen(command, "r");
+    if (pipe == NULL)
+        return;
+    size_t size = 0, capacity = 1 << 16;
+    char *text = malloc(capacity);
+    size_t got;
+    while (text != NULL &&
+           (got = fread(text + size, 1, capacity - size, pipe)) > 0) {
+        size += got;
+        if (size == capacity) {
+            char *bigger = realloc(text, capacity * 2);
+            if (bigger == NULL)
+                break;
+            text = bigger;
+            capacity *= 2;
+        }
+    }
+    int status = pclose(pipe);
+    double wall = bench_now() - start;
+    if (text == NULL || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        free(text);
+        return;
+    }
+    pnsim_error error;
+    json_value *root = json_parse(text, size, "pnsim output", &error);
+    free(text);
+    if (root == NULL)
+        return;
+    const json_value *stats = json_object_get(root, "stats");
+    run->ok = json_as_uint64(json_object_get(root, "states"), &run->states) &&
+              json_as_uint64(json_object_get(root, "edges"), &run->edges) &&
+              json_as_uint64(json_object_get(root, "max_tokens_place"),
+                             &run->max_place) &&
+              json_as_uint64(json_object_get(root, "max_tokens_marking"),
+                             &run->max_marking) &&
+              json_as_uint64(json_object_get(stats, "peak_memory_bytes"),
+                             &run->peak_bytes);
+    /* The whole command, reading the net included, as a user waits for it. */
+    run->seconds = wall;
+    json_value_free(root);
+}
+
+static void bench_machine(char *buffer, size_t size)
+{
+    char model[256] = "unknown processor";
+    FILE *cpuinfo = fopen("/proc/cpuinfo", "r");
+    char line[512];
+    while (cpuinfo != NULL && fgets(line, sizeof line, cpuinfo) != NULL)
+        if (strncmp(line, "model name", 10) == 0) {
+            char *colon = strchr(line, ':');
+            if (colon != NULL) {
+                snprintf(model, sizeof model, "%s", colon + 2);
+                model[strcspn(model, "\n")] = '\0';
+            }
+            break;
+        }
+    if (cpuinfo != NULL)
+        fclose(cpuinfo);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    struct utsname name;
+    uname(&name);
+    snprintf(buffer, size, "%s, %ld cores, %.0f GiB, Linux %s", model, cores,
+             (double)pages * (double)page / (1024.0 * 1024 * 1024),
+             name.release);
+}
+
+static void bench_write(const char *directory, const bench_row *rows,
+                        size_t count, const char *machine)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/results.md", directory);
+    FILE *md = fopen(path, "w");
+    snprintf(path, sizeof path, "%s/results.json", directory);
+    FILE *js = fopen(path, "w");
+    if (md == NULL || js == NULL) {
+        fprintf(stderr, "pnsim_bench: cannot write results in %s\n",
+                directory);
+        if (md != NULL)
+            fclose(md);
+        if (js != NULL)
+            fclose(js);
+        return;
+    }
+    fprintf(md, "# pnsim state-space benchmark\n\n"
+                "Machine: %s.\n\n"
+                "`pnsim statespace --json --threads T` on each instance; "
+                "seconds are the whole command (reading the net included), "
+                "bytes per state are peak resident memory / states.  Every "
+                "figure was checked against the contest's expected.json.\n\n"
+                "| instance | states | edges | 1 thread s | states/s | "
+                "bytes/state | 2 threads s | states/s | bytes/state | "
+                "speedup | correct |\n"
+                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
+            machine);
+    json_writer json;
+    json_writer_init(&json, js, JSON_WRITE_PRETTY);
+    json_begin_object(&json);
+    json_key(&json, "machine");
+    json_string(&json, machine);
+    json_key(&json, "instances");
+    json_begin_array(&json);
+    for (size_t i = 0; i < count; i++) {
+        const bench_row *row = &rows[i];
+        fprintf(md, "| %s | %llu | %llu", row->instance,
+                (unsigned long long)row->states,
+                (unsigned long long)row->edges);
+        json_begin_object(&json);
+        json_key(&json, "instance");
+        json_string(&json, row->instance);
+        json_key(&json, "states");
+        json_uint(&json, row->states);
+        json_key(&json, "edges");
+        json_uint(&json, row->edges);
+        json_key(&json, "correct");
+        json_bool(&json, row->correct);
+        json_key(&json, "runs");
+        json_begin_array(&json);
+        for (unsigned t = 0; t < 2; t++) {
+            const bench_run *run = &row->runs[t];
+            double rate = run->seconds > 0 ? (double)run->states / run->seconds
+                                           : 0;
+            double bytes = run->states ? (double)run->peak_bytes /
+                                             (double)run->states : 0;
+            fprintf(md, " | %.2f | %.2fM | %.1f", run->seconds, rate / 1e6,
+                    bytes);
+            json_begin_object(&json);
+            json_key(&json, "threads");
+            json_uint(&json, t + 1);
+            json_key(&json, "ok");
+            json_bool(&json, run->ok);
+            json_key(&json, "seconds");
+            json_double(&json, run->seconds);
+            json_key(&json, "states_per_second");
+            json_double(&json, rate);
+            json_key(&json, "peak_memory_bytes");
+            json_uint(&json, run->peak_bytes);
+            json_key(&json, "bytes_per_state");
+            json_double(&json, bytes);
+            json_end_object(&json);
+        }
+        json_end_array(&json);
+        double speedup = row->runs[1].seconds > 0
+                             ? row->runs[0].seconds / row->runs[1].seconds : 0;
+        fprintf(md, " | %.2f | %s |\n", speedup, row->correct ? "yes" : "NO");
+        json_key(&json, "speedup");
+        json_double(&json, speedup);
+        json_end_object(&json);
+    }
+    json_end_array(&json);
+    json_end_object(&json);
+    json_writer_finish(&json, NULL);
+    fclose(md);
+    fclose(js);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: pnsim_bench PNSIM_BINARY OUTPUT_DIRECTORY "
+                        "[INSTANCE...]\n");
+        return 2;
+    }
+    const char *binary = argv[1], *directory = argv[2];
+    const char *corpus = getenv("PNSIM_CORPUS");
+    if (corpus == NULL || corpus[0] == '\0')
+        corpus = "../shared/corpus";
+
+    size_t count = argc > 3 ? (size_t)(argc - 3)
+                            : sizeof bench_default_instances /
+                                  sizeof bench_default_instances[0];
+    bench_row *rows = calloc(count, sizeof *rows);
+    if (rows == NULL)
+        return 2;
+    int failures = 0;
+    for (size_t i = 0; i < count; i++) {
+        bench_row *row = &rows[i];
+        row->instance = argc > 3 ? argv[3 + i] : bench_default_instances[i];
+        if (!bench_read_expected(corpus, row)) {
+            fprintf(stderr, "pnsim_bench: no expected figures for %s in %s\n",
+                    row->instance, corpus);
+            failures++;
+            continue;
+        }
+        row->correct = true;
+        for (unsigned t = 0; t < 2; t++) {
+            bench_run *run = &row->runs[t];
+            bench_run_pnsim(binary, corpus, row->instance, t + 1, run);
+            bool right = run->ok && run->states == row->states &&
+                         run->edges == row->edges &&
+                         run->max_place == row->max_place &&
+                         run->max_marking == row->max_marking;
+            row->correct = row->correct && right;
+            printf("%-32s %u thread%s %10.2f s %12llu states %8.2f M/s "
+                   "%7.1f B/state %s\n", row->instance, t + 1, t ? "s" : " ",
+                   run->seconds, (unsigned long long)run->states,
+                   run->seconds > 0 ? (double)run->states / run->seconds / 1e6
+                                    : 0,
+                   run->states ? (double)run->peak_bytes /
+                                     (double)run->states : 0,
+                   right ? "ok" : "WRONG");
+            fflush(stdout);
+        }
+        failures += !row->correct;
+    }
+    char machine[512];
+    bench_machine(machine, sizeof machine);
+    bench_write(directory, rows, count, machine);
+    free(rows);
+    printf("wrote %s/results.md and %s/results.json\n", directory, directory);
+    return failures ? 1 : 0;
+}

@@ -1,0 +1,932 @@
+/*
+ * lts_check.c — deadlock, divergence, determinism and has-trace checks over
+ * the model interface (lts_check.h).
+ *
+ * Deadlock freedom in the F model needs nothing but the explorer (stop at
+ * the first dead state: breadth-first, so it is a shallowest one).  The
+ * other checks record the explored graph in compressed rows through the
+ * explorer's hooks (states are expanded in id order, so each state's edges
+ * arrive together), then:
+ *   - divergence: strongly connected components of the τ-edges (Tarjan,
+ *     iterative); the divergent state with the smallest id is a shallowest
+ *     one, since ids follow the breadth-first order;
+ *   - determinism and has trace: breadth-first search over τ-closed sets of
+ *     states (the subset construction of normalisation), one visible event
+ *     at a time.
+ */
+#include "lts_check.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char *lts_event_of(const model *model, uint32_t t)
+{
+    const model_transition *tr = &model->transitions[t];
+    return tr->event != NULL ? tr->event : tr->name;
+}
+
+void lts_check_result_free(lts_check_result *result)
+{
+    free(result->transitions);
+    free((void *)result->events);
+    free(result->loop);
+    free(result->final_state);
+    memset(result, 0, sizeof *result);
+}
+
+static pnsim_status out_of_memory(pnsim_error *error)
+{
+    return pnsim_error_set(error, PNSIM_ERR_NOMEM, "out of memory in a check");
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ---- the explored graph ----------------------------------------------- */
+
+typedef struct lts_graph {
+    const model *model;
+    uint64_t state_count;
+    uint64_t *row;              /* state_count + 1 */
+    size_t row_capacity;
+    uint32_t *label;            /* transition per edge */
+    uint32_t *target;
+    size_t edge_count, edge_capacity;
+    bool failed;
+    explore_result *result;
+} lts_graph;
+
+static int graph_on_edge(void *context, explore_state_id source,
+                         uint32_t transition, explore_state_id target)
+{
+    lts_graph *g = context;
+    (void)source;
+    if (target > UINT32_MAX) {
+        g->failed = true;
+        return 1;
+    }
+    if (g->edge_count == g->edge_capacity) {
+        size_t capacity = g->edge_capacity ? g->edge_capacity * 2 : 4096;
+        uint32_t *label = realloc(g->label, capacity * sizeof *label);
+        if (label == NULL) {
+            g->failed = true;
+            return 1;
+        }
+        g->label = label;
+        uint32_t *targets = realloc(g->target, capacity * sizeof *targets);
+        if (targets == NULL) {
+            g->failed = true;
+            return 1;
+        }
+        g->target = targets;
+        g->edge_capacity = capacity;
+    }
+    g->label[g->edge_count] = transition;
+    g->target[g->edge_count] = (uint32_t)target;
+    g->edge_count++;
+    return 0;
+}
+
+static int graph_on_state(void *context, explore_state_id id,
+                          const model_value *state, uint64_t edge_count,
+                          bool is_final)
+{
+    lts_graph *g = context;
+    (void)state;
+    (void)edge_count;
+    (void)is_final;
+    if (id + 2 > g->row_capacity) {
+        size_t capacity = g->row_capacity ? g->row_capacity * 2 : 4096;
+        while (capacity < id + 2)
+            capacity *= 2;
+        uint64_t *row = realloc(g->row, capacity * sizeof *row);
+        if (row == NULL) {
+            g->failed = true;
+            return 1;
+        }
+        g->row = row;
+        g->row_capacity = capacity;
+    }
+    if (id == 0)
+        g->row[0] = 0;
+    g->row[id + 1] = g->edge_count;
+    g->state_count = id + 1;
+    return 0;
+}
+
+static void graph_free(lts_graph *g)
+{
+    free(g->row);
+    free(g->label);
+    free(g->target);
+    explore_result_free(g->result);
+    memset(g, 0, sizeof *g);
+}
+
+/* Explores the whole model, recording its graph.  On PNSIM_OK the graph
+ * holds every expanded state; result->outcome says whether all were. */
+static pnsim_status graph_build(const model *model, const explore_options *options,
+                                lts_graph *g, lts_check_result *result,
+                                pnsim_error *error)
+{
+    memset(g, 0, sizeof *g);
+    g->model = model;
+    explore_options copy = *options;
+    copy.on_edge = graph_on_edge;
+    copy.on_state = graph_on_state;
+    copy.hook_context = g;
+    copy.stop_at_deadlock = false;
+    g->result = explore_run(model, &copy, error);
+    if (g->result == NULL)
+        return error->status;
+    const explore_stats *stats = explore_result_stats(g->result);
+    result->states = stats->states;
+    result->edges = stats->edges;
+    result->seconds = stats->seconds;
+    result->outcome = explore_result_outcome(g->result);
+    if (g->failed)
+        return out_of_memory(error);
+    if (result->outcome == EXPLORE_FAILED)
+        return error->status != PNSIM_OK ? error->status
+                                         : pnsim_error_set(error, PNSIM_ERR_INTERNAL,
+                                                           "the exploration failed");
+    if (result->outcome == EXPLORE_STOPPED_BY_HOOK)
+        return out_of_memory(error);
+    if (g->row == NULL) {
+        g->row = calloc(2, sizeof *g->row);
+        if (g->row == NULL)
+            return out_of_memory(error);
+    }
+    return PNSIM_OK;
+}
+
+static bool graph_is_tau(const lts_graph *g, size_t edge)
+{
+    return g->model->transitions[g->label[edge]].kind == MODEL_INTERNAL;
+}
+
+/* Copies the explorer's shortest run to `target` into the result. */
+static pnsim_status take_run(const lts_graph *g, uint64_t target,
+                             lts_check_result *result, pnsim_error *error)
+{
+    explore_trace trace;
+    if (explore_trace_to(g->result, target, &trace, error) != PNSIM_OK)
+        return error->status;
+    result->length = trace.length;
+    result->transitions = malloc((trace.length + 1) * sizeof *result->transitions);
+    result->final_state = malloc((g->model->state_length + 1) * sizeof(model_value));
+    if (result->transitions == NULL || result->final_state == NULL) {
+        explore_trace_free(&trace);
+        return out_of_memory(error);
+    }
+    if (trace.length > 0)
+        memcpy(result->transitions, trace.transitions,
+               trace.length * sizeof *result->transitions);
+    memcpy(result->final_state, trace.states[trace.length],
+           g->model->state_length * sizeof(model_value));
+    explore_trace_free(&trace);
+    return PNSIM_OK;
+}
+
+/* ---- divergence ------------------------------------------------------- */
+
+/* Marks every state on a τ-cycle.  Returns a calloc'd flag array or NULL. */
+static uint8_t *divergent_states(const lts_graph *g)
+{
+    uint64_t n = g->state_count;
+    uint8_t *divergent = calloc(n + 1, 1);
+    uint32_t *index = malloc((n + 1) * sizeof *index);
+    uint32_t *low = malloc((n + 1) * sizeof *low);
+    uint8_t *on_stack = calloc(n + 1, 1);
+    uint32_t *stack = malloc((n + 1) * sizeof *stack);
+    uint32_t *call = malloc((n + 1) * sizeof *call);
+    uint64_t *edge_at = malloc((n + 1) * sizeof *edge_at);
+    if (!divergent || !index || !low || !on_stack || !stack || !call || !edge_at) {
+        free(divergent);
+        divergent = NULL;
+        goto done;
+    }
+    for (uint64_t i = 0; i < n; i++)
+        index[i] = UINT32_MAX;
+    uint32_t counter = 0;
+    size_t top = 0;
+    for (uint64_t root = 0; root < n; root++) {
+        if (index[root] != UINT32_MAX)
+            continue;
+        size_t depth = 0;
+        call[depth++] = (uint32_t)root;
+        index[root] = low[root] = counter++;
+        stack[top++] = (uint32_t)root;
+        on_stack[root] = 1;
+        edge_at[root] = g->row[root];
+        while (depth > 0) {
+            uint32_t v = call[depth - 1];
+            bool descended = false;
+            while (edge_at[v] < g->row[v + 1]) {
+                uint64_t e = edge_at[v]++;
+                if (!graph_is_tau(g, e))
+                    continue;
+                uint32_t w = g->target[e];
+                if (w >= n)
+                    continue;   /* reached but not expanded (a limit) */
+                if (w == v)
+                    divergent[v] = 1;
+                if (index[w] == UINT32_MAX) {
+                    index[w] = low[w] = counter++;
+                    stack[top++] = w;
+                    on_stack[w] = 1;
+                    edge_at[w] = g->row[w];
+                    call[depth++] = w;
+                    descended = true;
+                    break;
+                }
+                if (on_stack[w] && index[w] < low[v])
+                    low[v] = index[w];
+            }
+            if (descended)
+                continue;
+            if (low[v] == index[v]) {
+                size_t start = top;
+                do {
+                    start--;
+                } while (stack[start] != v);
+                bool cycle = top - start > 1;
+                for (size_t k = start; k < top; k++) {
+                    on_stack[stack[k]] = 0;
+                    if (cycle)
+                        divergent[stack[k]] = 1;
+                }
+                top = start;
+            }
+            depth--;
+            if (depth > 0) {
+                uint32_t parent = call[depth - 1];
+                if (low[v] < low[parent])
+                    low[parent] = low[v];
+            }
+        }
+    }
+done:
+    free(index);
+    free(low);
+    free(on_stack);
+    free(stack);
+    free(call);
+    free(edge_at);
+    return divergent;
+}
+
+/* A τ-cycle from `start` back to itself (breadth-first over τ-edges among
+ * divergent states). */
+static pnsim_status find_loop(const lts_graph *g, const uint8_t *divergent,
+                              uint32_t start, lts_check_result *result,
+                              pnsim_error *error)
+{
+    uint64_t n = g->state_count;
+    uint64_t *via = malloc((n + 1) * sizeof *via);      /* edge reaching */
+    uint32_t *queue = malloc((n + 1) * sizeof *queue);
+    if (via == NULL || queue == NULL) {
+        free(via);
+        free(queue);
+        return out_of_memory(error);
+    }
+    for (uint64_t i = 0; i < n; i++)
+        via[i] = UINT64_MAX;
+    size_t head = 0, tail = 0;
+    queue[tail++] = start;
+    uint64_t closing = UINT64_MAX;
+    while (head < tail && closing == UINT64_MAX) {
+        uint32_t v = queue[head++];
+        for (uint64_t e = g->row[v]; e < g->row[v + 1]; e++) {
+            if (!graph_is_tau(g, e))
+                continue;
+            uint32_t w = g->target[e];
+            if (w >= n || !divergent[w])
+                continue;
+            if (w == start) {
+                closing = e;
+                via[start] = e;
+                break;
+            }
+            if (via[w] == UINT64_MAX) {
+                via[w] = e;
+                queue[tail++] = w;
+            }
+        }
+    }
+    /* walk back from start through the via edges: the source of edge e is
+     * the state whose row holds it */
+    size_t length = 0;
+    uint32_t *loop = malloc((n + 1) * sizeof *loop);
+    if (loop == NULL || closing == UINT64_MAX) {
+        free(via);
+        free(queue);
+        free(loop);
+        return closing == UINT64_MAX ? PNSIM_OK : out_of_memory(error);
+    }
+    uint64_t e = closing;
+    for (;;) {
+        loop[length++] = g->label[e];
+        /* find the source of e by binary search over rows */
+        uint64_t lo = 0, hi = n;
+        while (lo + 1 < hi) {
+            uint64_t mid = lo + (hi - lo) / 2;
+            if (g->row[mid] <= e)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        if (lo == start || length > n)
+            break;
+        e = via[lo];
+    }
+    for (size_t i = 0; i < length / 2; i++) {
+        uint32_t t = loop[i];
+        loop[i] = loop[length - 1 - i];
+        loop[length - 1 - i] = t;
+    }
+    result->loop = loop;
+    result->loop_length = length;
+    free(via);
+    free(queue);
+    return PNSIM_OK;
+}
+
+/* Fills result with the shallowest divergence, if any: returns true if
+ * found. */
+static pnsim_status shallowest_divergence(const lts_graph *g,
+                                          lts_check_result *result, bool *found,
+                                          uint64_t *depth, pnsim_error *error)
+{
+    *found = false;
+    uint8_t *divergent = divergent_states(g);
+    if (divergent == NULL)
+        return out_of_memory(error);
+    uint64_t target = UINT64_MAX;
+    for (uint64_t i = 0; i < g->state_count; i++)
+        if (divergent[i]) {
+            target = i;
+            break;
+        }
+    pnsim_status status = PNSIM_OK;
+    if (target != UINT64_MAX) {
+        *found = true;
+        explore_trace trace;
+        status = explore_trace_to(g->result, target, &trace, error);
+        if (status == PNSIM_OK) {
+            *depth = trace.length;
+            explore_trace_free(&trace);
+            if (result != NULL) {
+                status = take_run(g, target, result, error);
+                if (status == PNSIM_OK)
+                    status = find_loop(g, divergent, (uint32_t)target, result, error);
+                result->ending = LTS_END_DIVERGENCE;
+            }
+        }
+    }
+    free(divergent);
+    return status;
+}
+
+static void finish_verdict(lts_check_result *result, bool violated)
+{
+    if (violated)
+        result->verdict = LTS_VIOLATED;
+    else if (result->outcome == EXPLORE_COMPLETE)
+        result->verdict = LTS_HOLDS;
+    else
+        result->verdict = LTS_UNKNOWN;
+}
+
+pnsim_status lts_check_divergence(const model *model,
+                                  const explore_options *options,
+                                  lts_check_result *result, pnsim_error *error)
+{
+    memset(result, 0, sizeof *result);
+    lts_graph g;
+    pnsim_status status = graph_build(model, options, &g, result, error);
+    bool found = false;
+    uint64_t depth;
+    if (status == PNSIM_OK)
+        status = shallowest_divergence(&g, result, &found, &depth, error);
+    finish_verdict(result, found);
+    graph_free(&g);
+    return status;
+}
+
+pnsim_status lts_check_deadlock(const model *model, const explore_options *options,
+                                bool divergence_too, lts_check_result *result,
+                                pnsim_error *error)
+{
+    memset(result, 0, sizeof *result);
+    if (!divergence_too) {
+        explore_options copy = *options;
+        copy.stop_at_deadlock = true;
+        explore_result *run = explore_run(model, &copy, error);
+        if (run == NULL)
+            return error->status;
+        const explore_stats *stats = explore_result_stats(run);
+        result->states = stats->states;
+        result->edges = stats->edges;
+        result->seconds = stats->seconds;
+        result->outcome = explore_result_outcome(run);
+        pnsim_status status = PNSIM_OK;
+        bool found = stats->first_deadlock != EXPLORE_NO_STATE;
+        if (result->outcome == EXPLORE_FAILED)
+            status = error->status;
+        if (found && status == PNSIM_OK) {
+            lts_graph g = {.model = model, .result = run};
+            status = take_run(&g, stats->first_deadlock, result, error);
+            result->ending = LTS_END_DEADLOCK;
+        }
+        if (result->outcome == EXPLORE_FOUND_DEADLOCK)
+            result->outcome = EXPLORE_COMPLETE;
+        finish_verdict(result, found);
+        explore_result_free(run);
+        return status;
+    }
+    lts_graph g;
+    pnsim_status status = graph_build(model, options, &g, result, error);
+    bool found_dead = false, found_div = false;
+    uint64_t dead_depth = UINT64_MAX, div_depth = UINT64_MAX;
+    if (status == PNSIM_OK) {
+        const explore_stats *stats = explore_result_stats(g.result);
+        if (stats->first_deadlock != EXPLORE_NO_STATE) {
+            found_dead = true;
+            explore_trace trace;
+            status = explore_trace_to(g.result, stats->first_deadlock, &trace, error);
+            if (status == PNSIM_OK) {
+                dead_depth = trace.length;
+                explore_trace_free(&trace);
+            }
+        }
+    }
+    if (status == PNSIM_OK)
+        status = shallowest_divergence(&g, NULL, &found_div, &div_depth, error);
+    if (status == PNSIM_OK && (found_dead || found_div)) {
+        if (found_div && div_depth < dead_depth) {
+            status = shallowest_divergence(&g, result, &found_div, &div_depth, error);
+        } else {
+            status = take_run(&g, explore_result_stats(g.result)->first_deadlock,
+                              result, error);
+            result->ending = LTS_END_DEADLOCK;
+        }
+    }
+    finish_verdict(result, found_dead || found_div);
+    graph_free(&g);
+    return status;
+}
+
+/* ---- sets of states (normalisation) ----------------------------------- */
+
+/* Events: the distinct visible labels of the model's transitions, ✓
+ * included, numbered 0..count-1; τ is UINT32_MAX. */
+typedef struct event_index {
+    uint32_t *of_transition;
+    const char **names;
+    size_t count;
+} event_index;
+
+static uint64_t hash_string(const char *text)
+{
+    uint64_t hash = 1469598103934665603ull;
+    for (; *text; text++)
+        hash = (hash ^ (unsigned char)*text) * 1099511628211ull;
+    return hash;
+}
+
+static bool event_index_build(const model *model, event_index *index)
+{
+    size_t n = model->transition_count;
+    index->of_transition = malloc((n + 1) * sizeof *index->of_transition);
+    index->names = malloc((n + 1) * sizeof *index->names);
+    size_t size = 16;
+    while (size < 2 * n + 2)
+        size *= 2;
+    uint32_t *table = malloc(size * sizeof *table);
+    if (!index->of_transition || !index->names || !table) {
+        free(table);
+        return false;
+    }
+    memset(table, 0xff, size * sizeof *table);
+    index->count = 0;
+    for (size_t t = 0; t < n; t++) {
+        if (model->transitions[t].kind == MODEL_INTERNAL) {
+            index->of_transition[t] = UINT32_MAX;
+            continue;
+        }
+        const char *name = lts_event_of(model, (uint32_t)t);
+        size_t slot = hash_string(name) & (size - 1);
+        while (table[slot] != UINT32_MAX &&
+               strcmp(index->names[table[slot]], name) != 0)
+            slot = (slot + 1) & (size - 1);
+        if (table[slot] == UINT32_MAX) {
+            table[slot] = (uint32_t)index->count;
+            index->names[index->count++] = name;
+        }
+        index->of_transition[t] = table[slot];
+    }
+    free(table);
+    return true;
+}
+
+static void event_index_free(event_index *index)
+{
+    free(index->of_transition);
+    free(index->names);
+}
+
+static int compare_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* A growable list of uint32. */
+typedef struct u32_list {
+    uint32_t *items;
+    size_t count, capacity;
+} u32_list;
+
+static bool u32_push(u32_list *list, uint32_t value)
+{
+    if (list->count == list->capacity) {
+        size_t capacity = list->capacity ? list->capacity * 2 : 64;
+        uint32_t *items = realloc(list->items, capacity * sizeof *items);
+        if (items == NULL)
+            return false;
+        list->items = items;
+        list->capacity = capacity;
+    }
+    list->items[list->count++] = value;
+    return true;
+}
+
+/* Sorts `set` and closes it under τ.  `mark` is a scratch array of
+ * state_count bytes, all zero on entry and on exit. */
+static bool tau_close(const lts_graph *g, u32_list *set, uint8_t *mark)
+{
+    for (size_t i = 0; i < set->count; i++)
+        mark[set->items[i]] = 1;
+    for (size_t i = 0; i < set->count; i++) {
+        uint32_t v = set->items[i];
+        if (v >= g->state_count)
+            continue;
+        for (uint64_t e = g->row[v]; e < g->row[v + 1]; e++) {
+            if (!graph_is_tau(g, e))
+                continue;
+            uint32_t w = g->target[e];
+            if (!mark[w]) {
+                mark[w] = 1;
+                if (!u32_push(set, w))
+                    return false;
+            }
+        }
+    }
+    for (size_t i = 0; i < set->count; i++)
+        mark[set->items[i]] = 0;
+    qsort(set->items, set->count, sizeof *set->items, compare_u32);
+    size_t out = 0;
+    for (size_t i = 0; i < set->count; i++)
+        if (out == 0 || set->items[out - 1] != set->items[i])
+            set->items[out++] = set->items[i];
+    set->count = out;
+    return true;
+}
+
+/* The normalised nodes found so far: sets of states, deduplicated. */
+typedef struct node_table {
+    uint32_t **sets;
+    size_t *sizes;
+    uint32_t *parent;           /* node reached from */
+    uint32_t *via;              /* event index */
+    size_t count, capacity;
+    uint32_t *table;            /* hash -> node */
+    size_t table_size;
+} node_table;
+
+static uint64_t hash_set(const uint32_t *items, size_t count)
+{
+    uint64_t hash = 1469598103934665603ull ^ count;
+    for (size_t i = 0; i < count; i++)
+        hash = (hash ^ items[i]) * 1099511628211ull;
+    return hash;
+}
+
+static void node_table_free(node_table *nodes)
+{
+    for (size_t i = 0; i < nodes->count; i++)
+        free(nodes->sets[i]);
+    free(nodes->sets);
+    free(nodes->sizes);
+    free(nodes->parent);
+    free(nodes->via);
+    free(nodes->table);
+}
+
+/* Adds the set (copied) unless present; returns its node id or UINT32_MAX
+ * on failure; *added tells which. */
+static uint32_t node_add(node_table *nodes, const u32_list *set, uint32_t parent,
+                         uint32_t via, bool *added)
+{
+    if (nodes->table == NULL || nodes->count * 2 >= nodes->table_size) {
+        size_t size = nodes->table_size ? nodes->table_size * 2 : 1024;
+        uint32_t *table = malloc(size * sizeof *table);
+        if (table == NULL)
+            return UINT32_MAX;
+        memset(table, 0xff, size * sizeof *table);
+        for (size_t i = 0; i < nodes->count; i++) {
+            size_t slot = hash_set(nodes->sets[i], nodes->sizes[i]) & (size - 1);
+            while (table[slot] != UINT32_MAX)
+                slot = (slot + 1) & (size - 1);
+            table[slot] = (uint32_t)i;
+        }
+        free(nodes->table);
+        nodes->table = table;
+        nodes->table_size = size;
+    }
+    size_t slot = hash_set(set->items, set->count) & (nodes->table_size - 1);
+    while (nodes->table[slot] != UINT32_MAX) {
+        uint32_t id = nodes->table[slot];
+        if (nodes->sizes[id] == set->count &&
+            memcmp(nodes->sets[id], set->items, set->count * sizeof *set->items) == 0) {
+            *added = false;
+            return id;
+        }
+        slot = (slot + 1) & (nodes->table_size - 1);
+    }
+    if (nodes->count == nodes->capacity) {
+        size_t capacity = nodes->capacity ? nodes->capacity * 2 : 256;
+        uint32_t **sets = realloc(nodes->sets, capacity * sizeof *sets);
+        if (sets == NULL)
+            return UINT32_MAX;
+        nodes->sets = sets;
+        size_t *sizes = realloc(nodes->sizes, capacity * sizeof *sizes);
+        if (sizes == NULL)
+            return UINT32_MAX;
+        nodes->sizes = sizes;
+        uint32_t *parents = realloc(nodes->parent, capacity * sizeof *parents);
+        if (parents == NULL)
+            return UINT32_MAX;
+        nodes->parent = parents;
+        uint32_t *vias = realloc(nodes->via, capacity * sizeof *vias);
+        if (vias == NULL)
+            return UINT32_MAX;
+        nodes->via = vias;
+        nodes->capacity = capacity;
+    }
+    uint32_t *copy = malloc((set->count + 1) * sizeof *copy);
+    if (copy == NULL)
+        return UINT32_MAX;
+    if (set->count > 0)
+        memcpy(copy, set->items, set->count * sizeof *copy);
+    uint32_t id = (uint32_t)nodes->count++;
+    nodes->sets[id] = copy;
+    nodes->sizes[id] = set->count;
+    nodes->parent[id] = parent;
+    nodes->via[id] = via;
+    nodes->table[slot] = id;
+    *added = true;
+    return id;
+}
+
+/* The visible trace leading to node `id` (event names) into the result. */
+static pnsim_status node_trace(const node_table *nodes, const event_index *events,
+                               uint32_t id, lts_check_result *result,
+                               pnsim_error *error)
+{
+    size_t length = 0;
+    for (uint32_t n = id; nodes->parent[n] != UINT32_MAX; n = nodes->parent[n])
+        length++;
+    result->events = malloc((length + 1) * sizeof *result->events);
+    if (result->events == NULL)
+        return out_of_memory(error);
+    result->length = length;
+    size_t at = length;
+    for (uint32_t n = id; nodes->parent[n] != UINT32_MAX; n = nodes->parent[n])
+        result->events[--at] = events->names[nodes->via[n]];
+    return PNSIM_OK;
+}
+
+typedef struct pair {
+    uint32_t event, target;
+} pair;
+
+static int compare_pairs(const void *a, const void *b)
+{
+    const pair *x = a, *y = b;
+    if (x->event != y->event)
+        return x->event < y->event ? -1 : 1;
+    return x->target < y->target ? -1 : x->target > y->target;
+}
+
+/* The visible moves out of a set of states, sorted by event. */
+static bool moves_of(const lts_graph *g, const event_index *events,
+                     const uint32_t *set, size_t count, pair **moves,
+                     size_t *move_count, size_t *capacity)
+{
+    *move_count = 0;
+    for (size_t i = 0; i < count; i++) {
+        uint32_t v = set[i];
+        if (v >= g->state_count)
+            continue;
+        for (uint64_t e = g->row[v]; e < g->row[v + 1]; e++) {
+            uint32_t ev = events->of_transition[g->label[e]];
+            if (ev == UINT32_MAX)
+                continue;
+            if (*move_count == *capacity) {
+                size_t grown = *capacity ? *capacity * 2 : 256;
+                pair *items = realloc(*moves, grown * sizeof *items);
+                if (items == NULL)
+                    return false;
+                *moves = items;
+                *capacity = grown;
+            }
+            (*moves)[(*move_count)++] = (pair){ev, g->target[e]};
+        }
+    }
+    qsort(*moves, *move_count, sizeof **moves, compare_pairs);
+    return true;
+}
+
+static bool is_termination(const lts_graph *g, const event_index *events,
+                           uint32_t event)
+{
+    for (size_t t = 0; t < g->model->transition_count; t++)
+        if (events->of_transition[t] == event)
+            return g->model->transitions[t].kind == MODEL_TERMINATION;
+    return false;
+}
+
+/* Does stable state v refuse `event`?  A state that can terminate may
+ * refuse every visible event. */
+static bool state_refuses(const lts_graph *g, const event_index *events,
+                          uint32_t v, uint32_t event, bool event_is_tick)
+{
+    if (v >= g->state_count)
+        return false;
+    bool offers = false, ticks = false;
+    for (uint64_t e = g->row[v]; e < g->row[v + 1]; e++) {
+        if (graph_is_tau(g, e))
+            return false;       /* unstable: refuses nothing */
+        uint32_t ev = events->of_transition[g->label[e]];
+        if (ev == event)
+            offers = true;
+        if (g->model->transitions[g->label[e]].kind == MODEL_TERMINATION)
+            ticks = true;
+    }
+    if (!offers)
+        return true;
+    return ticks && !event_is_tick;
+}
+
+pnsim_status lts_check_determinism(const model *model,
+                                   const explore_options *options,
+                                   bool divergence_too, lts_check_result *result,
+                                   pnsim_error *error)
+{
+    memset(result, 0, sizeof *result);
+    lts_graph g;
+    pnsim_status status = graph_build(model, options, &g, result, error);
+    if (status != PNSIM_OK) {
+        graph_free(&g);
+        return status;
+    }
+    bool found = false;
+    uint64_t depth;
+    if (divergence_too) {
+        status = shallowest_divergence(&g, result, &found, &depth, error);
+        if (status != PNSIM_OK || found) {
+            finish_verdict(result, found);
+            graph_free(&g);
+            return status;
+        }
+    }
+    event_index events = {0};
+    node_table nodes = {0};
+    u32_list set = {0};
+    pair *moves = NULL;
+    size_t move_count = 0, move_capacity = 0;
+    uint8_t *mark = calloc(g.state_count + 1, 1);
+    double start = now();
+    bool ok = mark != NULL && event_index_build(model, &events) &&
+              u32_push(&set, 0) && tau_close(&g, &set, mark);
+    bool added;
+    if (ok)
+        ok = node_add(&nodes, &set, UINT32_MAX, 0, &added) != UINT32_MAX;
+    for (size_t n = 0; ok && !found && n < nodes.count; n++) {
+        if (options->interrupt != NULL && *options->interrupt) {
+            result->outcome = EXPLORE_INTERRUPTED;
+            break;
+        }
+        if (options->max_states != 0 && nodes.count > options->max_states) {
+            result->outcome = EXPLORE_LIMIT_STATES;
+            break;
+        }
+        if (options->time_limit > 0 && now() - start > options->time_limit) {
+            result->outcome = EXPLORE_LIMIT_TIME;
+            break;
+        }
+        ok = moves_of(&g, &events, nodes.sets[n], nodes.sizes[n], &moves,
+                      &move_count, &move_capacity);
+        for (size_t i = 0; ok && !found && i < move_count;) {
+            uint32_t event = moves[i].event;
+            bool tick = is_termination(&g, &events, event);
+            /* does some stable state of the node refuse `event`? */
+            for (size_t k = 0; k < nodes.sizes[n]; k++)
+                if (state_refuses(&g, &events, nodes.sets[n][k], event, tick)) {
+                    found = true;
+                    break;
+                }
+            if (found) {
+                status = node_trace(&nodes, &events, (uint32_t)n, result, error);
+                result->ending = LTS_END_NONDETERMINISM;
+                result->event = events.names[event];
+                break;
+            }
+            set.count = 0;
+            while (i < move_count && moves[i].event == event && ok)
+                ok = u32_push(&set, moves[i++].target);
+            ok = ok && tau_close(&g, &set, mark);
+            ok = ok && node_add(&nodes, &set, (uint32_t)n, event, &added) != UINT32_MAX;
+        }
+    }
+    if (!ok && status == PNSIM_OK)
+        status = out_of_memory(error);
+    finish_verdict(result, found);
+    free(moves);
+    free(set.items);
+    free(mark);
+    node_table_free(&nodes);
+    event_index_free(&events);
+    graph_free(&g);
+    return status;
+}
+
+pnsim_status lts_check_has_trace(const model *model,
+                                 const explore_options *options,
+                                 const char *const *trace, size_t trace_length,
+                                 lts_check_result *result, pnsim_error *error)
+{
+    memset(result, 0, sizeof *result);
+    lts_graph g;
+    pnsim_status status = graph_build(model, options, &g, result, error);
+    if (status != PNSIM_OK) {
+        graph_free(&g);
+        return status;
+    }
+    u32_list set = {0}, next = {0};
+    uint8_t *mark = calloc(g.state_count + 1, 1);
+    bool ok = mark != NULL && u32_push(&set, 0) && tau_close(&g, &set, mark);
+    size_t done = 0;
+    for (; ok && done < trace_length && set.count > 0; done++) {
+        next.count = 0;
+        for (size_t i = 0; ok && i < set.count; i++) {
+            uint32_t v = set.items[i];
+            if (v >= g.state_count)
+                continue;
+            for (uint64_t e = g.row[v]; ok && e < g.row[v + 1]; e++)
+                if (model->transitions[g.label[e]].kind != MODEL_INTERNAL &&
+                    strcmp(lts_event_of(model, g.label[e]), trace[done]) == 0)
+                    ok = u32_push(&next, g.target[e]);
+        }
+        ok = ok && tau_close(&g, &next, mark);
+        if (next.count == 0)
+            break;
+        u32_list swap = set;
+        set = next;
+        next = swap;
+    }
+    bool performed = ok && done == trace_length;
+    if (ok && !performed) {
+        result->ending = LTS_END_TRACE_MISSING;
+        result->event = trace[done];
+        result->length = done;
+        result->events = malloc((done + 1) * sizeof *result->events);
+        if (result->events == NULL)
+            ok = false;
+        else
+            for (size_t i = 0; i < done; i++)
+                result->events[i] = trace[i];
+    }
+    if (!ok)
+        status = out_of_memory(error);
+    /* the property is "the trace is possible": missing it violates it, but
+     * only a complete exploration proves it missing */
+    if (performed)
+        result->verdict = LTS_HOLDS;
+    else if (result->outcome == EXPLORE_COMPLETE)
+        result->verdict = LTS_VIOLATED;
+    else
+        result->verdict = LTS_UNKNOWN;
+    free(set.items);
+    free(next.items);
+    free(mark);
+    graph_free(&g);
+    return status;
+}

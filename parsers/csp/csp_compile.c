@@ -1,0 +1,745 @@
+/*
+ * csp_compile.c — compiles a process term to a model: leaves to explicit
+ * transition systems, the network above them to synchronisation rules
+ * (csp_compile.h).
+ *
+ * Everything that can fail through the trap (evaluation while exploring a
+ * leaf, limits) happens first and works in the script's arena; only then
+ * is the model allocated with malloc, so a failure leaks nothing.
+ */
+#include "csp_compile.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CSP_DEFAULT_LEAF_STATES 200000
+#define CSP_DEFAULT_RULES 2000000
+
+/* ---- the network ------------------------------------------------------ */
+
+typedef enum node_kind { NODE_LEAF, NODE_PAR, NODE_HIDE, NODE_RENAME } node_kind;
+
+typedef struct node {
+    node_kind kind;
+    const csp_proc *proc;       /* the term at this node */
+    struct node **children;
+    size_t count;
+    uint32_t leaf;              /* LEAF: index */
+} node;
+
+/* An explicit leaf: states are terms; transitions sorted by label. */
+typedef struct leaf_lts {
+    const csp_proc *initial;
+    const csp_proc **states;
+    size_t state_count;
+    uint32_t *row;              /* state_count + 1 offsets */
+    uint32_t *labels;
+    uint32_t *targets;
+    uint32_t omega;             /* index of Ω, or UINT32_MAX */
+    char *name;
+} leaf_lts;
+
+typedef struct rule {
+    uint32_t count;
+    uint32_t *leaves;
+    uint32_t *labels;
+    uint32_t out;               /* event id, CSP_LABEL_TAU or CSP_LABEL_TICK */
+} rule;
+
+typedef struct compiler {
+    csp_interp *interp;
+    csp_context *context;
+    const csp_compile_options *options;
+    csp_vec leaves;             /* leaf_lts* */
+    bool has_par;
+    size_t rule_total;
+} compiler;
+
+static node *decompose(compiler *c, const csp_proc *proc, unsigned depth)
+{
+    node *n = csp_alloc(c->context, sizeof *n);
+    n->proc = proc;
+    bool network = depth < 200 &&
+                   (proc->kind == CSP_PROC_PAR || proc->kind == CSP_PROC_APAR ||
+                    proc->kind == CSP_PROC_INTERLEAVE ||
+                    proc->kind == CSP_PROC_HIDE || proc->kind == CSP_PROC_RENAME);
+    if (!network) {
+        n->kind = NODE_LEAF;
+        leaf_lts *leaf = csp_alloc(c->context, sizeof *leaf);
+        leaf->initial = proc;
+        n->leaf = (uint32_t)c->leaves.count;
+        csp_vec_push(c->context, &c->leaves, leaf);
+        return n;
+    }
+    n->kind = proc->kind == CSP_PROC_HIDE ? NODE_HIDE
+            : proc->kind == CSP_PROC_RENAME ? NODE_RENAME : NODE_PAR;
+    if (n->kind == NODE_PAR)
+        c->has_par = true;
+    n->count = proc->count;
+    n->children = csp_alloc(c->context, (proc->count + 1) * sizeof *n->children);
+    for (size_t i = 0; i < proc->count; i++)
+        n->children[i] = decompose(c, proc->children[i], depth + 1);
+    return n;
+}
+
+/* ---- leaves ----------------------------------------------------------- */
+
+typedef struct id_map {
+    uint32_t *keys;         /* proc ids; UINT32_MAX empty */
+    uint32_t *values;
+    size_t size, count;
+} id_map;
+
+static void map_grow(csp_context *context, id_map *map)
+{
+    size_t size = map->size ? map->size * 2 : 1024;
+    uint32_t *keys = csp_alloc(context, size * sizeof *keys);
+    uint32_t *values = csp_alloc(context, size * sizeof *values);
+    memset(keys, 0xff, size * sizeof *keys);
+    for (size_t i = 0; i < map->size; i++) {
+        if (map->keys[i] == UINT32_MAX)
+            continue;
+        size_t slot = (map->keys[i] * 2654435761u) & (size - 1);
+        while (keys[slot] != UINT32_MAX)
+            slot = (slot + 1) & (size - 1);
+        keys[slot] = map->keys[i];
+        values[slot] = map->values[i];
+    }
+    map->keys = keys;
+    map->values = values;
+    map->size = size;
+}
+
+/* Returns the index of `key`, inserting `fresh` if absent. */
+static uint32_t map_get(csp_context *context, id_map *map, uint32_t key,
+                        uint32_t fresh, bool *added)
+{
+    if (map->size == 0 || map->count * 2 >= map->size)
+        map_grow(context, map);
+    size_t slot = (key * 2654435761u) & (map->size - 1);
+    while (map->keys[slot] != UINT32_MAX) {
+        if (map->keys[slot] == key) {
+            *added = false;
+            return map->values[slot];
+        }
+        slot = (slot + 1) & (map->size - 1);
+    }
+    map->keys[slot] = key;
+    map->values[slot] = fresh;
+    map->count++;
+    *added = true;
+    return fresh;
+}
+
+typedef struct edge {
+    uint32_t label, target;
+} edge;
+
+static int compare_edges(const void *a, const void *b)
+{
+    const edge *x = a, *y = b;
+    if (x->label != y->label)
+        return x->label < y->label ? -1 : 1;
+    return x->target < y->target ? -1 : x->target > y->target;
+}
+
+static void explore_leaf(compiler *c, leaf_lts *leaf)
+{
+    csp_context *context = c->context;
+    size_t limit = c->options && c->options->max_leaf_states
+                       ? c->options->max_leaf_states : CSP_DEFAULT_LEAF_STATES;
+    id_map map = {0};
+    csp_vec states = {0};
+    csp_vec edges = {0};        /* per state: edge arrays */
+    csp_vec counts = {0};
+    bool added;
+    map_get(context, &map, leaf->initial->id, 0, &added);
+    csp_vec_push(context, &states, (void *)leaf->initial);
+    leaf->omega = UINT32_MAX;
+    leaf->name = csp_proc_describe(c->interp, leaf->initial);
+    for (size_t s = 0; s < states.count; s++) {
+        const csp_proc *term = states.items[s];
+        if (term->kind == CSP_PROC_OMEGA)
+            leaf->omega = (uint32_t)s;
+        size_t n;
+        const csp_transition *ts = csp_proc_transitions(c->interp, term, &n);
+        edge *list = csp_alloc(context, (n + 1) * sizeof *list);
+        for (size_t k = 0; k < n; k++) {
+            uint32_t target = map_get(context, &map, ts[k].target->id,
+                                      (uint32_t)states.count, &added);
+            if (added) {
+                if (states.count >= limit)
+                    csp_fail(context, CSP_ERROR_LIMIT, NULL,
+                             "the process %s has more than %zu states "
+                             "(an infinite-state process?)", leaf->name, limit);
+                csp_vec_push(context, &states, (void *)ts[k].target);
+            }
+            list[k].label = ts[k].label;
+            list[k].target = target;
+        }
+        qsort(list, n, sizeof *list, compare_edges);
+        csp_vec_push(context, &edges, list);
+        csp_vec_push(context, &counts, (void *)(uintptr_t)n);
+    }
+    size_t total = 0;
+    for (size_t s = 0; s < states.count; s++)
+        total += (uintptr_t)counts.items[s];
+    leaf->state_count = states.count;
+    leaf->states = (const csp_proc **)states.items;
+    leaf->row = csp_alloc(context, (states.count + 1) * sizeof *leaf->row);
+    leaf->labels = csp_alloc(context, (total + 1) * sizeof *leaf->labels);
+    leaf->targets = csp_alloc(context, (total + 1) * sizeof *leaf->targets);
+    size_t at = 0;
+    for (size_t s = 0; s < states.count; s++) {
+        leaf->row[s] = (uint32_t)at;
+        const edge *list = edges.items[s];
+        for (size_t k = 0; k < (uintptr_t)counts.items[s]; k++) {
+            leaf->labels[at] = list[k].label;
+            leaf->targets[at] = list[k].target;
+            at++;
+        }
+    }
+    leaf->row[states.count] = (uint32_t)at;
+}
+
+/* ---- rules ------------------------------------------------------------ */
+
+static rule *new_rule(compiler *c, uint32_t count, uint32_t out)
+{
+    if (++c->rule_total > (c->options && c->options->max_rules
+                               ? c->options->max_rules : CSP_DEFAULT_RULES))
+        csp_fail(c->context, CSP_ERROR_LIMIT, NULL,
+                 "more than %zu synchronisation rules",
+                 c->options && c->options->max_rules ? c->options->max_rules
+                                                     : (size_t)CSP_DEFAULT_RULES);
+    rule *r = csp_alloc(c->context, sizeof *r);
+    r->count = count;
+    r->out = out;
+    r->leaves = csp_alloc(c->context, (count + 1) * sizeof *r->leaves);
+    r->labels = csp_alloc(c->context, (count + 1) * sizeof *r->labels);
+    return r;
+}
+
+static rule *relabel(compiler *c, const rule *r, uint32_t out)
+{
+    rule *copy = new_rule(c, r->count, out);
+    memcpy(copy->leaves, r->leaves, r->count * sizeof *r->leaves);
+    memcpy(copy->labels, r->labels, r->count * sizeof *r->labels);
+    return copy;
+}
+
+static bool event_in(compiler *c, uint32_t label, const csp_value *set)
+{
+    if (label == CSP_LABEL_TAU || label == CSP_LABEL_TICK || set == NULL)
+        return false;
+    return csp_set_member(c->context, c->interp->events[label], set);
+}
+
+static int compare_rule_out(const void *a, const void *b)
+{
+    const rule *x = *(rule *const *)a, *y = *(rule *const *)b;
+    return x->out < y->out ? -1 : x->out > y->out;
+}
+
+/* The rules of child `list` whose output is `label`: [first, end). */
+static size_t rules_with(rule **list, size_t count, uint32_t label, size_t *end)
+{
+    size_t lo = 0, hi = count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (list[mid]->out < label)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t e = lo;
+    while (e < count && list[e]->out == label)
+        e++;
+    *end = e;
+    return lo;
+}
+
+static void rules_of(compiler *c, const node *n, csp_vec *out);
+
+static void par_rules(compiler *c, const node *n, csp_vec *out)
+{
+    csp_context *context = c->context;
+    const csp_proc *p = n->proc;
+    size_t k = n->count;
+    rule ***lists = csp_alloc(context, (k + 1) * sizeof *lists);
+    size_t *counts = csp_alloc(context, (k + 1) * sizeof *counts);
+    for (size_t i = 0; i < k; i++) {
+        csp_vec child = {0};
+        rules_of(c, n->children[i], &child);
+        lists[i] = (rule **)child.items;
+        counts[i] = child.count;
+        qsort(lists[i], counts[i], sizeof *lists[i], compare_rule_out);
+    }
+    bool *part = csp_alloc(context, k + 1);
+    for (size_t i = 0; i < k; i++) {
+        for (size_t r = 0; r < counts[i]; r++) {
+            const rule *rl = lists[i][r];
+            if (rl->out == CSP_LABEL_TAU) {
+                csp_vec_push(context, out, (void *)rl);
+                continue;
+            }
+            if (rl->out == CSP_LABEL_TICK) {
+                csp_vec_push(context, out, relabel(c, rl, CSP_LABEL_TAU));
+                continue;
+            }
+            /* rules are sorted by output: handle each event once per child */
+            if (r > 0 && lists[i][r - 1]->out == rl->out)
+                continue;
+            uint32_t e = rl->out;
+            size_t first = k, participants = 0;
+            for (size_t j = 0; j < k; j++) {
+                if (p->kind == CSP_PROC_APAR)
+                    part[j] = event_in(c, e, p->alphabets[j]);
+                else if (p->kind == CSP_PROC_PAR && event_in(c, e, p->set))
+                    part[j] = true;
+                else
+                    part[j] = j == i;
+                if (part[j]) {
+                    participants++;
+                    if (first == k)
+                        first = j;
+                }
+            }
+            if (!part[i] || first != i)
+                continue;
+            size_t *lo = csp_alloc(context, (k + 1) * sizeof *lo);
+            size_t *hi = csp_alloc(context, (k + 1) * sizeof *hi);
+            size_t *index = csp_alloc(context, (k + 1) * sizeof *index);
+            bool possible = true;
+            for (size_t j = 0; j < k && possible; j++) {
+                if (!part[j])
+                    continue;
+                lo[j] = rules_with(lists[j], counts[j], e, &hi[j]);
+                index[j] = lo[j];
+                possible = lo[j] < hi[j];
+            }
+            if (!possible)
+                continue;
+            if (participants == 1) {
+                for (size_t x = lo[i]; x < hi[i]; x++)
+                    csp_vec_push(context, out, lists[i][x]);
+                continue;
+            }
+            for (;;) {
+                uint32_t total = 0;
+                for (size_t j = 0; j < k; j++)
+                    if (part[j])
+                        total += lists[j][index[j]]->count;
+                rule *merged = new_rule(c, total, e);
+                uint32_t at = 0;
+                for (size_t j = 0; j < k; j++) {
+                    if (!part[j])
+                        continue;
+                    const rule *src = lists[j][index[j]];
+                    memcpy(merged->leaves + at, src->leaves, src->count * sizeof(uint32_t));
+                    memcpy(merged->labels + at, src->labels, src->count * sizeof(uint32_t));
+                    at += src->count;
+                }
+                csp_vec_push(context, out, merged);
+                size_t j = k;
+                bool done = false;
+                while (j > 0) {
+                    j--;
+                    if (!part[j])
+                        continue;
+                    if (++index[j] < hi[j])
+                        break;
+                    index[j] = lo[j];
+                    if (j == first) {
+                        done = true;
+                        break;
+                    }
+                }
+                if (done)
+                    break;
+            }
+        }
+    }
+}
+
+static void rules_of(compiler *c, const node *n, csp_vec *out)
+{
+    csp_context *context = c->context;
+    csp_enter(context, NULL);
+    switch (n->kind) {
+    case NODE_LEAF: {
+        const leaf_lts *leaf = c->leaves.items[n->leaf];
+        size_t total = leaf->row[leaf->state_count];
+        uint32_t *labels = csp_memdup(context, leaf->labels,
+                                      (total + 1) * sizeof *labels);
+        /* distinct labels */
+        for (size_t x = 1; x < total; x++) {
+            uint32_t v = labels[x];
+            size_t y = x;
+            while (y > 0 && labels[y - 1] > v) {
+                labels[y] = labels[y - 1];
+                y--;
+            }
+            labels[y] = v;
+        }
+        for (size_t x = 0; x < total; x++) {
+            if (x > 0 && labels[x] == labels[x - 1])
+                continue;
+            rule *r = new_rule(c, 1, labels[x]);
+            r->leaves[0] = n->leaf;
+            r->labels[0] = labels[x];
+            csp_vec_push(context, out, r);
+        }
+        break;
+    }
+    case NODE_PAR:
+        par_rules(c, n, out);
+        break;
+    case NODE_HIDE: {
+        csp_vec child = {0};
+        rules_of(c, n->children[0], &child);
+        for (size_t i = 0; i < child.count; i++) {
+            rule *r = child.items[i];
+            csp_vec_push(context, out, event_in(c, r->out, n->proc->set)
+                                           ? relabel(c, r, CSP_LABEL_TAU) : r);
+        }
+        break;
+    }
+    case NODE_RENAME: {
+        csp_vec child = {0};
+        rules_of(c, n->children[0], &child);
+        const csp_proc *p = n->proc;
+        for (size_t i = 0; i < child.count; i++) {
+            rule *r = child.items[i];
+            bool renamed = false;
+            if (r->out != CSP_LABEL_TAU && r->out != CSP_LABEL_TICK) {
+                const csp_value *event = c->interp->events[r->out];
+                for (size_t k = 0; k < p->rename_count; k++)
+                    if (csp_value_compare(p->rename_from[k], event) == 0) {
+                        csp_vec_push(context, out,
+                                     relabel(c, r, csp_event_id(c->interp,
+                                                                p->rename_to[k])));
+                        renamed = true;
+                    }
+            }
+            if (!renamed)
+                csp_vec_push(context, out, r);
+        }
+        break;
+    }
+    }
+    csp_leave(context);
+}
+
+/* ---- the model -------------------------------------------------------- */
+
+typedef struct csp_leaf_table {
+    uint32_t state_count;
+    uint32_t *row;
+    uint32_t *labels;
+    uint32_t *targets;
+    uint32_t omega;
+} csp_leaf_table;
+
+typedef struct csp_model {
+    model base;
+    size_t leaf_count;
+    csp_leaf_table *leaves;
+    size_t rule_count;          /* ordinary rules = transitions 0..rule_count-1 */
+    uint32_t *rule_start;       /* rule_count + 1 offsets into parts */
+    uint32_t *part_leaf;
+    uint32_t *part_label;
+    bool has_flag;              /* slot leaf_count is `terminated` */
+    size_t max_parts;
+    /* owned storage behind the base's arrays */
+    char **strings;
+    size_t string_count;
+    model_transition *transitions;
+    uint32_t *components;
+    const char **slot_names;
+} csp_model;
+
+static void csp_model_initial(const model *base, model_value *state)
+{
+    const csp_model *m = (const csp_model *)base;
+    for (size_t i = 0; i < base->state_length; i++)
+        state[i] = 0;
+    (void)m;
+}
+
+static bool csp_model_all_omega(const csp_model *m, const model_value *state)
+{
+    for (size_t i = 0; i < m->leaf_count; i++)
+        if (state[i] != m->leaves[i].omega)
+            return false;
+    return true;
+}
+
+static bool csp_model_is_final(const model *base, const model_value *state)
+{
+    const csp_model *m = (const csp_model *)base;
+    if (m->has_flag)
+        return state[m->leaf_count] != 0;
+    return csp_model_all_omega(m, state);
+}
+
+/* The transitions of leaf `l` in state `s` labelled `label`: [lo, hi). */
+static void leaf_range(const csp_leaf_table *leaf, model_value s, uint32_t label,
+                       uint32_t *lo_out, uint32_t *hi_out)
+{
+    uint32_t lo = leaf->row[s], hi = leaf->row[s + 1];
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (leaf->labels[mid] < label)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint32_t end = lo;
+    while (end < leaf->row[s + 1] && leaf->labels[end] == label)
+        end++;
+    *lo_out = lo;
+    *hi_out = end;
+}
+
+static model_result csp_model_successors(const model *base,
+                                         const model_value *state, void *scratch,
+                                         model_visit_fn visit, void *context,
+                                         pnsim_error *error)
+{
+    (void)error;
+    const csp_model *m = (const csp_model *)base;
+    if (m->has_flag && state[m->leaf_count] != 0)
+        return MODEL_DONE;
+    model_value *next = scratch;
+    uint32_t *lo = (uint32_t *)(next + base->state_length);
+    uint32_t *hi = lo + m->max_parts;
+    uint32_t *at = hi + m->max_parts;
+    for (size_t r = 0; r < m->rule_count; r++) {
+        uint32_t start = m->rule_start[r], count = m->rule_start[r + 1] - start;
+        bool enabled = true;
+        for (uint32_t p = 0; p < count && enabled; p++) {
+            uint32_t leaf = m->part_leaf[start + p];
+            leaf_range(&m->leaves[leaf], state[leaf], m->part_label[start + p],
+                       &lo[p], &hi[p]);
+            at[p] = lo[p];
+            enabled = lo[p] < hi[p];
+        }
+        if (!enabled)
+            continue;
+        for (;;) {
+            memcpy(next, state, base->state_length * sizeof *next);
+            for (uint32_t p = 0; p < count; p++) {
+                uint32_t leaf = m->part_leaf[start + p];
+                next[leaf] = m->leaves[leaf].targets[at[p]];
+            }
+            if (visit(context, (uint32_t)r, next) != 0)
+                return MODEL_STOPPED;
+            uint32_t p = count;
+            while (p > 0) {
+                p--;
+                if (++at[p] < hi[p])
+                    break;
+                at[p] = lo[p];
+                if (p == 0) {
+                    p = UINT32_MAX;
+                    break;
+                }
+            }
+            if (p == UINT32_MAX)
+                break;
+        }
+    }
+    if (m->has_flag && csp_model_all_omega(m, state)) {
+        memcpy(next, state, base->state_length * sizeof *next);
+        next[m->leaf_count] = 1;
+        if (visit(context, (uint32_t)m->rule_count, next) != 0)
+            return MODEL_STOPPED;
+    }
+    return MODEL_DONE;
+}
+
+static void csp_model_destroy(model *base)
+{
+    csp_model *m = (csp_model *)base;
+    if (m == NULL)
+        return;
+    for (size_t i = 0; i < m->leaf_count; i++) {
+        free(m->leaves[i].row);
+        free(m->leaves[i].labels);
+        free(m->leaves[i].targets);
+    }
+    free(m->leaves);
+    free(m->rule_start);
+    free(m->part_leaf);
+    free(m->part_label);
+    for (size_t i = 0; i < m->string_count; i++)
+        free(m->strings[i]);
+    free(m->strings);
+    free(m->transitions);
+    free(m->components);
+    free(m->slot_names);
+    free(m);
+}
+
+static const model_ops csp_model_ops = {
+    .initial_state = csp_model_initial,
+    .successors = csp_model_successors,
+    .is_final = csp_model_is_final,
+    .destroy = csp_model_destroy,
+};
+
+/* malloc'd copy recorded in the model's string list (NULL on failure) */
+static char *own_string(csp_model *m, const char *text)
+{
+    char *copy = strdup(text);
+    if (copy == NULL)
+        return NULL;
+    m->strings[m->string_count++] = copy;
+    return copy;
+}
+
+static void *copy_array(const void *data, size_t bytes, bool *ok)
+{
+    void *copy = malloc(bytes ? bytes : 1);
+    if (copy == NULL) {
+        *ok = false;
+        return NULL;
+    }
+    if (bytes > 0)
+        memcpy(copy, data, bytes);
+    return copy;
+}
+
+model *csp_compile(csp_interp *interp, const csp_proc *root, const char *name,
+                   const csp_compile_options *options)
+{
+    csp_context *context = interp->context;
+    compiler c = {.interp = interp, .context = context, .options = options};
+    node *top = decompose(&c, root, 0);
+    for (size_t i = 0; i < c.leaves.count; i++)
+        explore_leaf(&c, c.leaves.items[i]);
+    csp_vec rules = {0};
+    rules_of(&c, top, &rules);
+    if (rules.count > UINT32_MAX / 2)
+        csp_fail(context, CSP_ERROR_LIMIT, NULL, "too many rules");
+
+    /* From here on nothing fails through the trap. */
+    size_t leaf_count = c.leaves.count;
+    size_t rule_count = rules.count;
+    size_t parts = 0, max_parts = 1;
+    for (size_t r = 0; r < rule_count; r++) {
+        const rule *rl = rules.items[r];
+        parts += rl->count;
+        if (rl->count > max_parts)
+            max_parts = rl->count;
+    }
+    size_t transition_count = rule_count + (c.has_par ? 1 : 0);
+    size_t state_length = leaf_count + (c.has_par ? 1 : 0);
+    csp_model *m = calloc(1, sizeof *m);
+    bool ok = m != NULL;
+    if (ok) {
+        m->strings = calloc(transition_count + state_length + leaf_count + 4,
+                            sizeof *m->strings);
+        m->leaves = calloc(leaf_count + 1, sizeof *m->leaves);
+        m->rule_start = calloc(rule_count + 1, sizeof *m->rule_start);
+        m->part_leaf = calloc(parts + 1, sizeof *m->part_leaf);
+        m->part_label = calloc(parts + 1, sizeof *m->part_label);
+        m->transitions = calloc(transition_count + 1, sizeof *m->transitions);
+        m->components = calloc(parts + 1, sizeof *m->components);
+        m->slot_names = calloc(state_length + leaf_count + 1, sizeof *m->slot_names);
+        ok = m->strings && m->leaves && m->rule_start && m->part_leaf &&
+             m->part_label && m->transitions && m->components && m->slot_names;
+    }
+    if (ok) {
+        m->leaf_count = leaf_count;
+        for (size_t i = 0; i < leaf_count && ok; i++) {
+            const leaf_lts *leaf = c.leaves.items[i];
+            size_t total = leaf->row[leaf->state_count];
+            csp_leaf_table *t = &m->leaves[i];
+            t->state_count = (uint32_t)leaf->state_count;
+            t->omega = leaf->omega;
+            t->row = copy_array(leaf->row, (leaf->state_count + 1) * sizeof *t->row, &ok);
+            t->labels = copy_array(leaf->labels, total * sizeof *t->labels, &ok);
+            t->targets = copy_array(leaf->targets, total * sizeof *t->targets, &ok);
+        }
+    }
+    if (ok) {
+        m->rule_count = rule_count;
+        m->max_parts = max_parts;
+        m->has_flag = c.has_par;
+        size_t at = 0;
+        for (size_t r = 0; r < rule_count && ok; r++) {
+            const rule *rl = rules.items[r];
+            m->rule_start[r] = (uint32_t)at;
+            model_transition *t = &m->transitions[r];
+            const char *label = rl->out == CSP_LABEL_TAU ? "τ"
+                              : rl->out == CSP_LABEL_TICK ? "✓"
+                              : interp->event_names[rl->out];
+            /* events share one string per rule: names need not be unique */
+            t->name = own_string(m, label);
+            t->event = t->name;
+            t->kind = rl->out == CSP_LABEL_TAU ? MODEL_INTERNAL
+                    : rl->out == CSP_LABEL_TICK ? MODEL_TERMINATION : MODEL_VISIBLE;
+            t->rate = 1;
+            t->component_count = rl->count;
+            t->components = m->components + at;
+            for (uint32_t p = 0; p < rl->count; p++) {
+                m->part_leaf[at] = rl->leaves[p];
+                m->part_label[at] = rl->labels[p];
+                m->components[at] = rl->leaves[p];
+                at++;
+            }
+            ok = t->name != NULL;
+            /* the string list has room for one string per transition */
+            if (m->string_count > transition_count + state_length + leaf_count)
+                ok = false;
+        }
+        m->rule_start[rule_count] = (uint32_t)at;
+    }
+    if (ok && c.has_par) {
+        model_transition *t = &m->transitions[rule_count];
+        t->name = own_string(m, "✓");
+        t->event = t->name;
+        t->kind = MODEL_TERMINATION;
+        t->rate = 1;
+        ok = t->name != NULL;
+    }
+    const char **component_names = NULL;
+    if (ok) {
+        component_names = m->slot_names + state_length;
+        for (size_t i = 0; i < leaf_count && ok; i++) {
+            char slot[32];
+            snprintf(slot, sizeof slot, "p%zu", i);
+            const leaf_lts *leaf = c.leaves.items[i];
+            m->slot_names[i] = own_string(m, slot);
+            component_names[i] = own_string(m, leaf->name);
+            ok = m->slot_names[i] != NULL && component_names[i] != NULL;
+        }
+        if (ok && c.has_par) {
+            m->slot_names[leaf_count] = own_string(m, "terminated");
+            ok = m->slot_names[leaf_count] != NULL;
+        }
+    }
+    char *model_name = ok ? own_string(m, name) : NULL;
+    if (!ok || model_name == NULL) {
+        if (m != NULL)
+            csp_model_destroy(&m->base);
+        csp_fail(context, CSP_ERROR_NOMEM, NULL, "out of memory building the model");
+    }
+    m->base.ops = &csp_model_ops;
+    m->base.implementation = m;
+    m->base.format = "csp";
+    m->base.name = model_name;
+    m->base.state_length = state_length;
+    m->base.slot_kind = MODEL_SLOT_CONTROL;
+    m->base.slot_names = m->slot_names;
+    m->base.transition_count = transition_count;
+    m->base.transitions = m->transitions;
+    m->base.component_count = leaf_count;
+    m->base.component_names = component_names;
+    m->base.scratch_bytes = state_length * sizeof(model_value) +
+                            3 * max_parts * sizeof(uint32_t) + 16;
+    return &m->base;
+}
