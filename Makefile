@@ -8,6 +8,7 @@ BUILD_ASAN ?= build-asan
 CMAKE_FLAGS ?=
 
 .PHONY: all deps build build-werror build-asan run test test-release test-asan bench clean
+.PHONY: fuzz tsan lint
 
 all: build
 
@@ -38,12 +39,46 @@ test-asan: build-asan
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
-test: test-release test-asan
+test: test-release test-asan lint tsan
 
 # The state-space benchmark: writes bench/results.md and bench/results.json.
 # BENCH_INSTANCES limits it to some instances.
 bench: build
 	./$(BUILD)/pnsim_bench ./$(BUILD)/pnsim bench $(BENCH_INSTANCES)
 
+# Robustness (issue 8).
+#   make fuzz   the libFuzzer harnesses of tests/fuzz, FUZZ_SECONDS each
+#   make tsan   ThreadSanitizer (clang, LLVM's OpenMP with its Archer tool,
+#               which tells TSan about OpenMP's synchronisation) over the
+#               explorer tests and the corpus test at 2 threads
+#   make lint   clang-tidy (.clang-tidy) and cppcheck (tools/lint.sh)
+BUILD_FUZZ ?= build-fuzz
+BUILD_TSAN ?= build-tsan
+BUILD_LINT ?= build-lint
+FUZZ_SECONDS ?= 60
+FUZZ_MAX_LEN ?= 8192
+FUZZ_RSS_MB ?= 2048
+TSAN_CORPUS_MAX_STATES ?= 10000
+ARCHER ?= $(lastword $(wildcard /usr/lib/llvm-*/lib/libarcher.so))
+
+fuzz: deps
+	@CC=clang cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPNSIM_FUZZ=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD_FUZZ) -j $(JOBS)
+	@bash tools/fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS) $(FUZZ_MAX_LEN) $(FUZZ_RSS_MB)
+
+tsan: deps
+	@test -n "$(ARCHER)" || { echo "make tsan: libarcher.so not found (libomp-dev)"; exit 1; }
+	@CC=clang cmake -S . -B $(BUILD_TSAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_C_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" \
+	  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD_TSAN) -j $(JOBS) --target test_explore test_corpus_mcc
+	cd $(BUILD_TSAN) && export OMP_NUM_THREADS=2 OMP_TOOL_LIBRARIES=$(ARCHER) \
+	  TSAN_OPTIONS=ignore_noninstrumented_modules=1:halt_on_error=1:exitcode=66 \
+	  PNSIM_CORPUS_MAX_STATES=$(TSAN_CORPUS_MAX_STATES) && \
+	  ./test_explore && ./test_corpus_mcc
+
+lint: deps
+	@bash tools/lint.sh $(BUILD_LINT)
+
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) $(BUILD_TSAN) $(BUILD_LINT)

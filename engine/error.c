@@ -5,6 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The analyser's macros of error.h would rewrite the definitions below. */
+#undef pnsim_error_set
+#undef pnsim_error_set_at
+
 void pnsim_error_clear(pnsim_error *error)
 {
     if (error == NULL)
@@ -15,6 +19,12 @@ void pnsim_error_clear(pnsim_error *error)
     error->column = 0;
     error->message[0] = '\0';
 }
+
+static void error_record(pnsim_error *error, pnsim_status status,
+                         const char *file, unsigned long line,
+                         unsigned long column, const char *format,
+                         va_list arguments)
+    __attribute__((format(printf, 6, 0)));
 
 static void error_record(pnsim_error *error, pnsim_status status,
                          const char *file, unsigned long line,

@@ -51,6 +51,19 @@ pnsim_status pnsim_error_set_at(pnsim_error *error, pnsim_status status,
                                 unsigned long column, const char *format, ...)
     __attribute__((format(printf, 6, 7)));
 
+/* For the static analyser (clang-tidy, scan-build), which looks at one
+ * file at a time: both functions return their `status` argument, so that
+ * `return pnsim_error_set(error, PNSIM_ERR_NOMEM, ...)` is known to fail.
+ * (A function-like macro does not expand inside its own expansion: the
+ * calls below are to the functions.) */
+#ifdef __clang_analyzer__
+#define pnsim_error_set(error, status, ...) \
+    (pnsim_error_set((error), (status), __VA_ARGS__), (status))
+#define pnsim_error_set_at(error, status, file, line, column, ...) \
+    (pnsim_error_set_at((error), (status), (file), (line), (column), \
+                        __VA_ARGS__), (status))
+#endif
+
 /* Writes "file:line:column: message" (leaving out what is unknown) into
  * `buffer` of `size` bytes, always NUL-terminated.  Returns `buffer`. */
 char *pnsim_error_format(const pnsim_error *error, char *buffer, size_t size);

@@ -16,10 +16,25 @@
  *
  * Encoding.  States are stored packed (codec.h).  A successor is encoded by
  * copying its parent's packed vector and re-packing only the slots the
- * transition may change (model_transition.writes); its hash is updated the
- * same way.  A value too wide for its slot stops the level: the store is
+ * transition may change (model_transition.writes), then hashed from its few
+ * packed words.  A value too wide for its slot stops the level: the store is
  * re-encoded with wider slots and the level is explored again, so nothing
  * is ever truncated.
+ *
+ * Batching.  Successors wait in a small batch while the processor fetches
+ * their table entries (prefetch), then are inserted together: the table is
+ * far larger than the caches, and a miss per successor would dominate.
+ *
+ * Unboundedness.  With find_pumping on a monotone model, expanding a state
+ * also sums its slots and keeps, per state, the largest sum on its path
+ * from the initial state (path_max, saturating 32 bits).  A state whose sum
+ * exceeds every ancestor's is compared, packed and slot by slot, with its
+ * ancestors along the parent links; one it covers proves the model
+ * unbounded.  That filter loses nothing: an unbounded model has an
+ * infinite path of distinct states in the tree of parent links, its states
+ * whose sum beats all before them are infinitely many, and among those
+ * (Dickson's lemma) a later one covers an earlier one.  States of a level
+ * cut short by a limit are checked in one pass at the end.
  *
  * Growth.  Threads do not resize the table while they insert.  When it is
  * three quarters full they finish their chunk and stop; one thread grows it and the
@@ -59,6 +74,9 @@ struct explore_result {
     explore_stats stats;
     model_value **decoded;            /* explore_result_state's cache */
     uint64_t decoded_count;
+    uint32_t *path_max;               /* find_pumping: largest slot sum on
+                                         each state's path, saturating */
+    uint64_t path_max_size;
 };
 
 typedef struct explore_shared explore_shared;
@@ -76,6 +94,7 @@ typedef struct explore_worker {
 
     uint64_t edges, dead_final, dead_nonfinal, new_states, max_degree;
     explore_state_id first_deadlock;
+    explore_state_id pumping_state, pumping_ancestor;
     model_value max_value, max_sum;
     bool sum_overflow;
     uint64_t *changed_words;
@@ -108,6 +127,7 @@ struct explore_shared {
     double last_progress;
     pnsim_error *error;
     atomic_bool error_set;
+    bool pumping;                     /* look for covering states */
 };
 
 void explore_options_init(explore_options *options)
@@ -152,6 +172,7 @@ static void explore_worker_reset(explore_worker *worker)
     worker->edges = worker->dead_final = worker->dead_nonfinal = 0;
     worker->new_states = 0;
     worker->first_deadlock = EXPLORE_NO_STATE;
+    worker->pumping_state = worker->pumping_ancestor = EXPLORE_NO_STATE;
     worker->max_value = worker->max_sum = 0;
     worker->sum_overflow = false;
 }
@@ -196,6 +217,10 @@ static void explore_merge(explore_result *result, explore_worker *worker)
     stats->dead_nonfinal += worker->dead_nonfinal;
     if (worker->first_deadlock < stats->first_deadlock)
         stats->first_deadlock = worker->first_deadlock;
+    if (worker->pumping_state < stats->pumping_state) {
+        stats->pumping_state = worker->pumping_state;
+        stats->pumping_ancestor = worker->pumping_ancestor;
+    }
     if (worker->max_value > stats->max_slot_value)
         stats->max_slot_value = worker->max_value;
     if (worker->max_sum > stats->max_slot_sum)
@@ -215,6 +240,112 @@ static void explore_fold_changes(explore_result *result)
             codec->limit[i])
             result->slot_changed[i] = true;
     memset(result->changed_words, 0, codec->words * sizeof(uint64_t));
+}
+
+/* ---- unboundedness ------------------------------------------------------ */
+
+/* True when packed vector `big` holds at least `small`'s value in every
+ * slot.  Words of one-bit slots compare as bit sets. */
+static bool explore_covers(const state_codec *codec, const uint64_t *big,
+                           const uint64_t *small)
+{
+    for (size_t k = 0; k < codec->words; k++) {
+        uint64_t b = big[k], a = small[k];
+        if (b == a)
+            continue;
+        if (codec->word_bits[k]) {
+            if (a & ~b)
+                return false;
+            continue;
+        }
+        for (size_t i = codec->word_first[k]; i < codec->word_first[k + 1];
+             i++)
+            if (((b >> codec->shift[i]) & codec->limit[i]) <
+                ((a >> codec->shift[i]) & codec->limit[i]))
+                return false;
+    }
+    return true;
+}
+
+/* Records state `id` (decoded `values`, packed `packed`) in path_max and,
+ * when its sum beats every ancestor's, looks for an ancestor it covers: a
+ * different stored state, so the cover is strict.  The parent's path_max
+ * must be known.  Returns the covered ancestor or EXPLORE_NO_STATE. */
+static explore_state_id explore_pumping_check(explore_result *result,
+                                              explore_state_id id,
+                                              const model_value *values,
+                                              const uint64_t *packed)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < result->model->state_length; i++)
+        if (__builtin_add_overflow(sum, values[i], &sum) || sum >= UINT32_MAX) {
+            sum = UINT32_MAX;
+            break;
+        }
+    uint32_t own = (uint32_t)sum;
+    uint64_t key = state_store_key(result->store, id);
+    if (key == EXPLORE_ROOT_KEY) {
+        result->path_max[id] = own;
+        return EXPLORE_NO_STATE;
+    }
+    explore_state_id ancestor = key >> EXPLORE_VISIT_BITS;
+    uint32_t before = result->path_max[ancestor];
+    result->path_max[id] = own > before ? own : before;
+    if (own <= before)
+        return EXPLORE_NO_STATE;
+    for (;;) {
+        if (explore_covers(&result->codec, packed,
+                           state_store_get(result->store, ancestor)))
+            return ancestor;
+        key = state_store_key(result->store, ancestor);
+        if (key == EXPLORE_ROOT_KEY)
+            return EXPLORE_NO_STATE;
+        ancestor = key >> EXPLORE_VISIT_BITS;
+    }
+}
+
+/* Makes room in path_max for states [0, count).  False: out of memory. */
+static bool explore_pumping_reserve(explore_result *result, uint64_t count)
+{
+    if (count <= result->path_max_size)
+        return true;
+    uint64_t size = result->path_max_size ? result->path_max_size : 1024;
+    while (size < count)
+        size *= 2;
+    uint32_t *grown = realloc(result->path_max, size * sizeof *grown);
+    if (grown == NULL)
+        return false;
+    result->path_max = grown;
+    result->path_max_size = size;
+    return true;
+}
+
+/* After a search cut short: checks the states from `first` on, which were
+ * perhaps never expanded, in id order (a parent's id is below its
+ * children's). */
+static void explore_pumping_rest(explore_result *result, uint64_t first)
+{
+    uint64_t count = state_store_count(result->store);
+    size_t slots = result->model->state_length;
+    model_value *values = malloc((slots ? slots : 1) * sizeof *values);
+    if (values == NULL || !explore_pumping_reserve(result, count)) {
+        free(values);
+        return;
+    }
+    for (uint64_t id = first; id < count; id++) {
+        const uint64_t *packed = state_store_get(result->store, id);
+        if (packed == NULL)
+            break;   /* the store ran out of memory while adding it */
+        state_codec_decode(&result->codec, packed, values);
+        explore_state_id ancestor =
+            explore_pumping_check(result, id, values, packed);
+        if (ancestor != EXPLORE_NO_STATE) {
+            result->stats.pumping_state = id;
+            result->stats.pumping_ancestor = ancestor;
+            break;
+        }
+    }
+    free(values);
 }
 
 /* ---- successors ----------------------------------------------------------- */
@@ -353,6 +484,14 @@ static void explore_expand(explore_worker *worker, explore_state_id id)
     worker->parent_packed = state_store_get(result->store, id);
     state_codec_decode(&result->codec, worker->parent_packed, worker->values);
     worker->visit = 0;
+    if (shared->pumping) {
+        explore_state_id ancestor = explore_pumping_check(
+            result, id, worker->values, worker->parent_packed);
+        if (ancestor != EXPLORE_NO_STATE && id < worker->pumping_state) {
+            worker->pumping_state = id;
+            worker->pumping_ancestor = ancestor;
+        }
+    }
 
     pnsim_error error;
     pnsim_error_clear(&error);
@@ -610,7 +749,8 @@ static bool explore_renumber(explore_shared *shared, uint64_t first)
     if (order == NULL)
         return !failed;
     bool ok = state_store_reorder(result->store, first, order,
-                                  explore_hash_packed, &result->codec) == 0;
+                                  explore_hash_packed, &result->codec,
+                                  shared->threads) == 0;
     free(order);
     return ok;
 }
@@ -720,6 +860,8 @@ static explore_result *explore_result_create(const model *model,
         return NULL;
     }
     result->stats.first_deadlock = EXPLORE_NO_STATE;
+    result->stats.pumping_state = EXPLORE_NO_STATE;
+    result->stats.pumping_ancestor = EXPLORE_NO_STATE;
     return result;
 }
 
@@ -807,6 +949,8 @@ explore_result *explore_run(const model *model, const explore_options *options,
         return NULL;
     }
     result->stats.threads = shared.threads;
+    shared.pumping = options->find_pumping && model->monotone &&
+                     result->with_keys;
 
     /* The initial state: id 0, no parent. */
     explore_outcome outcome = EXPLORE_COMPLETE;
@@ -827,10 +971,19 @@ explore_result *explore_run(const model *model, const explore_options *options,
     shared.level_start = 0;
     shared.level_end = state_store_count(result->store);
     while (outcome == EXPLORE_COMPLETE && shared.level_start < shared.level_end) {
+        if (shared.pumping &&
+            !explore_pumping_reserve(result, shared.level_end)) {
+            outcome = EXPLORE_LIMIT_MEMORY;
+            break;
+        }
         outcome = explore_level(&shared, workers);
         if (outcome != EXPLORE_COMPLETE)
             break;
         result->stats.levels++;
+        if (result->stats.pumping_state != EXPLORE_NO_STATE) {
+            outcome = EXPLORE_UNBOUNDED;
+            break;
+        }
         if (!explore_renumber(&shared, shared.level_end)) {
             outcome = EXPLORE_LIMIT_MEMORY;
             break;
@@ -845,6 +998,15 @@ explore_result *explore_run(const model *model, const explore_options *options,
 
     explore_workers_free(workers, shared.threads);
     free((void *)shared.wanted_width);
+    /* A search cut short may already have met, or be one pass away from,
+     * a proof that the model is unbounded. */
+    if (shared.pumping && outcome != EXPLORE_UNBOUNDED &&
+        (explore_outcome_is_limit(outcome) || outcome == EXPLORE_FAILED)) {
+        if (result->stats.pumping_state == EXPLORE_NO_STATE)
+            explore_pumping_rest(result, shared.level_start);
+        if (result->stats.pumping_state != EXPLORE_NO_STATE)
+            outcome = EXPLORE_UNBOUNDED;
+    }
     result->outcome = outcome;
     result->stats.states = state_store_count(result->store);
     result->stats.store_bytes = state_store_bytes(result->store);
@@ -869,6 +1031,7 @@ void explore_result_free(explore_result *result)
     free(result->initial_packed);
     free(result->changed_words);
     free(result->slot_changed);
+    free(result->path_max);
     free(result);
 }
 
@@ -904,6 +1067,28 @@ const model_value *explore_result_state(const explore_result *result,
                            cache->decoded[id]);
     }
     return cache->decoded[id];
+}
+
+bool explore_result_decode(const explore_result *result, explore_state_id id,
+                           model_value *state)
+{
+    const uint64_t *packed = id < state_store_count(result->store)
+                                 ? state_store_get(result->store, id)
+                                 : NULL;
+    if (packed == NULL)
+        return false;
+    state_codec_decode(&result->codec, packed, state);
+    return true;
+}
+
+explore_state_id explore_result_parent(const explore_result *result,
+                                       explore_state_id id)
+{
+    if (!result->with_keys || id >= state_store_count(result->store))
+        return EXPLORE_NO_STATE;
+    uint64_t key = state_store_key(result->store, id);
+    return key == EXPLORE_ROOT_KEY ? EXPLORE_NO_STATE
+                                   : key >> EXPLORE_VISIT_BITS;
 }
 
 bool explore_result_transition_fired(const explore_result *result, uint32_t t)
@@ -1033,6 +1218,7 @@ const char *explore_outcome_name(explore_outcome outcome)
     case EXPLORE_LIMIT_TIME: return "time limit reached";
     case EXPLORE_INTERRUPTED: return "interrupted";
     case EXPLORE_FAILED: return "failed";
+    case EXPLORE_UNBOUNDED: return "unbounded";
     }
     return "unknown";
 }

@@ -42,7 +42,9 @@ typedef enum explore_outcome {
     EXPLORE_LIMIT_MEMORY,    /* --max-memory reached */
     EXPLORE_LIMIT_TIME,      /* --time-limit reached */
     EXPLORE_INTERRUPTED,     /* the interrupt flag was raised */
-    EXPLORE_FAILED           /* an error (see the error argument) */
+    EXPLORE_FAILED,          /* an error (see the error argument) */
+    EXPLORE_UNBOUNDED        /* find_pumping found a state that strictly
+                                covers an ancestor (stats.pumping_*) */
 } explore_outcome;
 
 /* Hooks.  Each returns 0 to go on, nonzero to stop the search. */
@@ -81,6 +83,14 @@ typedef struct explore_options {
     unsigned threads;         /* worker threads; 0: all cores */
     bool skip_traces;         /* keep no parent links: less memory, but
                                  explore_trace_to is unavailable */
+    bool find_pumping;        /* for monotone models (model.monotone) with
+                                 parent links: end the search when a state
+                                 strictly covers one of its ancestors, which
+                                 proves the model unbounded (Karp-Miller).
+                                 Only states whose slot sum exceeds every
+                                 ancestor's are compared, against their
+                                 ancestors; 4 bytes per state.  Ignored
+                                 for other models. */
     explore_state_hook on_state;  /* may be NULL; with a hook the search */
     explore_edge_hook on_edge;    /* runs on one thread, in id order */
     void *hook_context;
@@ -101,6 +111,11 @@ typedef struct explore_stats {
     uint64_t dead_final;          /* dead states that are intended ends */
     uint64_t dead_nonfinal;       /* deadlocks */
     explore_state_id first_deadlock; /* shortest, or EXPLORE_NO_STATE */
+    explore_state_id pumping_state;  /* find_pumping: a state that strictly
+                                        covers its ancestor pumping_ancestor
+                                        (the first in id order of the levels
+                                        expanded), or EXPLORE_NO_STATE */
+    explore_state_id pumping_ancestor;
     unsigned threads;
     double seconds;
     uint64_t store_bytes;         /* memory held by the state store */
@@ -128,6 +143,16 @@ const explore_stats *explore_result_stats(const explore_result *result);
  * memory: use it for a few states (the ones a report shows). */
 const model_value *explore_result_state(const explore_result *result,
                                         explore_state_id id);
+
+/* Decodes visited state `id` into `state` (state_length slots), without
+ * keeping a copy.  Returns false when `id` is not a visited state. */
+bool explore_result_decode(const explore_result *result, explore_state_id id,
+                           model_value *state);
+
+/* The state `id` was first reached from (EXPLORE_NO_STATE for the initial
+ * state, or when the exploration kept no parent links). */
+explore_state_id explore_result_parent(const explore_result *result,
+                                       explore_state_id id);
 
 /* True when transition `t` fired somewhere in the explored part. */
 bool explore_result_transition_fired(const explore_result *result, uint32_t t);

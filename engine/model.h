@@ -87,6 +87,20 @@ typedef struct model_transition {
     const uint32_t *components; /* indices into model.component_names */
     size_t access_count;
     const model_access *accesses;
+    /* The control this transition takes, for race detection: the slots it
+     * takes from when it fires, other than shared resources.  For a Petri
+     * net, its input places that are not shared, with the weight of the
+     * consuming arc (a place it consumes from and refills counts: the
+     * token is held during the step; read arcs do not take); for a CSP
+     * system, the slots of the leaf processes taking part, apart from the
+     * processes that own a resource.  Two transitions compete for control
+     * in a state when they take from a common slot that is a control slot
+     * (MODEL_SLOT_CONTROL), or a token slot holding fewer tokens than their
+     * two weights together (two tokens in a place are two threads, and
+     * each may take one).  `consume_weights` may be NULL: 1 each. */
+    size_t consume_count;
+    const uint32_t *consumes;
+    const model_value *consume_weights;
 } model_transition;
 
 /* Outcome of model_successors(). */
@@ -146,6 +160,14 @@ struct model {
 
     size_t resource_count;              /* shared resources; may be 0 */
     const char *const *resource_names;
+
+    /* True when enabledness is monotone in the slots: whatever a state
+     * enables, a state with at least as large a value in every slot
+     * enables too, with the same effect.  Petri nets without inhibitor
+     * arcs are monotone; then a reachable state that strictly covers one
+     * of its ancestors proves that some slot grows without bound (Karp and
+     * Miller).  False unless a front end knows better. */
+    bool monotone;
 
     size_t scratch_bytes;               /* per-caller buffer for successors */
 };

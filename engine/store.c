@@ -346,34 +346,39 @@ static uint64_t store_find_entry(const state_store *store, uint64_t hash,
 
 int state_store_reorder(state_store *store, uint64_t first,
                         const uint64_t *order, state_store_hash_fn hash,
-                        void *context)
+                        void *context, unsigned threads)
 {
     uint64_t count = atomic_load(&store->count);
-    uint64_t n = count - first;
+    int64_t n = (int64_t)(count - first);
     size_t words = store->words;
-    uint64_t *entries = malloc((n ? n : 1) * sizeof *entries);
-    uint64_t *vectors = malloc((n ? n : 1) * words * sizeof *vectors);
-    uint64_t *keys = malloc((n ? n : 1) * sizeof *keys);
+    uint64_t *entries = malloc((n ? (size_t)n : 1) * sizeof *entries);
+    uint64_t *vectors = malloc((n ? (size_t)n : 1) * words * sizeof *vectors);
+    uint64_t *keys = malloc((n ? (size_t)n : 1) * sizeof *keys);
     if (entries == NULL || vectors == NULL || keys == NULL) {
         free(entries);
         free(vectors);
         free(keys);
         return -1;
     }
-    /* Where each state's entry is, while the ids still match. */
-    for (uint64_t i = 0; i < n; i++)
-        entries[i] = store_find_entry(store,
-                                      hash(context,
-                                           store_vector(store, first + i)),
-                                      first + i);
-    for (uint64_t i = 0; i < n; i++) {
-        memcpy(vectors + i * words, store_vector(store, order[i]),
+    /* Three passes, each independent from state to state.  First: where
+     * each state's entry is, while the ids still match. */
+#pragma omp parallel for num_threads(threads) schedule(static) if (n > 4096)
+    for (int64_t i = 0; i < n; i++)
+        entries[i] = store_find_entry(
+            store, hash(context, store_vector(store, first + (uint64_t)i)),
+            first + (uint64_t)i);
+    /* Then gather in the new order... */
+#pragma omp parallel for num_threads(threads) schedule(static) if (n > 4096)
+    for (int64_t i = 0; i < n; i++) {
+        memcpy(vectors + (uint64_t)i * words, store_vector(store, order[i]),
                words * sizeof *vectors);
         keys[i] = state_store_key(store, order[i]);
     }
-    for (uint64_t i = 0; i < n; i++) {
-        uint64_t id = first + i;
-        memcpy(store_vector(store, id), vectors + i * words,
+    /* ... and put back, pointing each entry at its new id. */
+#pragma omp parallel for num_threads(threads) schedule(static) if (n > 4096)
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t id = first + (uint64_t)i;
+        memcpy(store_vector(store, id), vectors + (uint64_t)i * words,
                words * sizeof *vectors);
         if (store->with_keys)
             atomic_store_explicit(store_key_slot(store, id), keys[i],

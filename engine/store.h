@@ -95,11 +95,13 @@ int state_store_grow(state_store *store, state_store_hash_fn hash,
 
 /*
  * Renumbers ids [first, count): the state that had id order[i] gets id
- * first + i (single-threaded; `order` is a permutation of that range).
- * Returns 0, or -1 when out of memory.
+ * first + i (`order` is a permutation of that range).  No insert may run at
+ * the same time; the work itself is shared by `threads` threads, so `hash`
+ * must be safe to call from several threads.  Returns 0, or -1 when out of
+ * memory.
  */
 int state_store_reorder(state_store *store, uint64_t first,
                         const uint64_t *order, state_store_hash_fn hash,
-                        void *context);
+                        void *context, unsigned threads);
 
 #endif

@@ -50,7 +50,7 @@ expect_file() {
 # and its statistics.
 expect_signal() {
     local name=$1 signal=$2
-    "$pnsim" check "$data/unbounded.pnml" >"$scratch/signal.out" 2>&1 &
+    "$pnsim" check "$data/large.pnml" >"$scratch/signal.out" 2>&1 &
     local pid=$!
     sleep 0.5
     kill "-$signal" "$pid"
@@ -109,15 +109,38 @@ expect "missing file" 2 "no-such-file\.pnml" \
 expect "missing CSP file" 2 "cannot open models/nothing\.csp" \
     "$pnsim" check models/nothing.csp
 
-# Limits: statistics so far and exit 3.
+# Limits: statistics so far and exit 3 (large.pnml is bounded, 2^40
+# markings).
 expect "state limit" 3 "state limit reached \(--max-states 1000\)" \
-    "$pnsim" check "$data/unbounded.pnml" --max-states 1000
+    "$pnsim" check "$data/large.pnml" --max-states 1000
 expect "state limit statistics" 3 "^  1001 states" \
-    "$pnsim" check "$data/unbounded.pnml" --max-states 1000
+    "$pnsim" check "$data/large.pnml" --max-states 1000 --threads 1
 expect "time limit" 3 "time limit reached" \
-    "$pnsim" check "$data/unbounded.pnml" --time-limit 0.3
+    "$pnsim" check "$data/large.pnml" --time-limit 0.3
 expect "memory limit" 3 "memory limit reached" \
-    "$pnsim" check "$data/unbounded.pnml" --max-memory 2M
+    "$pnsim" check "$data/large.pnml" --max-memory 2M
+
+# Unboundedness: a marking covering an earlier one ends the search at once,
+# with or without a limit, and shows the pumping sequence.
+expect "unbounded net fails" 1 "bounded +FAIL +unbounded: queue grows" \
+    "$pnsim" check "$data/unbounded.pnml"
+expect "unbounded before the state limit" 1 "Pumping sequence: put" \
+    "$pnsim" check "$data/unbounded.pnml" --max-states 1000
+expect "unbounded in JSON" 1 '"pumping": \[' \
+    "$pnsim" check "$data/unbounded.pnml" --json
+
+# Races on shared places (<shared/> or --shared).
+expect "no shared place, no race check" 0 "^verdict: PASS" \
+    "$pnsim" check "$data/racy.pnml"
+expect "--shared declares a race" 1 "race-free +FAIL +x: a_add \(writes\) and b_read \(reads\)" \
+    "$pnsim" check "$data/racy.pnml" --shared x
+expect "race run shown" 1 "Shortest run to a race on x" \
+    "$pnsim" check "$data/racy.pnml" --shared=x
+expect "race in JSON" 1 '"resource": "x"' \
+    "$pnsim" check "$data/racy.pnml" --shared x --json
+expect "--shared names a place" 2 "no place named 'nosuch'" \
+    "$pnsim" check "$data/racy.pnml" --shared x,nosuch
+
 expect "statespace limit gives null" 3 '"states": null' \
     "$pnsim" statespace "$data/unbounded.pnml" --max-states 100 --json
 expect "token overflow is reported" 3 "exceed" \

@@ -144,7 +144,7 @@ static void test_check_limit_is_inconclusive(void **unused)
     (void)unused;
     int code;
     json_value *root = run_json(
-        "check --json --max-states 500 tests/data/cli/unbounded.pnml", &code);
+        "check --json --max-states 500 tests/data/cli/large.pnml", &code);
     assert_int_equal(code, 3);
     assert_string_equal(json_as_string(json_object_get(root, "verdict")),
                         "inconclusive");

@@ -206,7 +206,7 @@ static void test_store_dense_ids_and_duplicates(void **unused)
     /* Renumbering the last three states keeps them findable. */
     uint64_t order[3] = {count - 1, count - 3, count - 2};
     assert_int_equal(state_store_reorder(store, count - 3, order,
-                                         test_store_rehash, NULL), 0);
+                                         test_store_rehash, NULL, 2), 0);
     uint64_t v[1] = {(count - 1) * 7 + 3}, id;
     assert_int_equal(state_store_insert(store, v, test_hash(v[0]), 0, &id),
                      STORE_FOUND);

@@ -40,6 +40,7 @@ typedef struct cli_options {
     const char *extra_argument;  /* a second positional one (mcc) */
     const char *output_path;     /* -o */
     const char *final;           /* --final */
+    const char *shared;          /* --shared NAME,... */
     bool json;
     bool stop_at_first;          /* --stop-at-first */
     bool progress;
@@ -62,7 +63,9 @@ enum {
     CLI_TAKES_OUTPUT = 1 << 3,   /* -o FILE */
     CLI_TAKES_MAX_NODES = 1 << 4,
     CLI_TAKES_STOP = 1 << 5,     /* --stop-at-first */
-    CLI_TAKES_TWO_ARGUMENTS = 1 << 6
+    CLI_TAKES_TWO_ARGUMENTS = 1 << 6,
+    CLI_TAKES_SHARED = 1 << 7    /* --shared NAME,...: places that
+                                    cli_load_model() declares shared */
 };
 
 /*
@@ -90,6 +93,12 @@ typedef struct cli_model {
  * state limit). */
 int cli_load_model(const char *path, cli_model *loaded);
 void cli_unload_model(cli_model *loaded);
+
+/* Loads the model and parses --final against it (NULL when not given).
+ * Returns 0, or prints the error, releases what was loaded and returns 2.
+ * The caller frees *final with state_predicate_free. */
+int cli_load_model_and_final(const cli_options *options, cli_model *loaded,
+                             state_predicate **final);
 
 /* Prints "pnsim: file:line:column: message" to stderr and returns `code`. */
 int cli_report_error(const pnsim_error *error, int code);

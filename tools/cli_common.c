@@ -21,6 +21,10 @@ volatile sig_atomic_t cli_interrupted = 0;
  * cli_load_model(). */
 static const char *cli_process_option = NULL;
 
+/* --shared of the last cli_parse_options() call: places cli_load_model()
+ * declares shared, as <shared/> would. */
+static const char *cli_shared_option = NULL;
+
 /* ---- options ---------------------------------------------------------- */
 
 static int cli_usage_error(const char *command, const char *format, ...)
@@ -191,6 +195,12 @@ int cli_parse_options(int argc, char **argv, unsigned accepted,
             if (options->final == NULL)
                 return cli_usage_error(command, "--final needs conditions "
                                        "such as \"done==1\"");
+        } else if ((accepted & CLI_TAKES_SHARED) &&
+                   strcmp(name, "--shared") == 0) {
+            options->shared = cli_option_value(argc, argv, &i, equals);
+            if (options->shared == NULL || options->shared[0] == '\0')
+                return cli_usage_error(command, "--shared needs place names "
+                                       "such as \"counter,cache\"");
         } else if ((accepted & CLI_TAKES_OUTPUT) &&
                    (strcmp(name, "-o") == 0 || strcmp(name, "--output") == 0)) {
             options->output_path = cli_option_value(argc, argv, &i, equals);
@@ -210,6 +220,7 @@ int cli_parse_options(int argc, char **argv, unsigned accepted,
     }
 
     cli_process_option = options->process;
+    cli_shared_option = options->shared;
     if (options->model_path == NULL)
         return cli_usage_error(command, "no model given");
     if ((accepted & CLI_TAKES_TWO_ARGUMENTS) && options->extra_argument == NULL)
@@ -232,6 +243,30 @@ bool cli_is_csp(const char *path)
 {
     return cli_has_extension(path, ".csp") || cli_has_extension(path, ".cspm") ||
            cli_has_extension(path, ".fdr2");
+}
+
+/* Marks the places of a comma-separated list (ids or names) shared. */
+static pnsim_status cli_mark_shared(pn_net *net, const char *list,
+                                    pnsim_error *error)
+{
+    for (const char *at = list; at != NULL && *at != '\0';) {
+        const char *comma = strchr(at, ',');
+        size_t length = comma != NULL ? (size_t)(comma - at) : strlen(at);
+        char name[256];
+        if (length >= sizeof name)
+            length = sizeof name - 1;
+        memcpy(name, at, length);
+        name[length] = '\0';
+        if (length > 0) {
+            long place = pn_net_find_place(net, name);
+            if (place < 0)
+                return pnsim_error_set(error, PNSIM_ERR_USAGE,
+                                       "--shared: no place named '%s'", name);
+            net->places[place].shared = true;
+        }
+        at = comma != NULL ? comma + 1 : NULL;
+    }
+    return PNSIM_OK;
 }
 
 int cli_load_model(const char *path, cli_model *loaded)
@@ -266,6 +301,11 @@ int cli_load_model(const char *path, cli_model *loaded)
     loaded->net = pnml_read(path, &error);
     if (loaded->net == NULL)
         return cli_report_error(&error, CLI_EXIT_ERROR);
+    if (cli_mark_shared(loaded->net, cli_shared_option, &error) != PNSIM_OK) {
+        pn_net_free(loaded->net);
+        loaded->net = NULL;
+        return cli_report_error(&error, CLI_EXIT_ERROR);
+    }
     loaded->model = pn_net_model(loaded->net, &error);
     if (loaded->model == NULL) {
         pn_net_free(loaded->net);
@@ -280,6 +320,22 @@ void cli_unload_model(cli_model *loaded)
     model_destroy(loaded->model);
     pn_net_free(loaded->net);
     memset(loaded, 0, sizeof *loaded);
+}
+
+int cli_load_model_and_final(const cli_options *options, cli_model *loaded,
+                             state_predicate **final)
+{
+    *final = NULL;
+    if (cli_load_model(options->model_path, loaded) != 0)
+        return CLI_EXIT_ERROR;
+    if (options->final == NULL)
+        return 0;
+    pnsim_error error;
+    *final = state_predicate_parse(options->final, loaded->model, &error);
+    if (*final != NULL)
+        return 0;
+    cli_unload_model(loaded);
+    return cli_report_error(&error, CLI_EXIT_ERROR);
 }
 
 int cli_report_error(const pnsim_error *error, int code)

@@ -89,6 +89,19 @@ void cli_report_resources_text(FILE *out, const explore_stats *stats,
     fputc('\n', out);
 }
 
+void cli_report_json_begin(json_writer *json, const char *path,
+                           const model *model)
+{
+    json_writer_init(json, stdout, JSON_WRITE_PRETTY);
+    json_begin_object(json);
+    json_key(json, "model");
+    json_string(json, path);
+    json_key(json, "name");
+    json_string(json, model->name);
+    json_key(json, "format");
+    json_string(json, model->format);
+}
+
 void cli_report_state_json(json_writer *json, const model *model,
                            const model_value *state)
 {

@@ -27,6 +27,11 @@ void cli_report_resources_text(FILE *out, const explore_stats *stats,
                                explore_outcome outcome,
                                const cli_options *options);
 
+/* Opens the JSON object every command prints and writes its first keys:
+ * "model" (the path given), "name" and "format". */
+void cli_report_json_begin(json_writer *json, const char *path,
+                           const model *model);
+
 /* {slot: value, ...}: the non-zero token slots, or every control slot. */
 void cli_report_state_json(json_writer *json, const model *model,
                            const model_value *state);

@@ -6,7 +6,10 @@
  *   deadlock-free  every reachable state without successors is an intended
  *                  final state (a <final/> place is marked, or --final holds)
  *   bounded        the reachable state space is finite (known when the
- *                  exploration completes)
+ *                  exploration completes; disproved on a monotone model,
+ *                  a net without inhibitor arcs, by a pumping sequence)
+ *   race-free      one per shared resource, when the model declares any
+ *                  (check_props.h)
  *
  * The verdict is "fail" when any property is violated, whatever limit ended
  * the run, "inconclusive" when a property is unknown, "pass" otherwise.
@@ -16,6 +19,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "check_props.h"
 #include "cli_report.h"
 #include "json.h"
 
@@ -24,10 +28,16 @@ static const char check_help[] =
     "\n"
     "Explores every reachable state of MODEL (a PNML net) and checks:\n"
     "  deadlock-free  no reachable dead state other than an intended final one\n"
-    "  bounded        the state space is finite\n"
+    "  bounded        the state space is finite; on a net without inhibitor\n"
+    "                 arcs a marking that covers an earlier one proves it\n"
+    "                 unbounded, shown with the pumping sequence\n"
+    "  race-free      per shared place (<shared/> or --shared): no reachable\n"
+    "                 marking enables two different transitions that access\n"
+    "                 it, one writing, without competing for another token\n"
     "A violation is shown with a shortest run that leads to it.\n"
     "\n"
     "Options:\n"
+    "  --shared P,...     declare places shared, as <shared/> does\n"
     "  --final COND       intended final states, e.g. \"done==1,idle>=5\"\n"
     "                     (==, >=, <=; all must hold); overrides <final/> places\n"
     "  --stop-at-first    stop at the first deadlock instead of exploring all\n"
@@ -44,6 +54,20 @@ static const char check_help[] =
 
 typedef enum check_answer { CHECK_UNKNOWN, CHECK_HOLDS, CHECK_VIOLATED } check_answer;
 
+/* The answer of all properties together: violated when one is, else
+ * unknown when one is. */
+static check_answer check_overall(check_answer deadlock, check_answer bounded,
+                                  check_answer races)
+{
+    if (deadlock == CHECK_VIOLATED || bounded == CHECK_VIOLATED ||
+        races == CHECK_VIOLATED)
+        return CHECK_VIOLATED;
+    if (deadlock == CHECK_UNKNOWN || bounded == CHECK_UNKNOWN ||
+        races == CHECK_UNKNOWN)
+        return CHECK_UNKNOWN;
+    return CHECK_HOLDS;
+}
+
 static const char *check_answer_word(check_answer answer)
 {
     return answer == CHECK_HOLDS ? "PASS"
@@ -53,7 +77,8 @@ static const char *check_answer_word(check_answer answer)
 static void check_print_text(const cli_options *options, const cli_model *loaded,
                              const explore_result *result,
                              const explore_trace *trace, check_answer deadlock,
-                             check_answer bounded, const pnsim_error *failure)
+                             check_answer bounded, const check_props *props,
+                             check_answer races, const pnsim_error *failure)
 {
     const model *model = loaded->model;
     const explore_stats *stats = explore_result_stats(result);
@@ -77,8 +102,11 @@ static void check_print_text(const cli_options *options, const cli_model *loaded
     printf("  %-14s %-8s", "bounded", check_answer_word(bounded));
     if (bounded == CHECK_HOLDS)
         printf("%" PRIu64 " reachable states\n", stats->states);
+    else if (bounded == CHECK_VIOLATED)
+        check_props_bounded_text(stdout, model, props);
     else
         printf("the exploration did not complete\n");
+    check_props_races_text(stdout, model, props, outcome == EXPLORE_COMPLETE);
 
     if (deadlock == CHECK_VIOLATED) {
         printf("\nShortest run to a deadlock:\n");
@@ -87,16 +115,16 @@ static void check_print_text(const cli_options *options, const cli_model *loaded
         cli_print_state(stdout, model, trace->states[trace->length]);
         printf("\n");
     }
+    check_props_runs_text(stdout, model, result, props);
 
     printf("\n");
     cli_report_stats_text(stdout, model, stats, outcome, options);
     if (failure != NULL)
         printf("  error: %s\n", failure->message);
 
-    const char *verdict =
-        (deadlock == CHECK_VIOLATED || bounded == CHECK_VIOLATED) ? "FAIL"
-        : (deadlock == CHECK_UNKNOWN || bounded == CHECK_UNKNOWN)
-            ? "INCONCLUSIVE" : "PASS";
+    check_answer overall = check_overall(deadlock, bounded, races);
+    const char *verdict = overall == CHECK_VIOLATED ? "FAIL"
+                        : overall == CHECK_UNKNOWN ? "INCONCLUSIVE" : "PASS";
     printf("\nverdict: %s\n", verdict);
 }
 
@@ -111,25 +139,17 @@ static void check_json_answer(json_writer *json, check_answer answer)
 static void check_print_json(const cli_options *options, const cli_model *loaded,
                              const explore_result *result,
                              const explore_trace *trace, check_answer deadlock,
-                             check_answer bounded, const pnsim_error *failure)
+                             check_answer bounded, const check_props *props,
+                             check_answer races, const pnsim_error *failure)
 {
     const model *model = loaded->model;
     const explore_stats *stats = explore_result_stats(result);
     json_writer json;
-    json_writer_init(&json, stdout, JSON_WRITE_PRETTY);
-    json_begin_object(&json);
-    json_key(&json, "model");
-    json_string(&json, options->model_path);
-    json_key(&json, "name");
-    json_string(&json, model->name);
-    json_key(&json, "format");
-    json_string(&json, model->format);
+    cli_report_json_begin(&json, options->model_path, model);
     json_key(&json, "verdict");
-    json_string(&json,
-                (deadlock == CHECK_VIOLATED || bounded == CHECK_VIOLATED)
-                    ? "fail"
-                : (deadlock == CHECK_UNKNOWN || bounded == CHECK_UNKNOWN)
-                    ? "inconclusive" : "pass");
+    check_answer overall = check_overall(deadlock, bounded, races);
+    json_string(&json, overall == CHECK_VIOLATED ? "fail"
+                       : overall == CHECK_UNKNOWN ? "inconclusive" : "pass");
 
     json_key(&json, "properties");
     json_begin_array(&json);
@@ -158,7 +178,10 @@ static void check_print_json(const cli_options *options, const cli_model *loaded
     json_string(&json, "bounded");
     json_key(&json, "holds");
     check_json_answer(&json, bounded);
+    check_props_bounded_json(&json, model, props);
     json_end_object(&json);
+    check_props_races_json(&json, model, result, props,
+                           explore_result_outcome(result) == EXPLORE_COMPLETE);
 
     json_end_array(&json);
 
@@ -178,7 +201,8 @@ int cli_check(int argc, char **argv)
     cli_options options;
     int code = cli_parse_options(argc, argv,
                                  CLI_TAKES_LIMITS | CLI_TAKES_JSON |
-                                 CLI_TAKES_FINAL | CLI_TAKES_STOP,
+                                 CLI_TAKES_FINAL | CLI_TAKES_STOP |
+                                     CLI_TAKES_SHARED,
                                  check_help, &options);
     if (code >= 0)
         return code;
@@ -186,23 +210,16 @@ int cli_check(int argc, char **argv)
         return cli_check_csp(&options);
 
     cli_model loaded;
-    if (cli_load_model(options.model_path, &loaded) != 0)
+    state_predicate *final;
+    if (cli_load_model_and_final(&options, &loaded, &final) != 0)
         return CLI_EXIT_ERROR;
-
     pnsim_error error;
     pnsim_error_clear(&error);
-    state_predicate *final = NULL;
-    if (options.final != NULL) {
-        final = state_predicate_parse(options.final, loaded.model, &error);
-        if (final == NULL) {
-            cli_unload_model(&loaded);
-            return cli_report_error(&error, CLI_EXIT_ERROR);
-        }
-    }
 
     explore_options explore;
     cli_explore_options(&options, &explore);
     explore.final = final;
+    explore.find_pumping = true;   /* used on monotone models only */
     explore_result *result = explore_run(loaded.model, &explore, &error);
     cli_progress_done();
     if (result == NULL) {
@@ -217,12 +234,24 @@ int cli_check(int argc, char **argv)
 
     check_answer deadlock = stats->dead_nonfinal > 0 ? CHECK_VIOLATED
                           : complete ? CHECK_HOLDS : CHECK_UNKNOWN;
-    check_answer bounded = complete ? CHECK_HOLDS : CHECK_UNKNOWN;
+    check_answer bounded = outcome == EXPLORE_UNBOUNDED ? CHECK_VIOLATED
+                         : complete ? CHECK_HOLDS : CHECK_UNKNOWN;
+    check_props props;
+    if (check_props_compute(loaded.model, result, &props, &error) != PNSIM_OK) {
+        explore_result_free(result);
+        state_predicate_free(final);
+        cli_unload_model(&loaded);
+        return cli_report_error(&error, CLI_EXIT_ERROR);
+    }
+    check_answer races = check_props_race_found(&props) ? CHECK_VIOLATED
+                       : check_props_race_unknown(&props, complete)
+                           ? CHECK_UNKNOWN : CHECK_HOLDS;
 
     explore_trace trace = {0};
     if (deadlock == CHECK_VIOLATED &&
         explore_trace_to(result, stats->first_deadlock, &trace, &error) !=
             PNSIM_OK) {
+        check_props_free(&props);
         explore_result_free(result);
         state_predicate_free(final);
         cli_unload_model(&loaded);
@@ -237,15 +266,15 @@ int cli_check(int argc, char **argv)
             ? &error : NULL;
     if (options.json)
         check_print_json(&options, &loaded, result, &trace, deadlock, bounded,
-                         failure);
+                         &props, races, failure);
     else
         check_print_text(&options, &loaded, result, &trace, deadlock, bounded,
-                         failure);
+                         &props, races, failure);
 
-    code = (deadlock == CHECK_VIOLATED || bounded == CHECK_VIOLATED)
-               ? CLI_EXIT_FAIL
-           : (deadlock == CHECK_UNKNOWN || bounded == CHECK_UNKNOWN)
-               ? CLI_EXIT_INCONCLUSIVE : CLI_EXIT_PASS;
+    check_answer overall = check_overall(deadlock, bounded, races);
+    code = overall == CHECK_VIOLATED ? CLI_EXIT_FAIL
+         : overall == CHECK_UNKNOWN ? CLI_EXIT_INCONCLUSIVE : CLI_EXIT_PASS;
+    check_props_free(&props);
     explore_trace_free(&trace);
     explore_result_free(result);
     state_predicate_free(final);

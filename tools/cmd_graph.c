@@ -41,19 +41,11 @@ int cli_graph(int argc, char **argv)
     if (code >= 0)
         return code;
     cli_model loaded;
-    if (cli_load_model(options.model_path, &loaded) != 0)
+    state_predicate *final;
+    if (cli_load_model_and_final(&options, &loaded, &final) != 0)
         return CLI_EXIT_ERROR;
-
     pnsim_error error;
     pnsim_error_clear(&error);
-    state_predicate *final = NULL;
-    if (options.final != NULL) {
-        final = state_predicate_parse(options.final, loaded.model, &error);
-        if (final == NULL) {
-            cli_unload_model(&loaded);
-            return cli_report_error(&error, CLI_EXIT_ERROR);
-        }
-    }
     explore_options explore;   /* for the signal handlers */
     cli_explore_options(&options, &explore);
 
@@ -95,6 +87,20 @@ int cli_draw(int argc, char **argv)
         return CLI_EXIT_ERROR;
     pnsim_error error;
     pnsim_error_clear(&error);
+    if (loaded.net == NULL) {
+        /* no net behind the model (a CSP process): draw its LTS */
+        graph_export_options graph;
+        graph_export_options_init(&graph);
+        pnsim_status drawn = graph_export_reachability(loaded.model, &graph,
+                                                       options.output_path,
+                                                       &error);
+        cli_unload_model(&loaded);
+        if (drawn != PNSIM_OK)
+            return cli_report_error(&error, CLI_EXIT_ERROR);
+        printf("wrote %s: the transition system of the process\n",
+               options.output_path);
+        return CLI_EXIT_PASS;
+    }
     pnsim_status status = pn_draw(loaded.net, options.output_path, &error);
     size_t places = loaded.net->place_count;
     size_t transitions = loaded.net->transition_count;

@@ -20,6 +20,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,6 +56,9 @@ static const char sim_help[] =
     "  --until T          timed: end each run at time T\n"
     "  --final COND       intended final states, e.g. \"done==1\" (==, >=, <=)\n"
     "  --quiet            statistics only, no per-run traces\n"
+    "  --max-states N     end the batch once its runs have visited N states\n"
+    "  --max-memory SIZE  end the batch once pnsim holds SIZE (512M, 4G)\n"
+    "  --time-limit SEC   end the batch after SEC seconds\n"
     "  --json             print one JSON object instead of the report\n"
     "  --interactive      play the token game: fire transitions by hand\n"
     "  --replay FILE      replay a trace from `pnsim check --json` or `save`\n"
@@ -77,6 +81,9 @@ typedef struct sim_arguments {
     bool quiet;
     bool json;
     bool interactive;
+    uint64_t max_states;        /* 0: none */
+    uint64_t max_memory;        /* bytes; 0: none */
+    double time_limit;          /* seconds; 0: none */
 } sim_arguments;
 
 /* ---- options ---------------------------------------------------------- */
@@ -185,6 +192,30 @@ static int sim_parse_arguments(int argc, char **argv, sim_arguments *arguments)
                 return sim_usage_error("%s needs conditions such as "
                                        "\"done==1\"", name);
             arguments->final = value;
+            took_value = true;
+        } else if (strcmp(name, "--max-states") == 0) {
+            if (!sim_parse_count(value, &arguments->max_states) ||
+                arguments->max_states == 0)
+                return sim_usage_error("%s needs a positive whole number",
+                                       name);
+            took_value = true;
+        } else if (strcmp(name, "--max-memory") == 0) {
+            if (value == NULL ||
+                cli_parse_bytes(value, &arguments->max_memory) != 0 ||
+                arguments->max_memory == 0)
+                return sim_usage_error("%s needs a size such as 512M or 4G",
+                                       name);
+            took_value = true;
+        } else if (strcmp(name, "--time-limit") == 0) {
+            char *end = NULL;
+            if (value != NULL)
+                arguments->time_limit = strtod(value, &end);
+            if (value == NULL || end == value || *end != '\0' ||
+                !(arguments->time_limit > 0) ||
+                !isfinite(arguments->time_limit) ||
+                arguments->time_limit > 1e9)
+                return sim_usage_error("%s needs a positive number of "
+                                       "seconds", name);
             took_value = true;
         } else if (strcmp(name, "--replay") == 0) {
             if (value == NULL)
@@ -300,8 +331,16 @@ static double sim_now(void)
     return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
 }
 
+/* Why a batch ended before its runs were done: NULL for a signal, else a
+ * limit ("time limit reached (--time-limit 2)"). */
+static char sim_stop_reason[128];
+/* Raised by SIGALRM at --time-limit, beside cli_interrupted, so that a
+ * run in progress stops too. */
+static volatile sig_atomic_t sim_time_up = 0;
+
 typedef struct sim_batch {
     const sim_arguments *arguments;
+    uint64_t states;            /* visited by the runs so far */
     const model *model;
     json_writer *json;          /* NULL: text */
     bool progress;              /* stderr is a terminal */
@@ -367,6 +406,30 @@ static int sim_on_run(void *context, const simulate_run_info *info)
             batch->last_progress = now;
         }
     }
+
+    /* Limits, checked between runs; --time-limit also stops a run. */
+    const sim_arguments *arguments = batch->arguments;
+    batch->states += info->steps + 1;
+    if (arguments->max_states != 0 && batch->states >= arguments->max_states) {
+        snprintf(sim_stop_reason, sizeof sim_stop_reason,
+                 "state limit reached (--max-states %" PRIu64 ")",
+                 arguments->max_states);
+        return 1;
+    }
+    if (arguments->max_memory != 0 &&
+        cli_peak_memory() >= arguments->max_memory) {
+        snprintf(sim_stop_reason, sizeof sim_stop_reason,
+                 "memory limit reached (--max-memory %.1f MiB)",
+                 (double)arguments->max_memory / (1 << 20));
+        return 1;
+    }
+    if (arguments->time_limit > 0 &&
+        (sim_time_up || sim_now() - batch->started >= arguments->time_limit)) {
+        snprintf(sim_stop_reason, sizeof sim_stop_reason,
+                 "time limit reached (--time-limit %g)",
+                 arguments->time_limit);
+        return 1;
+    }
     return 0;
 }
 
@@ -416,7 +479,10 @@ static void sim_print_stats(const sim_arguments *arguments, const model *model,
 {
     printf("Statistics over %" PRIu64 " run%s (seed %" PRIu64 "):\n",
            stats->runs, stats->runs == 1 ? "" : "s", arguments->seed);
-    if (stats->stopped)
+    if (stats->stopped && sim_stop_reason[0] != '\0')
+        printf("  stopped after %" PRIu64 " of %" PRIu64 " runs: %s\n",
+               stats->runs, arguments->runs, sim_stop_reason);
+    else if (stats->stopped)
         printf("  interrupted after %" PRIu64 " of %" PRIu64 " runs\n",
                stats->runs, arguments->runs);
     printf("  ended: %" PRIu64 " deadlocked, %" PRIu64 " final, %" PRIu64
@@ -492,6 +558,11 @@ static void sim_stats_json(json_writer *json, const model *model,
     json_uint(json, stats->runs);
     json_key(json, "interrupted");
     json_bool(json, stats->stopped);
+    json_key(json, "stopped_by");      /* a limit, or null */
+    if (stats->stopped && sim_stop_reason[0] != '\0')
+        json_string(json, sim_stop_reason);
+    else
+        json_null(json);
     json_key(json, "ended");
     json_begin_object(json);
     static const simulate_end ends[] = {SIMULATE_END_DEADLOCK,
@@ -573,7 +644,8 @@ static void sim_stats_json(json_writer *json, const model *model,
 
 static void sim_on_signal(int signal_number)
 {
-    (void)signal_number;
+    if (signal_number == SIGALRM)
+        sim_time_up = 1;
     cli_interrupted = 1;
 }
 
@@ -600,8 +672,21 @@ static int sim_run_batch(const sim_arguments *arguments,
     sigemptyset(&action.sa_mask);
     sigaction(SIGINT, &action, NULL);
     sigaction(SIGTERM, &action, NULL);
+    if (arguments->time_limit > 0) {
+        sigaction(SIGALRM, &action, NULL);
+        struct itimerval timer;
+        memset(&timer, 0, sizeof timer);
+        timer.it_value.tv_sec = (time_t)arguments->time_limit;
+        timer.it_value.tv_usec =
+            (suseconds_t)((arguments->time_limit -
+                           (double)timer.it_value.tv_sec) * 1e6);
+        if (timer.it_value.tv_sec == 0 && timer.it_value.tv_usec == 0)
+            timer.it_value.tv_usec = 1;
+        setitimer(ITIMER_REAL, &timer, NULL);
+    }
 
     json_writer json;
+    json_writer_init(&json, stdout, JSON_WRITE_PRETTY);
     sim_batch batch = {
         .arguments = arguments, .model = model,
         .json = arguments->json ? &json : NULL,
@@ -651,6 +736,16 @@ static int sim_run_batch(const sim_arguments *arguments,
     pnsim_error error;
     pnsim_error_clear(&error);
     simulate_stats *stats = simulate_batch(model, &options, &error);
+    if (arguments->time_limit > 0) {
+        struct itimerval off;
+        memset(&off, 0, sizeof off);
+        setitimer(ITIMER_REAL, &off, NULL);
+    }
+    if (stats != NULL && stats->stopped && sim_stop_reason[0] == '\0' &&
+        sim_time_up)
+        snprintf(sim_stop_reason, sizeof sim_stop_reason,
+                 "time limit reached (--time-limit %g)",
+                 arguments->time_limit);
     sim_progress_clear(&batch);
     if (stats == NULL) {
         fflush(stdout);

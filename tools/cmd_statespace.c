@@ -47,14 +47,7 @@ static void statespace_print_json(const cli_options *options,
     bool complete = outcome == EXPLORE_COMPLETE;
     bool tokens = model->slot_kind == MODEL_SLOT_TOKENS;
     json_writer json;
-    json_writer_init(&json, stdout, JSON_WRITE_PRETTY);
-    json_begin_object(&json);
-    json_key(&json, "model");
-    json_string(&json, options->model_path);
-    json_key(&json, "name");
-    json_string(&json, model->name);
-    json_key(&json, "format");
-    json_string(&json, model->format);
+    cli_report_json_begin(&json, options->model_path, model);
     statespace_json_figure(&json, "states", complete, stats->states);
     statespace_json_figure(&json, "edges", complete, stats->edges);
     statespace_json_figure(&json, "max_tokens_place", complete && tokens,

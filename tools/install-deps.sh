@@ -5,10 +5,11 @@ set -euo pipefail
 
 packages=(gcc g++ make cmake pkg-config libxml2-dev libgraphviz-dev
           libcmocka-dev libedit-dev)
-# For `make tsan`: clang with LLVM's OpenMP runtime.
-if [ "${PNSIM_WITH_CLANG:-0}" = 1 ]; then
-    packages+=(clang libomp-dev)
-fi
+# `make test` also runs `make tsan` (ThreadSanitizer over the parallel
+# explorer: clang, its sanitizer runtimes in libclang-rt-14-dev, and LLVM's
+# OpenMP runtime with its Archer tool, in libomp-dev) and `make lint`
+# (clang-tidy, cppcheck).  `make fuzz` uses the same clang and runtimes.
+packages+=(clang libclang-rt-14-dev libomp-dev clang-tidy cppcheck)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -1098,7 +1098,7 @@ json_value *json_parse_file(const char *path, pnsim_error *error)
 
     /* Read in growing chunks rather than trusting a file size: the path
      * may be a pipe or /dev/stdin. */
-    size_t size = 0, capacity = 64 * 1024;
+    size_t size = 0, capacity = (size_t)64 * 1024;
     char *data = malloc(capacity);
     while (data != NULL) {
         size += fread(data + size, 1, capacity - size, file);

@@ -89,6 +89,9 @@ typedef struct csp_context {
     csp_error_kind error_kind;
     unsigned depth;             /* current recursion depth (parser, evaluator) */
     void *interp;               /* the evaluator using this context, if any */
+    csp_span last_span;         /* innermost position entered: errors with no
+                                   position of their own are reported here */
+    bool has_last_span;
 } csp_context;
 
 /* Deepest recursion the parser or evaluator allows before reporting an

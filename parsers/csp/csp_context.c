@@ -178,6 +178,8 @@ _Noreturn void csp_fail(csp_context *context, csp_error_kind kind,
     context->error_kind = kind;
     const char *file = NULL;
     unsigned long line = 0, column = 0;
+    if (span == NULL && context->has_last_span)
+        span = &context->last_span;
     if (span != NULL && span->file < context->file_count) {
         file = context->files[span->file].path;
         line = span->line;
@@ -198,8 +200,12 @@ _Noreturn void csp_fail(csp_context *context, csp_error_kind kind,
 
 void csp_enter(csp_context *context, const csp_span *span)
 {
+    if (span != NULL) {
+        context->last_span = *span;
+        context->has_last_span = true;
+    }
     if (++context->depth > CSP_MAX_DEPTH)
-        csp_fail(context, CSP_ERROR_LIMIT, span,
+        csp_fail(context, CSP_ERROR_EVAL, span,
                  "recursion deeper than %d levels (unbounded recursion?)",
                  CSP_MAX_DEPTH);
 }

@@ -900,7 +900,7 @@ static csp_value **ctor_values(csp_interp *interp, csp_ctor *ctor, size_t *count
                                     &sizes[i], span);
         total *= sizes[i];
         if (total > 10000000)
-            csp_fail(interp->context, CSP_ERROR_LIMIT, span,
+            csp_fail(interp->context, CSP_ERROR_EVAL, span,
                      "%s has too many values to enumerate",
                      name_of(interp, ctor->name));
     }
@@ -993,7 +993,7 @@ static void hook_lazy_force(csp_context *context, csp_lazy *lazy, size_t needed)
                 produced = sink.items;
             }
             if (produced.count == 0 && ++idle > 1000000)
-                csp_fail(context, CSP_ERROR_LIMIT, &comp->span,
+                csp_fail(context, CSP_ERROR_EVAL, &comp->span,
                          "no element of this infinite sequence found in a "
                          "million tries");
         }
@@ -1268,6 +1268,12 @@ static csp_value *apply_builtin(csp_interp *interp, int id, csp_value **args,
         csp_value *set = csp_set_symbolic(context, id == B_POWER ? CSP_SET_POWER
                                                                  : CSP_SET_SEQS);
         set->as.set.base = expect_kind(interp, args[0], CSP_V_SET, span);
+        if (id == B_POWER && set->as.set.base->as.set.kind == CSP_SET_FINITE &&
+            set->as.set.base->as.set.count <= 16) {
+            size_t n;       /* canonical: a finite power set is enumerated */
+            csp_value **items = csp_set_elements(context, set, &n, span);
+            return csp_set_finite(context, items, n);
+        }
         return set;
     }
     case B_HEAD: {
@@ -1684,6 +1690,9 @@ static csp_value *eval_inner(csp_interp *interp, const csp_expr *expr,
     case CSP_E_BINARY: {
         if (expr->op == 100)
             csp_fail(context, CSP_ERROR_TYPE, span, "@@ is allowed only in patterns");
+        if (expr->op == 101)
+            csp_fail(context, CSP_ERROR_UNSUPPORTED, span,
+                     "linked parallel [a <-> b] is not supported");
         if (expr->op == CSP_OP_AND || expr->op == CSP_OP_OR) {
             bool a = expect_kind(interp, csp_eval(interp, expr->a, env), CSP_V_BOOL,
                                  &expr->a->span)->as.number;
@@ -1822,7 +1831,7 @@ static csp_value *eval_inner(csp_interp *interp, const csp_expr *expr,
         if (expr->kind == CSP_E_SET_RANGE)
             return csp_set_range(context, lo, hi);
         if (hi >= lo && (uint64_t)(hi - lo) > 10000000)
-            csp_fail(context, CSP_ERROR_LIMIT, span, "a sequence that long");
+            csp_fail(context, CSP_ERROR_EVAL, span, "a sequence that long");
         size_t n = hi >= lo ? (size_t)(hi - lo + 1) : 0;
         csp_value **items = csp_alloc(context, (n + 1) * sizeof *items);
         for (size_t i = 0; i < n; i++)

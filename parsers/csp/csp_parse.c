@@ -659,9 +659,21 @@ static csp_expr *parse_expr(parser *p, int min)
             unsigned saved = p->no_gt;
             p->no_gt = 0;
             csp_expr *a = parse_expr(p, BP_NONE);
-            if (at(p, CSP_T_LINK) || at(p, CSP_T_LARROW))
-                csp_fail(p->context, CSP_ERROR_UNSUPPORTED, &peek(p)->span,
-                         "linked parallel [a <-> b] is not supported");
+            if (at(p, CSP_T_LINK)) {
+                /* linked parallel: parsed, rejected when evaluated */
+                while (accept(p, CSP_T_LINK)) {
+                    parse_expr(p, BP_NONE);
+                    if (!accept(p, CSP_T_COMMA))
+                        break;
+                    parse_expr(p, BP_NONE);
+                }
+                expect(p, CSP_T_RBRACKET);
+                p->no_gt = saved;
+                expr = new_binary(p, CSP_E_BINARY, left, parse_expr(p, BP_PAR + 1));
+                expr->op = 101;
+                left = expr;
+                continue;
+            }
             expect(p, CSP_T_PARALLEL);
             csp_expr *b = parse_expr(p, BP_NONE);
             expect(p, CSP_T_RBRACKET);
@@ -1091,10 +1103,22 @@ static uint32_t read_file(csp_context *context, const char *path,
         csp_fail(context, CSP_ERROR_IO, where, "cannot read %s", path);
     }
     text[length] = '\0';
-    if (strlen(text) != length) {
-        free(text);
-        csp_fail(context, CSP_ERROR_PARSE, where,
-                 "%s is not a text file (it holds a NUL byte)", path);
+    size_t nul = strlen(text);
+    if (nul != length) {
+        /* report at the NUL byte: register the file so the span names it */
+        uint32_t line = 1, column = 1;
+        for (size_t i = 0; i < nul; i++) {
+            if (text[i] == '\n') {
+                line++;
+                column = 1;
+            } else {
+                column++;
+            }
+        }
+        uint32_t file = add_file(context, path, text, nul);
+        csp_span at = {file, line, column, (uint32_t)nul, (uint32_t)nul};
+        csp_fail(context, CSP_ERROR_PARSE, &at,
+                 "not a text file (a NUL byte)");
     }
     return add_file(context, path, text, length);
 }
@@ -1272,7 +1296,8 @@ static void render(renderer *r, const csp_expr *e)
         break;
     case CSP_E_DOT: render_binary(r, e, "."); break;
     case CSP_E_BINARY:
-        render_binary(r, e, e->op == 100 ? " @@ " : ops[e->op]);
+        render_binary(r, e, e->op == 100 ? " @@ " : e->op == 101 ? " [<->] "
+                                                                 : ops[e->op]);
         break;
     case CSP_E_UNARY:
         put(r, e->op == CSP_OP_NEG ? "(-" : e->op == CSP_OP_NOT ? "(not " : "(#");

@@ -104,8 +104,9 @@ static csp_value *make_intervals(csp_context *context, int64_t *lo, int64_t *hi,
         }
         total += (uint64_t)(hi[i] - lo[i]) + 1;
         if (total > CSP_MAX_SET)
-            csp_fail(context, CSP_ERROR_LIMIT, NULL,
-                     "a set of more than %d integers", CSP_MAX_SET);
+            csp_fail(context, CSP_ERROR_EVAL, NULL,
+                     "a set of more than %d integers is too large to compute",
+                     CSP_MAX_SET);
     }
     if (bounded) {
         csp_value **items = csp_alloc(context, (total + 1) * sizeof *items);
@@ -837,7 +838,7 @@ csp_value **csp_set_elements(csp_context *context, const csp_value *set,
         size_t n;
         csp_value **base = csp_set_elements(context, set->as.set.base, &n, span);
         if (n > 20)
-            csp_fail(context, CSP_ERROR_LIMIT, span,
+            csp_fail(context, CSP_ERROR_EVAL, span,
                      "the power set of a set of %zu elements is too large", n);
         size_t total = (size_t)1 << n;
         csp_value **items = csp_alloc(context, total * sizeof *items);
@@ -862,7 +863,7 @@ csp_value **csp_set_elements(csp_context *context, const csp_value *set,
             parts[i] = csp_set_elements(context, set->as.set.items[i], &sizes[i], span);
             total *= sizes[i];
             if (total > CSP_MAX_SET)
-                csp_fail(context, CSP_ERROR_LIMIT, span, "a product set is too large");
+                csp_fail(context, CSP_ERROR_EVAL, span, "a product set is too large");
         }
         csp_value **items = csp_alloc(context, (total + 1) * sizeof *items);
         for (size_t t = 0; t < total; t++) {

@@ -69,6 +69,8 @@ typedef struct pn_model {
     model_transition *transitions;
     model_access *accesses;
     uint32_t *writes;    /* every transition's write set, back to back */
+    uint32_t *consumes;  /* every transition's control inputs, back to back */
+    model_value *consume_weights;
     size_t *watch_start; /* place p watches watchers[watch_start[p] ..] */
     uint32_t *watchers;
     uint32_t *unwatched; /* transitions that need no place */
@@ -206,6 +208,8 @@ static void pn_model_destroy(model *m)
     free(net->transitions);
     free(net->accesses);
     free(net->writes);
+    free(net->consumes);
+    free(net->consume_weights);
     free(net->watch_start);
     free(net->watchers);
     free(net->unwatched);
@@ -489,6 +493,35 @@ static bool pn_model_build_accesses(pn_model *net, const pn_net *source,
     return true;
 }
 
+/* The control inputs of each transition (model_transition.consumes): the
+ * places it consumes from, refilled or not, except shared ones, with the
+ * consumed weight.  Read arcs only look, so they take nothing. */
+static bool pn_model_build_consumes(pn_model *net, const pn_net *source,
+                                    const uint32_t *resource_of)
+{
+    const pn_model_list *consume = &net->lists[PN_MODEL_CONSUME];
+    size_t transitions = source->transition_count;
+    size_t bound = consume->start[transitions] + 1;
+    net->consumes = malloc(bound * sizeof *net->consumes);
+    net->consume_weights = malloc(bound * sizeof *net->consume_weights);
+    if (net->consumes == NULL || net->consume_weights == NULL)
+        return false;
+    size_t fill = 0;
+    for (size_t t = 0; t < transitions; t++) {
+        size_t start = fill;
+        for (size_t i = consume->start[t]; i < consume->start[t + 1]; i++) {
+            if (resource_of[consume->arcs[i].place] != UINT32_MAX)
+                continue;
+            net->consumes[fill] = consume->arcs[i].place;
+            net->consume_weights[fill++] = consume->arcs[i].weight;
+        }
+        net->transitions[t].consume_count = fill - start;
+        net->transitions[t].consumes = net->consumes + start;
+        net->transitions[t].consume_weights = net->consume_weights + start;
+    }
+    return true;
+}
+
 static pnsim_status pn_model_build_resources(pn_model *net,
                                              const pn_net *source,
                                              pnsim_error *error)
@@ -498,7 +531,8 @@ static pnsim_status pn_model_build_resources(pn_model *net,
     bool ok = resource_of != NULL &&
               pn_model_build_resource_names(net, source, resource_of) &&
               (net->model.resource_count == 0 ||
-               pn_model_build_accesses(net, source, resource_of));
+               pn_model_build_accesses(net, source, resource_of)) &&
+              pn_model_build_consumes(net, source, resource_of);
     free(resource_of);
     return ok ? PNSIM_OK
               : pnsim_error_set(error, PNSIM_ERR_NOMEM, "out of memory");
@@ -722,6 +756,9 @@ model *pn_net_model(const pn_net *source, pnsim_error *error)
     m->resource_names = (const char *const *)net->resource_names;
     m->transitions = net->transitions;
     m->scratch_bytes = source->place_count * sizeof(model_value);
+    /* Without inhibitor arcs more tokens never disable a transition. */
+    m->monotone = net->lists[PN_MODEL_INHIBIT].start[source->transition_count]
+                  == 0;
     if (net->final_count > 0)
         m->ops = &pn_model_ops_with_final;
     return m;

@@ -101,8 +101,10 @@ long pn_net_find_place(const pn_net *net, const char *id_or_name);
  * names), transitions keep their names, and a dead marking is final when it
  * puts a token on a place marked <final/>.  Shared places become resources:
  * a transition reads one it tests (read arc, or equal consume and produce
- * weights) and writes one whose marking it changes.  The model copies what
- * it needs: the net may be freed afterwards.  Returns NULL with `error` set
+ * weights) and writes one whose marking it changes; a transition's control
+ * inputs (model_transition.consumes) are the other places it consumes
+ * from.  The model is monotone when the net has no inhibitor arc.  The
+ * model copies what it needs: the net may be freed afterwards.  Returns NULL with `error` set
  * on failure (out of memory).  Caller owns the model (model_destroy).
  */
 model *pn_net_model(const pn_net *net, pnsim_error *error);

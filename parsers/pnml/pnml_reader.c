@@ -1528,9 +1528,11 @@ static pn_net *pnml_run(pnml_reader *reader)
     xmlSetGenericErrorFunc(saved_generic_context, saved_generic);
 
     /* libxml2 calls an empty file "Document is empty" somewhere near its
-     * end; say it plainly, unless reading itself failed. */
+     * end; say it plainly, unless reading itself failed (an I/O error, or
+     * no memory to start the XML reader). */
     bool read_error = reader->failed && reader->error != NULL &&
-                      reader->error->status == PNSIM_ERR_IO;
+                      (reader->error->status == PNSIM_ERR_IO ||
+                       reader->error->status == PNSIM_ERR_NOMEM);
     if (!reader->scan_saw_content && !read_error) {
         reader->failed = false;
         pnml_fail(reader, PNSIM_ERR_INPUT, (pnml_position){1, 1},

@@ -37,10 +37,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (size > 0 && pwrite(trace_fd, data, size, 0) != (ssize_t)size))
         return 0;
 
-    char *argv[] = {
-        "sim", "--replay", trace_path, "--quiet",
-        PNSIM_SOURCE_DIR "/models/threadpool-nested-wait.pnml", NULL,
-    };
+    static char model_path[] =
+        PNSIM_SOURCE_DIR "/models/threadpool-nested-wait.pnml";
+    char *argv[] = {"sim", "--replay", trace_path, "--quiet", model_path,
+                    NULL};
     int code = cli_sim(5, argv);
     if (code < 0 || code > 3)
         abort();   /* not an exit status pnsim documents */

@@ -1,7 +1,7 @@
 /*
  * replay_main.c — runs a fuzz harness over files without libFuzzer.
  *
- *     fuzz_replay_pnml DIR_OR_FILE...
+ *     fuzz_files_pnml DIR_OR_FILE...
  *
  * Every regular file named, and every regular file directly inside a
  * directory named, is read and passed to LLVMFuzzerTestOneInput once, in
