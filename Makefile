@@ -8,7 +8,7 @@ BUILD_ASAN ?= build-asan
 CMAKE_FLAGS ?=
 
 .PHONY: all deps build build-werror build-asan run test test-release test-asan bench clean
-.PHONY: fuzz tsan lint
+.PHONY: fuzz tsan lint docs
 
 all: build
 
@@ -40,6 +40,13 @@ test-asan: build-asan
 	  ctest --output-on-failure -j $(JOBS)
 
 test: test-release test-asan lint tsan
+
+# The model library as documentation (examples/make-docs.sh): per model a
+# page with the question, the verdict, the net, the reachability graph when
+# small and the reported run as a sequence chart, under DOCS_OUT.
+DOCS_OUT ?= examples/out
+docs: build
+	bash examples/make-docs.sh ./$(BUILD)/pnsim $(DOCS_OUT)
 
 # The state-space benchmark: writes bench/results.md and bench/results.json.
 # BENCH_INSTANCES limits it to some instances.

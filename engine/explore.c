@@ -58,6 +58,9 @@
 #define EXPLORE_VISIT_MAX (((uint64_t)1 << EXPLORE_VISIT_BITS) - 1)
 #define EXPLORE_ROOT_KEY UINT64_MAX
 
+/* Levels with fewer states than this are expanded by one thread. */
+#define EXPLORE_PARALLEL_LEVEL 512
+
 struct explore_result {
     const model *model;
     state_codec codec;
@@ -166,7 +169,9 @@ static bool explore_is_final(const model *model, const explore_options *options,
 
 static void explore_worker_reset(explore_worker *worker)
 {
+    /* explore_run sets every worker's `shared` before the first level. */
     memset(worker->changed_words, 0,
+           /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
            (worker->shared->model->state_length + 1) * sizeof(uint64_t));
     worker->batch_count = 0;
     worker->edges = worker->dead_final = worker->dead_nonfinal = 0;
@@ -478,6 +483,8 @@ static int explore_flush(explore_worker *worker)
 static void explore_expand(explore_worker *worker, explore_state_id id)
 {
     explore_shared *shared = worker->shared;
+    /* Set for every worker before the first level (as above).
+     * NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
     explore_result *result = shared->result;
     const model *model = shared->model;
     worker->parent = id;
@@ -780,7 +787,12 @@ static explore_outcome explore_level(explore_shared *shared,
         for (;;) {
             shared->chunk = explore_chunk(shared);
             atomic_store(&shared->pause, false);
-            if (shared->threads == 1) {
+            /* Small levels are not worth waking the other threads: a
+             * barrier costs more than the work, and much more when the
+             * machine is busy.  The numbering is the same either way. */
+            if (shared->threads == 1 ||
+                shared->level_end - shared->level_start <
+                    EXPLORE_PARALLEL_LEVEL) {
                 explore_work(shared, &workers[0], true);
             } else {
 #pragma omp parallel num_threads(shared->threads)

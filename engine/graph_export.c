@@ -550,8 +550,9 @@ static pnsim_status graph_export_number(graph_export_graph *graph,
 {
     graph_export_collector *collector = graph->collector;
     uint64_t count = graph->state_count;
-    graph_export_vector *vectors = malloc(count * sizeof *vectors);
-    graph->order = malloc(count * sizeof *graph->order);
+    /* One extra element: malloc(0) may return NULL. */
+    graph_export_vector *vectors = malloc((count + 1) * sizeof *vectors);
+    graph->order = malloc((count + 1) * sizeof *graph->order);
     graph->first_edge = calloc(count + 1, sizeof *graph->first_edge);
     if (vectors == NULL || graph->order == NULL || graph->first_edge == NULL) {
         free(vectors);

@@ -590,7 +590,8 @@ static bool tau_close(const lts_graph *g, u32_list *set, uint8_t *mark)
     }
     for (size_t i = 0; i < set->count; i++)
         mark[set->items[i]] = 0;
-    qsort(set->items, set->count, sizeof *set->items, compare_u32);
+    if (set->count > 1)     /* items may be NULL when empty */
+        qsort(set->items, set->count, sizeof *set->items, compare_u32);
     size_t out = 0;
     for (size_t i = 0; i < set->count; i++)
         if (out == 0 || set->items[out - 1] != set->items[i])
@@ -653,6 +654,8 @@ static uint32_t node_add(node_table *nodes, const u32_list *set, uint32_t parent
     size_t slot = hash_set(set->items, set->count) & (nodes->table_size - 1);
     while (nodes->table[slot] != UINT32_MAX) {
         uint32_t id = nodes->table[slot];
+        /* An occupied slot holds the id of a stored set, so sizes is
+         * allocated.  NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
         if (nodes->sizes[id] == set->count &&
             memcmp(nodes->sets[id], set->items, set->count * sizeof *set->items) == 0) {
             *added = false;
@@ -750,7 +753,8 @@ static bool moves_of(const lts_graph *g, const event_index *events,
             (*moves)[(*move_count)++] = (pair){ev, g->target[e]};
         }
     }
-    qsort(*moves, *move_count, sizeof **moves, compare_pairs);
+    if (*move_count > 1)    /* *moves may be NULL when empty */
+        qsort(*moves, *move_count, sizeof **moves, compare_pairs);
     return true;
 }
 
@@ -758,6 +762,8 @@ static bool is_termination(const lts_graph *g, const event_index *events,
                            uint32_t event)
 {
     for (size_t t = 0; t < g->model->transition_count; t++)
+        /* event_index_init writes of_transition for every transition.
+         * NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult) */
         if (events->of_transition[t] == event)
             return g->model->transitions[t].kind == MODEL_TERMINATION;
     return false;

@@ -155,7 +155,10 @@ struct model {
     size_t transition_count;
     const model_transition *transitions;
 
-    size_t component_count;             /* threads, processes; may be 0 */
+    /* Threads, processes; may be 0.  CSP: one per leaf process, named by
+     * its text.  PNML: none (0); a sequence chart (msc.h) then groups the
+     * transitions by the part of their name before the first '_'. */
+    size_t component_count;
     const char *const *component_names;
 
     size_t resource_count;              /* shared resources; may be 0 */

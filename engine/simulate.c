@@ -515,6 +515,8 @@ static bool simulate_end_table_add(simulate_end_table *table,
     size_t i = simulate_hash_state(state, length) & (table->slot_count - 1);
     while (table->slots[i] != 0) {
         size_t e = table->slots[i] - 1;
+        /* A used slot means an entry, so table->states is allocated.
+         * NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker) */
         if (memcmp(table->states + e * length, state,
                    length * sizeof *state) == 0) {
             table->entries[e].runs++;

@@ -65,7 +65,7 @@ static _Atomic uint64_t *store_table_alloc(uint64_t entries)
 #endif
         return table;
     }
-    return calloc(entries, sizeof(uint64_t));
+    return calloc(entries, sizeof(_Atomic uint64_t));
 }
 
 static void store_table_release(_Atomic uint64_t *table, uint64_t entries)

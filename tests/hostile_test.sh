@@ -6,6 +6,8 @@
 #
 # Usage: tests/hostile_test.sh PATH/TO/pnsim   (run from the source tree)
 set -u
+# Bytes, not characters: the messages may quote invalid UTF-8 from the input.
+export LC_ALL=C
 pnsim=${1:?usage: hostile_test.sh PNSIM_BINARY}
 dir=tests/hostile
 scratch=$(mktemp -d)
@@ -68,7 +70,7 @@ check() {
         echo "FAIL $name: $problem"
         head -20 "$output" | sed 's/^/    /'
     fi
-    table+=("$(printf '%-46s %4s  %s' "$name" "$status" "${message:0:110}")")
+    table+=("$(printf '%-52s %4s  %s' "$name" "$status" "${message:0:110}")")
 }
 
 # A regular expression matching the file name literally.
@@ -135,7 +137,7 @@ parens="$scratch/parens-100000.csp"
 check "(generated) parens-100000.csp" "$(csp_position "$parens")" "$pnsim" check "$parens"
 
 echo
-printf '%-46s %4s  %s\n' "file" "exit" "message"
+printf '%-52s %4s  %s\n' "file" "exit" "message"
 printf '%s\n' "${table[@]}"
 echo
 echo "$passed passed, $failed failed"

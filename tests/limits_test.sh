@@ -123,5 +123,45 @@ signal "sim SIGINT" INT sim "$unbounded" --runs 100000000 --quiet
 signal "sim SIGTERM" TERM sim "$unbounded" --runs 100000000 --quiet
 signal "sim SIGINT inside a run" INT sim "$unbounded" --timed --until 1e300 --quiet
 
+# Real allocation failure: under `ulimit -v` the state store cannot grow
+# as far as the default --max-memory budget says.  The run must end as a
+# memory limit (exit 3, statistics) or an out-of-memory error (exit 2),
+# never with a crash.  Not for sanitizer builds, which need terabytes of
+# address space for their shadow memory.
+if ! nm "$pnsim" 2>/dev/null | grep -q __asan_init &&
+   ! ldd "$pnsim" 2>/dev/null | grep -q libasan; then
+    toggles="$scratch/toggles.pnml"
+    {
+        echo '<?xml version="1.0"?>'
+        echo '<pnml><net id="toggles" type="ptnet"><page id="pg">'
+        for i in $(seq 1 24); do
+            echo "<place id=\"on$i\"><initialMarking><text>1</text></initialMarking></place><place id=\"off$i\"/>"
+            echo "<transition id=\"down$i\"/><transition id=\"up$i\"/>"
+            echo "<arc id=\"a$i\" source=\"on$i\" target=\"down$i\"/><arc id=\"b$i\" source=\"down$i\" target=\"off$i\"/>"
+            echo "<arc id=\"c$i\" source=\"off$i\" target=\"up$i\"/><arc id=\"d$i\" source=\"up$i\" target=\"on$i\"/>"
+        done
+        echo '</page></net></pnml>'
+    } >"$toggles"
+    for command in check statespace; do
+        for threads in 1 2; do
+            output="$scratch/out"
+            (ulimit -v 200000; timeout 120 "$pnsim" "$command" "$toggles" \
+                 --threads "$threads") >"$output" 2>&1
+            status=$?
+            problem=""
+            if [ "$status" -eq 3 ]; then
+                grep -Eq "$(statistics "$command")" "$output" ||
+                    problem="no statistics"
+            elif [ "$status" -eq 2 ]; then
+                grep -q "out of memory" "$output" || problem="exit 2 without 'out of memory'"
+            else
+                problem="expected exit 3 (or 2, out of memory)"
+            fi
+            report "$command under ulimit -v, $threads thread(s)" "$status" \
+                "$problem" "$output"
+        done
+    done
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

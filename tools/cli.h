@@ -131,6 +131,7 @@ int cli_check(int argc, char **argv);
 int cli_statespace(int argc, char **argv);
 int cli_graph(int argc, char **argv);
 int cli_draw(int argc, char **argv);
+int cli_msc(int argc, char **argv);
 int cli_info(int argc, char **argv);
 int cli_mcc(int argc, char **argv);
 

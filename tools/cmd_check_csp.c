@@ -3,12 +3,14 @@
  * statements of a CSPm script (all of them, or the one --assert N names).
  *
  * For each assertion the report gives the assertion as written, PASS, FAIL,
- * UNKNOWN (a limit ended the check), UNSUPPORTED (refinement, for now) or
- * ERROR, the states and edges explored, and for a failure the shortest
- * counterexample in FDR's style: the trace (τ shown where the run has one)
- * and how it ends — a deadlock, a divergence (the τ-cycle), an event both
- * possible and refusable (nondeterminism), or the event a trace cannot
- * continue with.  `assert not P :[...]` passes when the inner property
+ * UNKNOWN (a limit ended the check), UNSUPPORTED (other models: [R=, [V=
+ * ...) or ERROR, the states and edges explored, and for a failure the
+ * shortest counterexample in FDR's style: the trace (τ shown where the run
+ * has one) and how it ends — a deadlock, a divergence (the τ-cycle), an
+ * event both possible and refusable (nondeterminism), or the event a trace
+ * cannot continue with.  Refinement (SPEC [T= IMPL, [F=, [FD=; refine.h)
+ * ends with the event the specification cannot do, the refusal it does not
+ * allow (with its minimal acceptances there), or the divergence.  `assert not P :[...]` passes when the inner property
  * fails; the inner counterexample is then shown as the witness.
  *
  * Exit code: 2 when an assertion could not be evaluated (input error),
@@ -22,6 +24,7 @@
 #include "csp/csp.h"
 #include "json.h"
 #include "lts_check.h"
+#include "refine.h"
 
 typedef enum csp_outcome {
     OUTCOME_PASS, OUTCOME_FAIL, OUTCOME_UNKNOWN, OUTCOME_UNSUPPORTED,
@@ -60,6 +63,8 @@ typedef struct csp_report {
     csp_outcome outcome;
     bool checked;               /* `check` holds a result */
     lts_check_result check;
+    bool refined;               /* `refine` holds a result */
+    refine_result refine;
     const model *model;         /* for transition names (may be NULL) */
     pnsim_error error;
     const char *note;
@@ -67,18 +72,17 @@ typedef struct csp_report {
 
 static void run_assertion(csp_script *script, size_t index,
                           const cli_options *options, csp_report *report,
-                          model **built)
+                          model **built, model **built_impl)
 {
     const csp_assertion *a = csp_assertion_at(script, index);
     report->assertion = a;
     report->index = index;
     pnsim_error_clear(&report->error);
     *built = NULL;
-    if (a->kind == CSP_CHECK_REFINEMENT || a->kind == CSP_CHECK_OTHER) {
+    *built_impl = NULL;
+    if (a->kind == CSP_CHECK_OTHER) {
         report->outcome = OUTCOME_UNSUPPORTED;
-        report->note = a->kind == CSP_CHECK_REFINEMENT
-                           ? "refinement checks are not implemented yet"
-                           : "this property is not supported";
+        report->note = "this property is not supported";
         return;
     }
     csp_build_options build = {0};
@@ -95,6 +99,32 @@ static void run_assertion(csp_script *script, size_t index,
     explore_options explore;
     cli_explore_options(options, &explore);
     explore.stop_at_deadlock = false;
+    if (a->kind == CSP_CHECK_REFINEMENT) {
+        model *impl = csp_assertion_impl_model(script, index, &build, &report->error);
+        if (impl == NULL) {
+            report->outcome = csp_failure_of(&report->error) == CSP_FAILURE_LIMIT
+                                  ? OUTCOME_UNKNOWN : OUTCOME_ERROR;
+            return;
+        }
+        *built_impl = impl;
+        refine_semantics semantics = a->semantic_model == CSP_CHECK_MODEL_T
+                                         ? REFINE_TRACES
+                                   : a->semantic_model == CSP_CHECK_MODEL_F
+                                         ? REFINE_FAILURES
+                                         : REFINE_FAILURES_DIVERGENCES;
+        explore.on_progress = NULL;
+        if (refine_check(m, impl, semantics, &explore, &report->refine,
+                         &report->error) != PNSIM_OK) {
+            report->outcome = OUTCOME_ERROR;
+            return;
+        }
+        report->refined = true;
+        lts_verdict verdict = report->refine.verdict;
+        report->outcome = verdict == LTS_UNKNOWN ? OUTCOME_UNKNOWN
+                        : (verdict == LTS_HOLDS) != a->negated ? OUTCOME_PASS
+                                                               : OUTCOME_FAIL;
+        return;
+    }
     bool fd = a->semantic_model == CSP_CHECK_MODEL_FD;
     pnsim_status status;
     switch (a->kind) {
@@ -187,6 +217,61 @@ static void print_counterexample(FILE *out, const csp_report *r)
     }
 }
 
+static void print_names(FILE *out, const char *const *names, size_t count,
+                        char open, char close)
+{
+    fputc(open, out);
+    for (size_t i = 0; i < count; i++)
+        fprintf(out, "%s%s", i ? ", " : "", names[i]);
+    fputc(close, out);
+}
+
+static void print_refinement(FILE *out, const csp_report *r)
+{
+    const refine_result *c = &r->refine;
+    fprintf(out, " %" PRIu64 " pair%s, %" PRIu64 " edge%s, %.3f s (spec %" PRIu64
+                 " states, %" PRIu64 " normal; impl %" PRIu64 " states)",
+            c->pairs, c->pairs == 1 ? "" : "s", c->edges, c->edges == 1 ? "" : "s",
+            c->seconds, c->spec_states, c->normal_states, c->impl_states);
+    if (r->outcome == OUTCOME_UNKNOWN)
+        fprintf(out, " (%s)", explore_outcome_name(c->outcome));
+    fputc('\n', out);
+    if (c->ending == REFINE_END_NONE)
+        return;
+    const char *lead = r->assertion->negated ? "witness (the refinement fails)"
+                                             : "counterexample";
+    fprintf(out, "      %s: after ", lead);
+    print_names(out, c->trace, c->length, '<', '>');
+    switch (c->ending) {
+    case REFINE_END_TRACE:
+        fprintf(out, " the implementation performs %s, which the specification "
+                     "cannot\n", c->event);
+        break;
+    case REFINE_END_REFUSAL:
+        fprintf(out, " the implementation refuses ");
+        print_names(out, c->refusal, c->refusal_count, '{', '}');
+        fprintf(out, " (it offers only ");
+        print_names(out, c->offers, c->offer_count, '{', '}');
+        fprintf(out, "); the specification's minimal acceptances there: {");
+        size_t at = 0;
+        for (size_t k = 0; k < c->acceptance_count; k++) {
+            fputs(k ? ", " : "", out);
+            print_names(out, c->acceptance_events + at, c->acceptance_sizes[k], '{',
+                        '}');
+            at += c->acceptance_sizes[k];
+        }
+        fprintf(out, "}\n");
+        break;
+    case REFINE_END_DIVERGENCE:
+        fprintf(out, " the implementation diverges (");
+        print_names(out, c->loop, c->loop_length, '<', '>');
+        fprintf(out, " repeats forever), which the specification cannot\n");
+        break;
+    case REFINE_END_NONE:
+        break;
+    }
+}
+
 static void print_text(const csp_report *r)
 {
     printf("  [%zu] %s   (line %lu)\n", r->index + 1, r->assertion->text,
@@ -196,9 +281,14 @@ static void print_text(const csp_report *r)
         printf(" %s\n", r->note);
         return;
     }
-    if (r->outcome == OUTCOME_ERROR || (r->outcome == OUTCOME_UNKNOWN && !r->checked)) {
+    if (r->outcome == OUTCOME_ERROR ||
+        (r->outcome == OUTCOME_UNKNOWN && !r->checked && !r->refined)) {
         char message[2048];
         printf(" %s\n", pnsim_error_format(&r->error, message, sizeof message));
+        return;
+    }
+    if (r->refined) {
+        print_refinement(stdout, r);
         return;
     }
     printf(" %" PRIu64 " state%s, %" PRIu64 " edge%s, %.3f s",
@@ -220,6 +310,68 @@ static void json_events(json_writer *json, const csp_report *r)
                               ? r->check.events[i]
                               : lts_event_of(r->model, r->check.transitions[i]));
     json_end_array(json);
+}
+
+static void json_names(json_writer *json, const char *const *names, size_t count)
+{
+    json_begin_array(json);
+    for (size_t i = 0; i < count; i++)
+        json_string(json, names[i]);
+    json_end_array(json);
+}
+
+static void json_refinement(json_writer *json, const csp_report *r)
+{
+    static const char *const endings[] = {
+        [REFINE_END_NONE] = NULL, [REFINE_END_TRACE] = "trace-violation",
+        [REFINE_END_REFUSAL] = "refusal", [REFINE_END_DIVERGENCE] = "divergence",
+    };
+    const refine_result *c = &r->refine;
+    json_key(json, "semantic_model");
+    json_string(json, r->assertion->semantic_model == CSP_CHECK_MODEL_T ? "T"
+                    : r->assertion->semantic_model == CSP_CHECK_MODEL_F ? "F" : "FD");
+    json_key(json, "states");
+    json_uint(json, c->pairs);
+    json_key(json, "edges");
+    json_uint(json, c->edges);
+    json_key(json, "seconds");
+    json_double(json, c->seconds);
+    json_key(json, "outcome");
+    json_string(json, explore_outcome_name(c->outcome));
+    json_key(json, "spec_states");
+    json_uint(json, c->spec_states);
+    json_key(json, "normal_states");
+    json_uint(json, c->normal_states);
+    json_key(json, "impl_states");
+    json_uint(json, c->impl_states);
+    if (c->ending == REFINE_END_NONE)
+        return;
+    json_key(json, "ending");
+    json_string(json, endings[c->ending]);
+    json_key(json, "trace");
+    json_names(json, c->trace, c->length);
+    if (c->ending == REFINE_END_TRACE) {
+        json_key(json, "event");
+        json_string(json, c->event);
+    }
+    if (c->ending == REFINE_END_REFUSAL) {
+        json_key(json, "refusal");
+        json_names(json, c->refusal, c->refusal_count);
+        json_key(json, "offers");
+        json_names(json, c->offers, c->offer_count);
+        json_key(json, "spec_acceptances");
+        json_begin_array(json);
+        size_t at = 0;
+        for (size_t k = 0; k < c->acceptance_count; k++) {
+            json_names(json, c->acceptance_events + at, c->acceptance_sizes[k]);
+            at += c->acceptance_sizes[k];
+        }
+        json_end_array(json);
+    }
+    if (c->ending == REFINE_END_DIVERGENCE) {
+        json_key(json, "loop");
+        json_names(json, c->loop, c->loop_length);
+    }
 }
 
 static void print_json_property(json_writer *json, const csp_report *r)
@@ -288,12 +440,14 @@ static void print_json_property(json_writer *json, const csp_report *r)
             }
         }
     }
+    if (r->refined)
+        json_refinement(json, r);
     if (r->outcome == OUTCOME_UNSUPPORTED) {
         json_key(json, "note");
         json_string(json, r->note);
     }
     if (r->outcome == OUTCOME_ERROR ||
-        (r->outcome == OUTCOME_UNKNOWN && !r->checked)) {
+        (r->outcome == OUTCOME_UNKNOWN && !r->checked && !r->refined)) {
         char message[2048];
         json_key(json, "error");
         json_string(json, pnsim_error_format(&r->error, message, sizeof message));
@@ -329,9 +483,11 @@ int cli_check_csp(const cli_options *options)
     }
     csp_report *reports = calloc(last - first + 1, sizeof *reports);
     model **models = calloc(last - first + 1, sizeof *models);
-    if (reports == NULL || models == NULL) {
+    model **impls = calloc(last - first + 1, sizeof *impls);
+    if (reports == NULL || models == NULL || impls == NULL) {
         free(reports);
         free(models);
+        free(impls);
         csp_free(script);
         pnsim_error_set(&error, PNSIM_ERR_NOMEM, "out of memory");
         return cli_report_error(&error, CLI_EXIT_ERROR);
@@ -342,7 +498,7 @@ int cli_check_csp(const cli_options *options)
                count, count == 1 ? "" : "s");
     for (size_t i = first; i < last; i++) {
         csp_report *r = &reports[i - first];
-        run_assertion(script, i, options, r, &models[i - first]);
+        run_assertion(script, i, options, r, &models[i - first], &impls[i - first]);
         any_fail |= r->outcome == OUTCOME_FAIL;
         any_open |= r->outcome == OUTCOME_UNKNOWN || r->outcome == OUTCOME_UNSUPPORTED;
         any_error |= r->outcome == OUTCOME_ERROR;
@@ -381,10 +537,14 @@ int cli_check_csp(const cli_options *options)
     for (size_t i = first; i < last; i++) {
         if (reports[i - first].checked)
             lts_check_result_free(&reports[i - first].check);
+        if (reports[i - first].refined)
+            refine_result_free(&reports[i - first].refine);
         model_destroy(models[i - first]);
+        model_destroy(impls[i - first]);
     }
     free(reports);
     free(models);
+    free(impls);
     csp_free(script);
     return code;
 }

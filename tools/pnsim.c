@@ -17,6 +17,7 @@ static const pnsim_command pnsim_commands[] = {
     {"statespace", cli_statespace, "count states, edges and tokens"},
     {"graph", cli_graph, "draw the reachability graph (DOT, SVG, PNG)"},
     {"draw", cli_draw, "draw the net itself (DOT, SVG, PNG)"},
+    {"msc", cli_msc, "draw the reported run as a message sequence chart"},
     {"info", cli_info, "size and structural facts of a model"},
     {"mcc", cli_mcc, "answer a Model Checking Contest examination"},
     {"sim", cli_sim, "simulate: random, timed, replayed or interactive runs"},

@@ -29,7 +29,7 @@ typedef enum csp_check_kind {
     CSP_CHECK_DIVERGENCE_FREE,
     CSP_CHECK_DETERMINISTIC,
     CSP_CHECK_HAS_TRACE,
-    CSP_CHECK_REFINEMENT,       /* [T= [F= [FD= : not checked yet */
+    CSP_CHECK_REFINEMENT,       /* [T= [F= [FD= */
     CSP_CHECK_OTHER             /* other properties and models */
 } csp_check_kind;
 
@@ -77,6 +77,14 @@ const csp_assertion *csp_assertion_at(const csp_script *script, size_t index);
  * Returns NULL with `error` set on failure (evaluation errors, limits). */
 model *csp_assertion_model(csp_script *script, size_t index,
                            const csp_build_options *options, pnsim_error *error);
+
+/* Builds the model of a refinement assertion's right-hand side, the
+ * implementation (csp_assertion_model builds the specification).  Returns
+ * NULL with `error` set on failure, or when the assertion is not a
+ * refinement (PNSIM_ERR_USAGE). */
+model *csp_assertion_impl_model(csp_script *script, size_t index,
+                                const csp_build_options *options,
+                                pnsim_error *error);
 
 /* Builds the model of a process given as a CSPm expression over the
  * script's definitions ("SYSTEM", "PHIL(3)"). */

@@ -17,7 +17,7 @@ enum {
     B_UNION, B_INTER, B_DIFF, B_UNION_ALL, B_INTER_ALL, B_MEMBER, B_CARD,
     B_EMPTY, B_SET, B_SEQ, B_POWER, B_SEQS, B_HEAD, B_TAIL, B_CONCAT, B_ELEM,
     B_LENGTH, B_NULL, B_CHAOS, B_RUN, B_EXTENSIONS, B_PRODUCTIONS, B_ERROR,
-    B_IDENTITY, B_SHOW, B_EXTERNAL_UNSUPPORTED
+    B_IDENTITY, B_REDUCE, B_SHOW, B_EXTERNAL_UNSUPPORTED
 };
 
 typedef struct builtin_info {
@@ -39,9 +39,10 @@ static const builtin_info builtins[] = {
     {"null", B_NULL, 1}, {"CHAOS", B_CHAOS, 1}, {"RUN", B_RUN, 1},
     {"extensions", B_EXTENSIONS, 1}, {"productions", B_PRODUCTIONS, 1},
     {"error", B_ERROR, 1}, {"show", B_SHOW, 1},
-    /* compressions: semantically the identity */
-    {"normal", B_IDENTITY, 1}, {"normalise", B_IDENTITY, 1},
-    {"normalize", B_IDENTITY, 1}, {"sbisim", B_IDENTITY, 1},
+    /* compressions: semantically the identity; sbisim and normal mark
+     * their process for strong bisimulation reduction (csp_compile.c) */
+    {"normal", B_REDUCE, 1}, {"normalise", B_REDUCE, 1},
+    {"normalize", B_REDUCE, 1}, {"sbisim", B_REDUCE, 1},
     {"wbisim", B_IDENTITY, 1}, {"dbisim", B_IDENTITY, 1},
     {"diamond", B_IDENTITY, 1}, {"explicate", B_IDENTITY, 1},
     {"tau_loop_factor", B_IDENTITY, 1}, {"model_compress", B_IDENTITY, 1},
@@ -1362,6 +1363,10 @@ static csp_value *apply_builtin(csp_interp *interp, int id, csp_value **args,
         }
         return csp_seq(context, items, n);
     }
+    case B_REDUCE:
+        if (args[0]->kind == CSP_V_PROC)
+            csp_vec_push(context, &interp->compressed, (void *)args[0]->as.proc);
+        return args[0];
     case B_IDENTITY:
         return args[0];
     default:

@@ -63,6 +63,9 @@ struct csp_interp {
     uint32_t *event_table;      /* malloc'd */
     size_t event_table_size;
     csp_symbol sym_underscore;
+    /* process terms passed to sbisim or normal (arena): the compiler
+     * reduces those that become leaves by strong bisimulation */
+    csp_vec compressed;
 };
 
 /* Sets up the global scope for `program` (declarations, constructors,

@@ -509,7 +509,7 @@ static int infix_power(const parser *p, const csp_token *token)
     switch (token->kind) {
     case CSP_T_BACKSLASH: return BP_HIDE;
     case CSP_T_INTERLEAVE: return BP_INTERLEAVE;
-    case CSP_T_LPAR_SYNC: return BP_PAR;
+    case CSP_T_LPAR_SYNC:
     case CSP_T_LBRACKET: return BP_PAR;
     case CSP_T_INTCHOICE: return BP_INTCHOICE;
     case CSP_T_BOX: return BP_EXT;

@@ -212,6 +212,28 @@ model *csp_assertion_model(csp_script *script, size_t index,
     return result;
 }
 
+model *csp_assertion_impl_model(csp_script *script, size_t index,
+                                const csp_build_options *options,
+                                pnsim_error *error)
+{
+    pnsim_error_clear(error);
+    if (index >= script->assertion_count ||
+        script->assert_decls[index]->assert_kind != CSP_ASSERT_REFINES ||
+        script->assert_decls[index]->right == NULL) {
+        pnsim_error_set(error, PNSIM_ERR_USAGE,
+                        "assertion %zu is not a refinement", index + 1);
+        return NULL;
+    }
+    jmp_buf trap;
+    if (ARM(script, trap, error))
+        return NULL;
+    const csp_expr *process = script->assert_decls[index]->right;
+    model *result = build(script, process, expression_text(script, process),
+                          options, error);
+    script->context.trap = NULL;
+    return result;
+}
+
 model *csp_process_model(csp_script *script, const char *expression,
                          const csp_build_options *options, pnsim_error *error)
 {

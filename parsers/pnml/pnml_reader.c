@@ -299,6 +299,12 @@ static void pnml_xml_error_handler(void *context, pnml_xml_error *error)
                         error->int2 > 0 ? (unsigned long)error->int2 : 0};
     if (error->code == XML_ERR_NO_MEMORY)
         pnml_no_memory(reader);
+    else if (error->code == XML_ERR_DOCUMENT_EMPTY)
+        /* libxml2's words for text that holds no element at all (an empty
+         * file is reported separately, in plainer words). */
+        pnml_fail(reader, PNSIM_ERR_INPUT, at, "not an XML document: no "
+                  "element found (a PNML file starts with '<?xml' or "
+                  "'<pnml')");
     else
         pnml_fail(reader, PNSIM_ERR_INPUT, at, "malformed XML: %s", message);
 }

@@ -7,7 +7,7 @@
  * directory named, is read and passed to LLVMFuzzerTestOneInput once, in
  * name order.  A crash or sanitizer report ends the program; otherwise it
  * prints how many inputs ran and exits 0 (1 if a file cannot be read or no
- * input was found).
+ * input was found).  It reports on stderr.
  */
 #include "fuzz.h"
 
@@ -128,7 +128,8 @@ int main(int argc, char **argv)
                                   : replay_file(argv[i], &count) != 0)
             status = 1;
     }
-    printf("%zu inputs replayed without a failure\n", count);
+    /* stderr: a harness may send stdout to /dev/null. */
+    fprintf(stderr, "%zu inputs replayed without a failure\n", count);
     if (count == 0)
         status = 1;
     return status;

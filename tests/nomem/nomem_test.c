@@ -242,7 +242,7 @@ static int run_scenario(const char *name, scenario_fn scenario)
         printf("FAIL %s: the clean run fails: %s\n", name, why);
         return 1;
     }
-    unsigned long total = calls, failures = 0, nomem = 0;
+    unsigned long total = calls, failures = 0, injected = 0;
     for (unsigned long n = 1; n <= total; n++) {
         calls = 0;
         fail_at = n;
@@ -252,11 +252,12 @@ static int run_scenario(const char *name, scenario_fn scenario)
                    total, why);
             failures++;
         }
-        nomem += failed_calls;
+        injected += failed_calls;
     }
     fail_at = 0;
-    printf("%s %s: %lu allocations, each made to fail in turn\n",
-           failures ? "FAIL" : "ok  ", name, total);
+    printf("%s %s: %lu allocations, each made to fail in turn (%lu "
+           "failures injected)\n", failures ? "FAIL" : "ok  ", name, total,
+           injected);
     return failures != 0;
 }
 
