@@ -151,6 +151,8 @@ expect_signal "SIGTERM" TERM
 # The other commands.
 expect "statespace" 0 "^  states +[0-9]+" "$pnsim" statespace models/threadpool.pnml
 expect "info" 0 "^  places +[0-9]+" "$pnsim" info models/threadpool.pnml
+expect "info on a CSP script" 0 "^  state slots +[0-9]+" \
+    "$pnsim" info models/threadpool.csp
 expect "graph svg" 0 "^wrote .*rg\.svg" \
     "$pnsim" graph models/threadpool-nested-wait.pnml -o "$scratch/rg.svg"
 expect_file "graph svg file" "$scratch/rg.svg" "<svg\|<?xml"

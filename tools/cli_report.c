@@ -102,6 +102,21 @@ void cli_report_json_begin(json_writer *json, const char *path,
     json_string(json, model->format);
 }
 
+void cli_report_json_end(json_writer *json, const model *model,
+                         const explore_stats *stats, explore_outcome outcome,
+                         const pnsim_error *failure)
+{
+    json_key(json, "stats");
+    cli_report_stats_json(json, model, stats, outcome);
+    if (failure != NULL) {
+        json_key(json, "error");
+        json_string(json, failure->message);
+    }
+    json_end_object(json);
+    json_writer_finish(json, NULL);
+    fputc('\n', stdout);
+}
+
 void cli_report_state_json(json_writer *json, const model *model,
                            const model_value *state)
 {

@@ -32,6 +32,12 @@ void cli_report_resources_text(FILE *out, const explore_stats *stats,
 void cli_report_json_begin(json_writer *json, const char *path,
                            const model *model);
 
+/* Writes "stats" (and "error" when `failure` is not NULL), closes the
+ * object cli_report_json_begin opened and ends the line. */
+void cli_report_json_end(json_writer *json, const model *model,
+                         const explore_stats *stats, explore_outcome outcome,
+                         const pnsim_error *failure);
+
 /* {slot: value, ...}: the non-zero token slots, or every control slot. */
 void cli_report_state_json(json_writer *json, const model *model,
                            const model_value *state);

@@ -196,15 +196,7 @@ static void check_print_json(const cli_options *options, const cli_model *loaded
 
     json_end_array(&json);
 
-    json_key(&json, "stats");
-    cli_report_stats_json(&json, model, stats, explore_result_outcome(result));
-    if (failure != NULL) {
-        json_key(&json, "error");
-        json_string(&json, failure->message);
-    }
-    json_end_object(&json);
-    json_writer_finish(&json, NULL);
-    fputc('\n', stdout);
+    cli_report_json_end(&json, model, stats, explore_result_outcome(result), failure);
 }
 
 int cli_check(int argc, char **argv)

@@ -10,7 +10,8 @@
 static const char info_help[] =
     "Usage: pnsim info MODEL [--json]\n"
     "\n"
-    "Prints the size of MODEL and structural facts that are cheap to compute:\n"
+    "Prints the size of MODEL and, for a net, structural facts that are cheap\n"
+    "to compute:\n"
     "arc kinds, weights, initial tokens, the NUPN unit decomposition, and the\n"
     "net classes it belongs to (ordinary, state machine, marked graph, free\n"
     "choice, conservative).\n";
@@ -100,6 +101,43 @@ static void info_print_json(const char *path, const pn_net *net,
     fputc('\n', stdout);
 }
 
+/* The facts every model has: its slots (processes) and transitions. */
+static void info_print_model(const char *path, const model *model, bool json)
+{
+    size_t internal = 0, termination = 0;
+    for (size_t t = 0; t < model->transition_count; t++) {
+        internal += model->transitions[t].kind == MODEL_INTERNAL;
+        termination += model->transitions[t].kind == MODEL_TERMINATION;
+    }
+    if (!json) {
+        printf("pnsim info: %s\n", path);
+        printf("  %-22s %s\n", "process", model->name);
+        printf("  %-22s %s\n", "format", model->format);
+        printf("  %-22s %zu\n", "state slots", model->state_length);
+        printf("  %-22s %zu (%zu internal, %zu termination)\n",
+               "transitions", model->transition_count, internal, termination);
+        printf("  %-22s %zu\n", "components", model->component_count);
+        return;
+    }
+    json_writer writer;
+    json_writer_init(&writer, stdout, JSON_WRITE_PRETTY);
+    json_begin_object(&writer);
+    json_key(&writer, "model");
+    json_string(&writer, path);
+    json_key(&writer, "name");
+    json_string(&writer, model->name);
+    json_key(&writer, "format");
+    json_string(&writer, model->format);
+    info_json_count(&writer, "state_slots", model->state_length);
+    info_json_count(&writer, "transitions", model->transition_count);
+    info_json_count(&writer, "internal_transitions", internal);
+    info_json_count(&writer, "termination_transitions", termination);
+    info_json_count(&writer, "components", model->component_count);
+    json_end_object(&writer);
+    json_writer_finish(&writer, NULL);
+    fputc('\n', stdout);
+}
+
 int cli_info(int argc, char **argv)
 {
     cli_options options;
@@ -110,6 +148,12 @@ int cli_info(int argc, char **argv)
     cli_model loaded;
     if (cli_load_model(options.model_path, &loaded) != 0)
         return CLI_EXIT_ERROR;
+    if (loaded.net == NULL) {
+        /* Not a net (a CSP process): what the model interface tells. */
+        info_print_model(options.model_path, loaded.model, options.json);
+        cli_unload_model(&loaded);
+        return CLI_EXIT_PASS;
+    }
     pn_net_facts facts;
     pn_net_compute_facts(loaded.net, &facts);
     if (options.json)

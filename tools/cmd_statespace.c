@@ -55,15 +55,7 @@ static void statespace_print_json(const cli_options *options,
     statespace_json_figure(&json, "max_tokens_marking",
                            complete && tokens && !stats->max_slot_sum_overflow,
                            stats->max_slot_sum);
-    json_key(&json, "stats");
-    cli_report_stats_json(&json, model, stats, outcome);
-    if (failure != NULL) {
-        json_key(&json, "error");
-        json_string(&json, failure->message);
-    }
-    json_end_object(&json);
-    json_writer_finish(&json, NULL);
-    fputc('\n', stdout);
+    cli_report_json_end(&json, model, stats, outcome, failure);
 }
 
 static void statespace_print_text(const cli_options *options,
