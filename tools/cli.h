@@ -141,6 +141,13 @@ int cli_check_csp(const cli_options *options);
 
 /* True when `path` names a CSPm script (.csp, .cspm, .fdr2). */
 bool cli_is_csp(const char *path);
+
+/* Loads the CSPm script options->model_path and the range [*first, *last)
+ * of assertions --assert selects (all of them without it).  Returns the
+ * script (the caller frees it with csp_free), or NULL after printing the
+ * error. */
+struct csp_script *cli_load_csp_assertions(const cli_options *options,
+                                           size_t *first, size_t *last);
 int cli_sim(int argc, char **argv);
 
 #endif

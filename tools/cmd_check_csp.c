@@ -461,26 +461,42 @@ static const char *overall(int code)
          : code == CLI_EXIT_INCONCLUSIVE ? "inconclusive" : "error";
 }
 
-int cli_check_csp(const cli_options *options)
+csp_script *cli_load_csp_assertions(const cli_options *options,
+                                    size_t *first, size_t *last)
 {
     pnsim_error error;
     csp_script *script = csp_load(options->model_path, &error);
-    if (script == NULL)
-        return cli_report_error(&error, CLI_EXIT_ERROR);
-    size_t count = csp_assertion_count(script);
-    size_t first = 0, last = count;
-    if (options->assertion != 0) {
-        if (options->assertion > count) {
-            pnsim_error_set_at(&error, PNSIM_ERR_USAGE, options->model_path, 0, 0,
-                               "--assert %" PRIu64 ": the script has %zu "
-                               "assertion%s", options->assertion, count,
-                               count == 1 ? "" : "s");
-            csp_free(script);
-            return cli_report_error(&error, CLI_EXIT_ERROR);
-        }
-        first = (size_t)options->assertion - 1;
-        last = first + 1;
+    if (script == NULL) {
+        cli_report_error(&error, CLI_EXIT_ERROR);
+        return NULL;
     }
+    size_t count = csp_assertion_count(script);
+    *first = 0;
+    *last = count;
+    if (options->assertion == 0)
+        return script;
+    if (options->assertion > count) {
+        pnsim_error_set_at(&error, PNSIM_ERR_USAGE, options->model_path, 0, 0,
+                           "--assert %" PRIu64 ": the script has %zu "
+                           "assertion%s", options->assertion, count,
+                           count == 1 ? "" : "s");
+        csp_free(script);
+        cli_report_error(&error, CLI_EXIT_ERROR);
+        return NULL;
+    }
+    *first = (size_t)options->assertion - 1;
+    *last = *first + 1;
+    return script;
+}
+
+int cli_check_csp(const cli_options *options)
+{
+    pnsim_error error;
+    size_t first, last;
+    csp_script *script = cli_load_csp_assertions(options, &first, &last);
+    if (script == NULL)
+        return CLI_EXIT_ERROR;
+    size_t count = csp_assertion_count(script);
     csp_report *reports = calloc(last - first + 1, sizeof *reports);
     model **models = calloc(last - first + 1, sizeof *models);
     model **impls = calloc(last - first + 1, sizeof *impls);

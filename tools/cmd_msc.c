@@ -375,22 +375,10 @@ static int msc_csp_run(const cli_options *options, const model *model)
 static int msc_csp(const cli_options *options)
 {
     pnsim_error error;
-    csp_script *script = csp_load(options->model_path, &error);
+    size_t first, last;
+    csp_script *script = cli_load_csp_assertions(options, &first, &last);
     if (script == NULL)
-        return cli_report_error(&error, CLI_EXIT_ERROR);
-    size_t count = csp_assertion_count(script);
-    size_t first = 0, last = count;
-    if (options->assertion != 0) {
-        if (options->assertion > count) {
-            csp_free(script);
-            fprintf(stderr, "pnsim msc: --assert %" PRIu64 ": the script has "
-                    "%zu assertion%s\n", options->assertion, count,
-                    count == 1 ? "" : "s");
-            return CLI_EXIT_ERROR;
-        }
-        first = (size_t)options->assertion - 1;
-        last = first + 1;
-    }
+        return CLI_EXIT_ERROR;
     int code = -1;
     model *run_model = NULL;          /* the first checked process */
     for (size_t i = first; i < last && code < 0; i++) {
