@@ -388,30 +388,31 @@ static int explore_visit(void *context, uint32_t transition,
         atomic_store_explicit(&result->fired[transition], 1,
                               memory_order_relaxed);
 
-    /* Encode: re-pack only the written slots when the model says which. */
+    /* Encode straight into the next batch place: re-pack only the written
+     * slots when the model says which.  A slot too narrow leaves the place
+     * unclaimed. */
+    unsigned slot = worker->batch_count;
+    size_t words = codec->words;
+    uint64_t *child = worker->batch_vectors + slot * words;
     if (facts->writes != NULL) {
-        memcpy(worker->child, worker->parent_packed,
-               codec->words * sizeof *worker->child);
+        memcpy(child, worker->parent_packed, words * sizeof *child);
         for (size_t k = 0; k < facts->write_count; k++) {
-            uint32_t slot = facts->writes[k];
-            model_value value = successor[slot];
-            if (value > codec->limit[slot])
-                return explore_widen(shared, slot, value);
-            state_codec_set(codec, worker->child, slot, value);
+            uint32_t written = facts->writes[k];
+            model_value value = successor[written];
+            if (value > codec->limit[written])
+                return explore_widen(shared, written, value);
+            state_codec_set(codec, child, written, value);
         }
     } else {
-        long slot = state_codec_encode(codec, successor, worker->child);
-        if (slot >= 0)
-            return explore_widen(shared, (size_t)slot, successor[slot]);
+        long wide = state_codec_encode(codec, successor, child);
+        if (wide >= 0)
+            return explore_widen(shared, (size_t)wide, successor[wide]);
     }
 
+    worker->batch_count++;
+    worker->batch_hash[slot] = state_codec_hash(child, words);
     uint64_t key = (worker->parent << EXPLORE_VISIT_BITS) |
                    (visit < EXPLORE_VISIT_MAX ? visit : EXPLORE_VISIT_MAX);
-    unsigned slot = worker->batch_count++;
-    size_t words = codec->words;
-    memcpy(worker->batch_vectors + slot * words, worker->child,
-           words * sizeof *worker->child);
-    worker->batch_hash[slot] = state_codec_hash(worker->child, words);
     worker->batch_key[slot] = key;
     worker->batch_transition[slot] = transition;
     state_store_prefetch(result->store, worker->batch_hash[slot]);
@@ -1091,16 +1092,6 @@ bool explore_result_decode(const explore_result *result, explore_state_id id,
         return false;
     state_codec_decode(&result->codec, packed, state);
     return true;
-}
-
-explore_state_id explore_result_parent(const explore_result *result,
-                                       explore_state_id id)
-{
-    if (!result->with_keys || id >= state_store_count(result->store))
-        return EXPLORE_NO_STATE;
-    uint64_t key = state_store_key(result->store, id);
-    return key == EXPLORE_ROOT_KEY ? EXPLORE_NO_STATE
-                                   : key >> EXPLORE_VISIT_BITS;
 }
 
 bool explore_result_transition_fired(const explore_result *result, uint32_t t)

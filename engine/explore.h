@@ -149,11 +149,6 @@ const model_value *explore_result_state(const explore_result *result,
 bool explore_result_decode(const explore_result *result, explore_state_id id,
                            model_value *state);
 
-/* The state `id` was first reached from (EXPLORE_NO_STATE for the initial
- * state, or when the exploration kept no parent links). */
-explore_state_id explore_result_parent(const explore_result *result,
-                                       explore_state_id id);
-
 /* True when transition `t` fired somewhere in the explored part. */
 bool explore_result_transition_fired(const explore_result *result, uint32_t t);
 

@@ -277,11 +277,6 @@ uint64_t state_store_count(const state_store *store)
     return atomic_load(&store->count);
 }
 
-size_t state_store_words(const state_store *store)
-{
-    return store->words;
-}
-
 uint64_t state_store_bytes(const state_store *store)
 {
     return atomic_load(&store->bytes);

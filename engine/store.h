@@ -77,7 +77,6 @@ uint64_t state_store_key(const state_store *store, uint64_t id);
 void state_store_lower_key(state_store *store, uint64_t id, uint64_t key);
 
 uint64_t state_store_count(const state_store *store);
-size_t state_store_words(const state_store *store);
 
 /* Bytes the store holds now. */
 uint64_t state_store_bytes(const state_store *store);
