@@ -72,7 +72,8 @@ typedef enum pnml_node_kind {
     PNML_NODE_PLACE,
     PNML_NODE_TRANSITION,
     PNML_NODE_ARC,
-    PNML_NODE_REFERENCE        /* <referencePlace> or <referenceTransition> */
+    PNML_NODE_REFERENCE,       /* <referencePlace> or <referenceTransition> */
+    PNML_NODE_PAGE             /* ids share one namespace (XML ID) */
 } pnml_node_kind;
 
 typedef struct pnml_entry {
@@ -253,6 +254,8 @@ typedef struct pnml_reader {
     size_t arc_count, arc_capacity;
     pnml_reference *references;
     size_t reference_count, reference_capacity;
+    char **page_ids;           /* the ids of <page> elements, for the map */
+    size_t page_id_count, page_id_capacity;
     pnml_map ids;
 } pnml_reader;
 
@@ -739,6 +742,29 @@ static bool pnml_start_arc(pnml_reader *reader, pnml_position at)
                        at);
 }
 
+/* A page's id is optional here (the standard requires it, some tools
+ * omit it), but one that is present takes its place in the namespace all
+ * ids share, so that a place cannot reuse it. */
+static bool pnml_start_page(pnml_reader *reader, pnml_position at)
+{
+    const char *id = pnml_attribute(reader, "id");
+    if (id == NULL || id[0] == '\0')
+        return true;
+    if (reader->page_id_count == reader->page_id_capacity) {
+        char **ids = pnml_grow(reader->page_ids, &reader->page_id_capacity,
+                               sizeof *ids);
+        if (ids == NULL)
+            return pnml_no_memory(reader);
+        reader->page_ids = ids;
+    }
+    char *copy = strdup(id);
+    if (copy == NULL)
+        return pnml_no_memory(reader);
+    reader->page_ids[reader->page_id_count++] = copy;
+    return pnml_define(reader, copy, PNML_NODE_PAGE,
+                       reader->page_id_count - 1, at);
+}
+
 static bool pnml_start_reference(pnml_reader *reader, const char *element,
                                  pnml_position at)
 {
@@ -943,7 +969,7 @@ static bool pnml_element_start(pnml_reader *reader, const char *name)
         return pnml_start_net(reader, element->at);
     case PNML_PAGE:
         net->page_count++;
-        return true;
+        return pnml_start_page(reader, element->at);
     case PNML_PLACE:
         return pnml_start_place(reader, element->at);
     case PNML_TRANSITION:
@@ -1328,8 +1354,9 @@ static bool pnml_resolve_end(pnml_reader *reader, const pnml_pending_arc *arc,
         return true;
     default:
         return pnml_fail(reader, PNSIM_ERR_INPUT, arc->at,
-                         "arc '%s' has %s '%s', which is an arc", arc->id,
-                         which, id);
+                         "arc '%s' has %s '%s', which is %s", arc->id, which,
+                         id, entry->kind == PNML_NODE_PAGE ? "a page"
+                                                           : "an arc");
     }
 }
 
@@ -1485,6 +1512,9 @@ static void pnml_reader_free(pnml_reader *reader)
         free(reader->references[i].ref);
     }
     free(reader->references);
+    for (size_t i = 0; i < reader->page_id_count; i++)
+        free(reader->page_ids[i]);
+    free(reader->page_ids);
     free(reader->ids.entries);
     free(reader->queue);
     free(reader->open);
