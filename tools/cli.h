@@ -56,22 +56,22 @@ typedef struct cli_options {
 
 /* Which options a command takes, as bits. */
 enum {
-    CLI_TAKES_LIMITS = 1 << 0,   /* --max-states, --max-memory, --time-limit,
-                                    --threads, --progress */
+    CLI_TAKES_EXPLORE = 1 << 0,  /* --threads, --progress, --assert N */
     CLI_TAKES_JSON = 1 << 1,
     CLI_TAKES_FINAL = 1 << 2,
     CLI_TAKES_OUTPUT = 1 << 3,   /* -o FILE */
     CLI_TAKES_MAX_NODES = 1 << 4,
     CLI_TAKES_STOP = 1 << 5,     /* --stop-at-first */
     CLI_TAKES_TWO_ARGUMENTS = 1 << 6,
-    CLI_TAKES_SHARED = 1 << 7    /* --shared NAME,...: places that
+    CLI_TAKES_SHARED = 1 << 7,   /* --shared NAME,...: places that
                                     cli_load_model() declares shared */
+    CLI_TAKES_BUDGET = 1 << 8,   /* --max-states, --max-memory, --time-limit */
+    CLI_TAKES_PROCESS = 1 << 9,  /* --process EXPR (CSP) */
+    CLI_TAKES_LIMITS = CLI_TAKES_EXPLORE | CLI_TAKES_BUDGET | CLI_TAKES_PROCESS
 };
 
 /*
- * --assert N and --process EXPR (CSP scripts) are accepted by every command
- * that takes CLI_TAKES_LIMITS.  cli_load_model() uses the --process of the
- * last cli_parse_options() call.
+ * cli_load_model() uses the --process of the last cli_parse_options() call.
  *
  * Parses argv (argv[0] is the command name) into `options`.  Returns -1 when
  * the command should go on, or an exit code: 0 after printing `help` for
@@ -79,6 +79,35 @@ enum {
  */
 int cli_parse_options(int argc, char **argv, unsigned accepted,
                       const char *help, cli_options *options);
+
+/* A command's own options, beside the common ones.  Called for an option
+ * cli_parse_options_with() does not know, with its `name` ("--runs") and
+ * `value`: the text after '=' (`has_equals`), else the next argument (NULL
+ * when there is none).  Returns CLI_OPTION_FLAG (it took no value),
+ * CLI_OPTION_VALUE (it took `value`), CLI_OPTION_UNKNOWN, or
+ * CLI_OPTION_FAILED after printing a usage error (cli_usage_error). */
+enum {
+    CLI_OPTION_FLAG,
+    CLI_OPTION_VALUE,
+    CLI_OPTION_UNKNOWN,
+    CLI_OPTION_FAILED
+};
+typedef int (*cli_option_handler)(void *context, const char *name,
+                                  const char *value, bool has_equals);
+
+/* cli_parse_options() with a handler for the command's own options. */
+int cli_parse_options_with(int argc, char **argv, unsigned accepted,
+                           const char *help, cli_options *options,
+                           cli_option_handler handler, void *context);
+
+/* Prints "pnsim COMMAND: message" and a pointer to --help on stderr;
+ * returns 2 (CLI_EXIT_ERROR). */
+int cli_usage_error(const char *command, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Parses a whole number of at least 0 ("12"); returns 0, or -1 when `text`
+ * is not one. */
+int cli_parse_count(const char *text, uint64_t *value);
 
 /* A loaded model: the model interface, and the net behind it when the input
  * is a Petri net (for draw and info). */
@@ -95,7 +124,8 @@ int cli_load_model(const char *path, cli_model *loaded);
 void cli_unload_model(cli_model *loaded);
 
 /* Loads the model and parses --final against it (NULL when not given).
- * Returns 0, or prints the error, releases what was loaded and returns 2.
+ * Returns 0, or prints the error, releases what was loaded and returns the
+ * exit code (2; 3 when a CSP process hit a state limit).
  * The caller frees *final with state_predicate_free. */
 int cli_load_model_and_final(const cli_options *options, cli_model *loaded,
                              state_predicate **final);

@@ -27,10 +27,7 @@ static const char *cli_shared_option = NULL;
 
 /* ---- options ---------------------------------------------------------- */
 
-static int cli_usage_error(const char *command, const char *format, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int cli_usage_error(const char *command, const char *format, ...)
+int cli_usage_error(const char *command, const char *format, ...)
 {
     va_list arguments;
     va_start(arguments, format);
@@ -41,9 +38,9 @@ static int cli_usage_error(const char *command, const char *format, ...)
     return CLI_EXIT_ERROR;
 }
 
-static int cli_parse_count(const char *text, uint64_t *value)
+int cli_parse_count(const char *text, uint64_t *value)
 {
-    if (!isdigit((unsigned char)text[0]))
+    if (text == NULL || !isdigit((unsigned char)text[0]))
         return -1;
     char *end;
     errno = 0;
@@ -98,6 +95,14 @@ static const char *cli_option_value(int argc, char **argv, int *index,
 int cli_parse_options(int argc, char **argv, unsigned accepted,
                       const char *help, cli_options *options)
 {
+    return cli_parse_options_with(argc, argv, accepted, help, options, NULL,
+                                  NULL);
+}
+
+int cli_parse_options_with(int argc, char **argv, unsigned accepted,
+                           const char *help, cli_options *options,
+                           cli_option_handler handler, void *context)
+{
     const char *command = argv[0];
     memset(options, 0, sizeof *options);
     options->max_nodes = 2000;
@@ -135,7 +140,8 @@ int cli_parse_options(int argc, char **argv, unsigned accepted,
         memcpy(name, argument, name_length);
         name[name_length] = '\0';
 
-        bool limits = accepted & CLI_TAKES_LIMITS;
+        bool explore = accepted & CLI_TAKES_EXPLORE;
+        bool budget = accepted & CLI_TAKES_BUDGET;
         const char *value = NULL;
         if ((accepted & CLI_TAKES_JSON) && strcmp(name, "--json") == 0 &&
             equals == NULL) {
@@ -143,32 +149,32 @@ int cli_parse_options(int argc, char **argv, unsigned accepted,
         } else if ((accepted & CLI_TAKES_STOP) &&
                    strcmp(name, "--stop-at-first") == 0 && equals == NULL) {
             options->stop_at_first = true;
-        } else if (limits && strcmp(name, "--progress") == 0 &&
+        } else if (explore && strcmp(name, "--progress") == 0 &&
                    equals == NULL) {
             options->progress = true;
-        } else if (limits && strcmp(name, "--max-states") == 0) {
+        } else if (budget && strcmp(name, "--max-states") == 0) {
             value = cli_option_value(argc, argv, &i, equals);
             if (value == NULL || cli_parse_count(value, &options->max_states))
                 return cli_usage_error(command,
                                        "--max-states needs a whole number");
-        } else if (limits && strcmp(name, "--max-memory") == 0) {
+        } else if (budget && strcmp(name, "--max-memory") == 0) {
             value = cli_option_value(argc, argv, &i, equals);
             if (value == NULL || cli_parse_bytes(value, &options->max_memory) ||
                 options->max_memory == 0)
                 return cli_usage_error(command,
                                        "--max-memory needs a size such as "
                                        "512M or 4G");
-        } else if (limits && strcmp(name, "--time-limit") == 0) {
+        } else if (budget && strcmp(name, "--time-limit") == 0) {
             value = cli_option_value(argc, argv, &i, equals);
             char *end = NULL;
             if (value != NULL)
                 options->time_limit = strtod(value, &end);
             if (value == NULL || end == value || *end != '\0' ||
-                !(options->time_limit > 0) || !isfinite(options->time_limit))
+                !(options->time_limit > 0) || options->time_limit > 1e9)
                 return cli_usage_error(command,
                                        "--time-limit needs a positive number "
                                        "of seconds");
-        } else if (limits && strcmp(name, "--threads") == 0) {
+        } else if (explore && strcmp(name, "--threads") == 0) {
             uint64_t threads = 0;
             value = cli_option_value(argc, argv, &i, equals);
             if (value == NULL || cli_parse_count(value, &threads) ||
@@ -177,14 +183,15 @@ int cli_parse_options(int argc, char **argv, unsigned accepted,
                                        "--threads needs a number from 1 to "
                                        "1024");
             options->threads = (unsigned)threads;
-        } else if (limits && strcmp(name, "--assert") == 0) {
+        } else if (explore && strcmp(name, "--assert") == 0) {
             value = cli_option_value(argc, argv, &i, equals);
             if (value == NULL || cli_parse_count(value, &options->assertion) ||
                 options->assertion == 0)
                 return cli_usage_error(command,
                                        "--assert needs an assertion number "
                                        "(1 for the first)");
-        } else if (limits && strcmp(name, "--process") == 0) {
+        } else if ((accepted & CLI_TAKES_PROCESS) &&
+                   strcmp(name, "--process") == 0) {
             options->process = cli_option_value(argc, argv, &i, equals);
             if (options->process == NULL)
                 return cli_usage_error(command, "--process needs a process, "
@@ -215,7 +222,19 @@ int cli_parse_options(int argc, char **argv, unsigned accepted,
                                        "--max-nodes needs a positive whole "
                                        "number");
         } else {
-            return cli_usage_error(command, "unknown option '%s'", argument);
+            int taken = CLI_OPTION_UNKNOWN;
+            if (handler != NULL) {
+                value = equals ? equals + 1 : i + 1 < argc ? argv[i + 1] : NULL;
+                taken = handler(context, name, value, equals != NULL);
+            }
+            if (taken == CLI_OPTION_FAILED)
+                return CLI_EXIT_ERROR;
+            if (taken == CLI_OPTION_UNKNOWN ||
+                (taken == CLI_OPTION_FLAG && equals != NULL))
+                return cli_usage_error(command, "unknown option '%s'",
+                                       argument);
+            if (taken == CLI_OPTION_VALUE && equals == NULL)
+                i++;
         }
     }
 
@@ -326,8 +345,9 @@ int cli_load_model_and_final(const cli_options *options, cli_model *loaded,
                              state_predicate **final)
 {
     *final = NULL;
-    if (cli_load_model(options->model_path, loaded) != 0)
-        return CLI_EXIT_ERROR;
+    int code = cli_load_model(options->model_path, loaded);
+    if (code != 0)
+        return code;
     if (options->final == NULL)
         return 0;
     pnsim_error error;

@@ -2,8 +2,8 @@
  * cmd_sim.c — `pnsim sim MODEL`: random runs, timed simulation, replay of a
  * saved trace, and (in sim_interactive.c) the interactive token game.
  *
- * The command is a thin layer over engine/simulate.h: it parses its own
- * options (they share little with the explorer's), streams each run as the
+ * The command is a thin layer over engine/simulate.h: beside the common
+ * options (cli.h) it takes its own (sim_option), streams each run as the
  * engine finishes it through the run hook — so a batch of a million runs
  * needs no memory for their traces — and then prints the statistics.
  *
@@ -13,7 +13,6 @@
  * against the model, stopping at the first step that is not enabled or
  * does not reach the recorded state.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -55,6 +54,7 @@ static const char sim_help[] =
     "  --timed            timed (stochastic) simulation\n"
     "  --until T          timed: end each run at time T\n"
     "  --final COND       intended final states, e.g. \"done==1\" (==, >=, <=)\n"
+    "  --process EXPR     CSP scripts: the process to simulate\n"
     "  --quiet            statistics only, no per-run traces\n"
     "  --max-states N     end the batch once its runs have visited N states\n"
     "  --max-memory SIZE  end the batch once pnsim holds SIZE (512M, 4G)\n"
@@ -69,9 +69,10 @@ static const char sim_help[] =
     "trace does not fit, 2 bad input, 3 interrupted (statistics so far).\n";
 
 typedef struct sim_arguments {
-    const char *model_path;
+    cli_options common;         /* model_path, final, json and the budget:
+                                   max_states, max_memory (0: none) and
+                                   time_limit */
     const char *replay_path;
-    const char *final;
     uint64_t runs;
     uint64_t steps;
     bool steps_given;
@@ -79,40 +80,65 @@ typedef struct sim_arguments {
     bool timed;
     double until;
     bool quiet;
-    bool json;
     bool interactive;
-    uint64_t max_states;        /* 0: none */
-    uint64_t max_memory;        /* bytes; 0: none */
-    double time_limit;          /* seconds; 0: none */
 } sim_arguments;
 
 /* ---- options ---------------------------------------------------------- */
 
-static int sim_usage_error(const char *format, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static int sim_usage_error(const char *format, ...)
+/* The options only sim has (cli_option_handler). */
+static int sim_option(void *context, const char *name, const char *value,
+                      bool has_equals)
 {
-    va_list arguments;
-    va_start(arguments, format);
-    fprintf(stderr, "pnsim sim: ");
-    vfprintf(stderr, format, arguments);
-    fprintf(stderr, "\nTry 'pnsim sim --help'.\n");
-    va_end(arguments);
-    return CLI_EXIT_ERROR;
-}
-
-static bool sim_parse_count(const char *text, uint64_t *value)
-{
-    if (text == NULL || !isdigit((unsigned char)text[0]))
-        return false;
-    char *end;
-    errno = 0;
-    unsigned long long parsed = strtoull(text, &end, 10);
-    if (errno != 0 || *end != '\0')
-        return false;
-    *value = parsed;
-    return true;
+    sim_arguments *arguments = context;
+    (void)has_equals;
+    if (strcmp(name, "--quiet") == 0) {
+        arguments->quiet = true;
+        return CLI_OPTION_FLAG;
+    }
+    if (strcmp(name, "--timed") == 0) {
+        arguments->timed = true;
+        return CLI_OPTION_FLAG;
+    }
+    if (strcmp(name, "--interactive") == 0) {
+        arguments->interactive = true;
+        return CLI_OPTION_FLAG;
+    }
+    if (strcmp(name, "--runs") == 0 || strcmp(name, "--steps") == 0) {
+        uint64_t *count = name[2] == 'r' ? &arguments->runs : &arguments->steps;
+        if (cli_parse_count(value, count) != 0 || *count == 0) {
+            cli_usage_error("sim", "%s needs a positive whole number", name);
+            return CLI_OPTION_FAILED;
+        }
+        arguments->steps_given |= name[2] == 's';
+        return CLI_OPTION_VALUE;
+    }
+    if (strcmp(name, "--seed") == 0) {
+        if (cli_parse_count(value, &arguments->seed) != 0) {
+            cli_usage_error("sim", "%s needs a whole number", name);
+            return CLI_OPTION_FAILED;
+        }
+        return CLI_OPTION_VALUE;
+    }
+    if (strcmp(name, "--until") == 0) {
+        char *end = NULL;
+        if (value != NULL)
+            arguments->until = strtod(value, &end);
+        if (value == NULL || end == value || *end != '\0' ||
+            !(arguments->until > 0) || !isfinite(arguments->until)) {
+            cli_usage_error("sim", "%s needs a positive time", name);
+            return CLI_OPTION_FAILED;
+        }
+        return CLI_OPTION_VALUE;
+    }
+    if (strcmp(name, "--replay") == 0) {
+        if (value == NULL) {
+            cli_usage_error("sim", "%s needs a trace file", name);
+            return CLI_OPTION_FAILED;
+        }
+        arguments->replay_path = value;
+        return CLI_OPTION_VALUE;
+    }
+    return CLI_OPTION_UNKNOWN;
 }
 
 /* Returns -1 to go on, or an exit code. */
@@ -123,118 +149,17 @@ static int sim_parse_arguments(int argc, char **argv, sim_arguments *arguments)
     arguments->steps = 1000;
     arguments->seed = 1;
     arguments->until = INFINITY;
-    bool options_done = false;
-    for (int i = 1; i < argc; i++) {
-        const char *argument = argv[i];
-        if (options_done || argument[0] != '-' || strcmp(argument, "-") == 0) {
-            if (arguments->model_path != NULL)
-                return sim_usage_error("unexpected argument '%s'", argument);
-            arguments->model_path = argument;
-            continue;
-        }
-        if (strcmp(argument, "--") == 0) {
-            options_done = true;
-            continue;
-        }
-        if (strcmp(argument, "-h") == 0 || strcmp(argument, "--help") == 0) {
-            fputs(sim_help, stdout);
-            return CLI_EXIT_PASS;
-        }
-        /* --name=value or --name value */
-        char name[32];
-        const char *equals = strchr(argument, '=');
-        size_t name_length = equals ? (size_t)(equals - argument)
-                                    : strlen(argument);
-        if (name_length >= sizeof name)
-            return sim_usage_error("unknown option '%s'", argument);
-        memcpy(name, argument, name_length);
-        name[name_length] = '\0';
-        bool flag = equals == NULL;
-        const char *value = equals ? equals + 1
-                            : i + 1 < argc ? argv[i + 1] : NULL;
-        bool took_value = false;
-
-        if (strcmp(name, "--quiet") == 0 && flag) {
-            arguments->quiet = true;
-        } else if (strcmp(name, "--json") == 0 && flag) {
-            arguments->json = true;
-        } else if (strcmp(name, "--timed") == 0 && flag) {
-            arguments->timed = true;
-        } else if (strcmp(name, "--interactive") == 0 && flag) {
-            arguments->interactive = true;
-        } else if (strcmp(name, "--runs") == 0) {
-            if (!sim_parse_count(value, &arguments->runs) ||
-                arguments->runs == 0)
-                return sim_usage_error("%s needs a positive whole number",
-                                       name);
-            took_value = true;
-        } else if (strcmp(name, "--steps") == 0) {
-            if (!sim_parse_count(value, &arguments->steps) ||
-                arguments->steps == 0)
-                return sim_usage_error("%s needs a positive whole number",
-                                       name);
-            arguments->steps_given = true;
-            took_value = true;
-        } else if (strcmp(name, "--seed") == 0) {
-            if (!sim_parse_count(value, &arguments->seed))
-                return sim_usage_error("%s needs a whole number", name);
-            took_value = true;
-        } else if (strcmp(name, "--until") == 0) {
-            char *end = NULL;
-            if (value != NULL)
-                arguments->until = strtod(value, &end);
-            if (value == NULL || end == value || *end != '\0' ||
-                !(arguments->until > 0) || !isfinite(arguments->until))
-                return sim_usage_error("%s needs a positive time", name);
-            took_value = true;
-        } else if (strcmp(name, "--final") == 0) {
-            if (value == NULL)
-                return sim_usage_error("%s needs conditions such as "
-                                       "\"done==1\"", name);
-            arguments->final = value;
-            took_value = true;
-        } else if (strcmp(name, "--max-states") == 0) {
-            if (!sim_parse_count(value, &arguments->max_states) ||
-                arguments->max_states == 0)
-                return sim_usage_error("%s needs a positive whole number",
-                                       name);
-            took_value = true;
-        } else if (strcmp(name, "--max-memory") == 0) {
-            if (value == NULL ||
-                cli_parse_bytes(value, &arguments->max_memory) != 0 ||
-                arguments->max_memory == 0)
-                return sim_usage_error("%s needs a size such as 512M or 4G",
-                                       name);
-            took_value = true;
-        } else if (strcmp(name, "--time-limit") == 0) {
-            char *end = NULL;
-            if (value != NULL)
-                arguments->time_limit = strtod(value, &end);
-            if (value == NULL || end == value || *end != '\0' ||
-                !(arguments->time_limit > 0) ||
-                !isfinite(arguments->time_limit) ||
-                arguments->time_limit > 1e9)
-                return sim_usage_error("%s needs a positive number of "
-                                       "seconds", name);
-            took_value = true;
-        } else if (strcmp(name, "--replay") == 0) {
-            if (value == NULL)
-                return sim_usage_error("%s needs a trace file", name);
-            arguments->replay_path = value;
-            took_value = true;
-        } else {
-            return sim_usage_error("unknown option '%s'", argument);
-        }
-        if (took_value && equals == NULL)
-            i++;
-    }
-    if (arguments->model_path == NULL)
-        return sim_usage_error("%s", "no model given");
+    int code = cli_parse_options_with(
+        argc, argv,
+        CLI_TAKES_BUDGET | CLI_TAKES_PROCESS | CLI_TAKES_JSON | CLI_TAKES_FINAL,
+        sim_help, &arguments->common, sim_option, arguments);
+    if (code >= 0)
+        return code;
     if (arguments->interactive && arguments->replay_path != NULL)
-        return sim_usage_error("%s", "--interactive and --replay exclude "
-                               "each other");
+        return cli_usage_error("sim", "%s", "--interactive and --replay "
+                               "exclude each other");
     if (isfinite(arguments->until) && !arguments->timed)
-        return sim_usage_error("%s", "--until needs --timed");
+        return cli_usage_error("sim", "%s", "--until needs --timed");
     if (arguments->timed && !arguments->steps_given)
         arguments->steps = isfinite(arguments->until) ? 0 : 1000000;
     return -1;
@@ -410,24 +335,24 @@ static int sim_on_run(void *context, const simulate_run_info *info)
     /* Limits, checked between runs; --time-limit also stops a run. */
     const sim_arguments *arguments = batch->arguments;
     batch->states += info->steps + 1;
-    if (arguments->max_states != 0 && batch->states >= arguments->max_states) {
+    if (arguments->common.max_states != 0 && batch->states >= arguments->common.max_states) {
         snprintf(sim_stop_reason, sizeof sim_stop_reason,
                  "state limit reached (--max-states %" PRIu64 ")",
-                 arguments->max_states);
+                 arguments->common.max_states);
         return 1;
     }
-    if (arguments->max_memory != 0 &&
-        cli_peak_memory() >= arguments->max_memory) {
+    if (arguments->common.max_memory != 0 &&
+        cli_peak_memory() >= arguments->common.max_memory) {
         snprintf(sim_stop_reason, sizeof sim_stop_reason,
                  "memory limit reached (--max-memory %.1f MiB)",
-                 (double)arguments->max_memory / (1 << 20));
+                 (double)arguments->common.max_memory / (1 << 20));
         return 1;
     }
-    if (arguments->time_limit > 0 &&
-        (sim_time_up || sim_now() - batch->started >= arguments->time_limit)) {
+    if (arguments->common.time_limit > 0 &&
+        (sim_time_up || sim_now() - batch->started >= arguments->common.time_limit)) {
         snprintf(sim_stop_reason, sizeof sim_stop_reason,
                  "time limit reached (--time-limit %g)",
-                 arguments->time_limit);
+                 arguments->common.time_limit);
         return 1;
     }
     return 0;
@@ -672,13 +597,13 @@ static int sim_run_batch(const sim_arguments *arguments,
     sigemptyset(&action.sa_mask);
     sigaction(SIGINT, &action, NULL);
     sigaction(SIGTERM, &action, NULL);
-    if (arguments->time_limit > 0) {
+    if (arguments->common.time_limit > 0) {
         sigaction(SIGALRM, &action, NULL);
         struct itimerval timer;
         memset(&timer, 0, sizeof timer);
-        timer.it_value.tv_sec = (time_t)arguments->time_limit;
+        timer.it_value.tv_sec = (time_t)arguments->common.time_limit;
         timer.it_value.tv_usec =
-            (suseconds_t)((arguments->time_limit -
+            (suseconds_t)((arguments->common.time_limit -
                            (double)timer.it_value.tv_sec) * 1e6);
         if (timer.it_value.tv_sec == 0 && timer.it_value.tv_usec == 0)
             timer.it_value.tv_usec = 1;
@@ -689,17 +614,17 @@ static int sim_run_batch(const sim_arguments *arguments,
     json_writer_init(&json, stdout, JSON_WRITE_PRETTY);
     sim_batch batch = {
         .arguments = arguments, .model = model,
-        .json = arguments->json ? &json : NULL,
+        .json = arguments->common.json ? &json : NULL,
         .progress = isatty(STDERR_FILENO) == 1,
     };
     batch.started = batch.last_progress = sim_now();
     options.hook_context = &batch;
 
-    if (arguments->json) {
+    if (arguments->common.json) {
         json_writer_init(&json, stdout, JSON_WRITE_PRETTY);
         json_begin_object(&json);
         json_key(&json, "model");
-        json_string(&json, arguments->model_path);
+        json_string(&json, arguments->common.model_path);
         json_key(&json, "name");
         json_string(&json, model->name);
         json_key(&json, "format");
@@ -720,7 +645,7 @@ static int sim_run_batch(const sim_arguments *arguments,
             json_begin_array(&json);
         }
     } else {
-        cli_report_model_line(stdout, "sim", arguments->model_path, model);
+        cli_report_model_line(stdout, "sim", arguments->common.model_path, model);
         printf("seed %" PRIu64 ", %" PRIu64 " run%s", arguments->seed,
                arguments->runs, arguments->runs == 1 ? "" : "s");
         if (arguments->steps)
@@ -736,7 +661,7 @@ static int sim_run_batch(const sim_arguments *arguments,
     pnsim_error error;
     pnsim_error_clear(&error);
     simulate_stats *stats = simulate_batch(model, &options, &error);
-    if (arguments->time_limit > 0) {
+    if (arguments->common.time_limit > 0) {
         struct itimerval off;
         memset(&off, 0, sizeof off);
         setitimer(ITIMER_REAL, &off, NULL);
@@ -745,14 +670,14 @@ static int sim_run_batch(const sim_arguments *arguments,
         sim_time_up)
         snprintf(sim_stop_reason, sizeof sim_stop_reason,
                  "time limit reached (--time-limit %g)",
-                 arguments->time_limit);
+                 arguments->common.time_limit);
     sim_progress_clear(&batch);
     if (stats == NULL) {
         fflush(stdout);
         return cli_report_error(&error, CLI_EXIT_ERROR);
     }
 
-    if (arguments->json) {
+    if (arguments->common.json) {
         if (!arguments->quiet)
             json_end_array(&json);
         sim_stats_json(&json, model, stats);
@@ -934,9 +859,9 @@ static int sim_replay(const sim_arguments *arguments, const cli_model *loaded,
     }
     model_initial_state(model, state);
 
-    bool print = !arguments->quiet && !arguments->json;
+    bool print = !arguments->quiet && !arguments->common.json;
     if (print) {
-        cli_report_model_line(stdout, "sim", arguments->model_path, model);
+        cli_report_model_line(stdout, "sim", arguments->common.model_path, model);
         printf("replaying %s (%zu step%s)\n\n", arguments->replay_path,
                json_array_length(steps),
                json_array_length(steps) == 1 ? "" : "s");
@@ -1099,7 +1024,7 @@ static int sim_replay(const sim_arguments *arguments, const cli_model *loaded,
             const char *ending = enabled.count > 0 ? "a live state"
                                : is_final ? "an intended final state"
                                           : "a deadlock";
-            if (arguments->json) {
+            if (arguments->common.json) {
                 json_writer json;
                 json_writer_init(&json, stdout, JSON_WRITE_PRETTY);
                 json_begin_object(&json);
@@ -1145,21 +1070,13 @@ int cli_sim(int argc, char **argv)
         return code;
 
     cli_model loaded;
-    if (cli_load_model(arguments.model_path, &loaded) != 0)
-        return CLI_EXIT_ERROR;
     state_predicate *final = NULL;
-    if (arguments.final != NULL) {
-        pnsim_error error;
-        pnsim_error_clear(&error);
-        final = state_predicate_parse(arguments.final, loaded.model, &error);
-        if (final == NULL) {
-            cli_unload_model(&loaded);
-            return cli_report_error(&error, CLI_EXIT_ERROR);
-        }
-    }
+    code = cli_load_model_and_final(&arguments.common, &loaded, &final);
+    if (code != 0)
+        return code;
 
     if (arguments.interactive)
-        code = sim_interactive(&loaded, arguments.model_path, final,
+        code = sim_interactive(&loaded, arguments.common.model_path, final,
                                arguments.seed);
     else if (arguments.replay_path != NULL)
         code = sim_replay(&arguments, &loaded, final);
