@@ -97,7 +97,8 @@ for model in "$@"; do
         pictures+=("The net ([SVG]($base.net.svg)):" "" "![the net]($base.net.svg)" "")
     fi
     if [ -n "$states" ] && [ "$states" -le "$max_nodes" ] &&
-       draw graph "$model" "$out/$base.graph" --max-nodes "$max_nodes"; then
+       draw graph "$model" "$out/$base.graph" --max-nodes "$max_nodes" \
+            --left-to-right; then
         pictures+=("The reachability graph, $states states ([SVG]($base.graph.svg)):"
                    "" "![the reachability graph]($base.graph.svg)" "")
     fi

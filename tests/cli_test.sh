@@ -159,6 +159,13 @@ expect_file "graph svg file" "$scratch/rg.svg" "<svg\|<?xml"
 expect "graph dot" 0 "^wrote" \
     "$pnsim" graph "$data/terminating.pnml" -o "$scratch/rg.dot"
 expect_file "graph dot file" "$scratch/rg.dot" "digraph"
+expect "graph left to right" 0 "^wrote" \
+    "$pnsim" graph --left-to-right "$data/terminating.pnml" -o "$scratch/lr.dot"
+if grep -q 'rankdir=LR' "$scratch/lr.dot" && ! grep -q 'rankdir=LR' "$scratch/rg.dot"; then
+    echo "ok   graph --left-to-right sets rankdir=LR"; passed=$((passed + 1))
+else
+    echo "FAIL graph --left-to-right sets rankdir=LR"; failed=$((failed + 1))
+fi
 expect "graph too big" 2 "max-nodes" \
     "$pnsim" graph models/threadpool.pnml --max-nodes 10 -o "$scratch/big.svg"
 expect "graph bad extension" 2 "\.txt|extension" \

@@ -3,6 +3,7 @@
  * reachability graph, `pnsim draw MODEL -o FILE` the net itself.
  */
 #include <inttypes.h>
+#include <string.h>
 
 #include "cli.h"
 #include "graph_export.h"
@@ -19,6 +20,8 @@ static const char graph_help[] =
     "Options:\n"
     "  -o, --output FILE  where to write the picture\n"
     "  --max-nodes N      refuse graphs with more than N states (default 2000)\n"
+    "  --left-to-right    lay the graph out left to right (each step further\n"
+    "                     right) instead of top to bottom\n"
     "  --final COND       intended final states, as for check\n"
     "  --threads N        worker threads (default: all cores)\n";
 
@@ -31,13 +34,27 @@ static const char draw_help[] =
     "node has one.  FILE's extension chooses the format: .dot, .gv, .svg,\n"
     ".png or .pdf.\n";
 
+/* graph's own option (cli_option_handler): --left-to-right. */
+static int graph_option(void *context, const char *name, const char *value,
+                        bool has_equals)
+{
+    (void)value;
+    (void)has_equals;
+    if (strcmp(name, "--left-to-right") != 0)
+        return CLI_OPTION_UNKNOWN;
+    *(bool *)context = true;
+    return CLI_OPTION_FLAG;
+}
+
 int cli_graph(int argc, char **argv)
 {
     cli_options options;
-    int code = cli_parse_options(argc, argv,
-                                 CLI_TAKES_OUTPUT | CLI_TAKES_MAX_NODES |
-                                 CLI_TAKES_FINAL | CLI_TAKES_LIMITS,
-                                 graph_help, &options);
+    bool left_to_right = false;
+    int code = cli_parse_options_with(argc, argv,
+                                      CLI_TAKES_OUTPUT | CLI_TAKES_MAX_NODES |
+                                      CLI_TAKES_FINAL | CLI_TAKES_LIMITS,
+                                      graph_help, &options, graph_option,
+                                      &left_to_right);
     if (code >= 0)
         return code;
     cli_model loaded;
@@ -53,6 +70,7 @@ int cli_graph(int argc, char **argv)
     graph_export_options graph;
     graph_export_options_init(&graph);
     graph.max_nodes = options.max_nodes;
+    graph.left_to_right = left_to_right;
     graph.final = final;
     graph.threads = options.threads;
     graph.interrupt = &cli_interrupted;
