@@ -317,6 +317,10 @@ static bool explore_pumping_reserve(explore_result *result, uint64_t count)
     uint64_t size = result->path_max_size ? result->path_max_size : 1024;
     while (size < count)
         size *= 2;
+    /* The array counts against --max-memory like the store itself. */
+    if (!state_store_charge(result->store,
+                            (size - result->path_max_size) * sizeof(uint32_t)))
+        return false;
     uint32_t *grown = realloc(result->path_max, size * sizeof *grown);
     if (grown == NULL)
         return false;
@@ -663,6 +667,9 @@ static bool explore_reencode(explore_shared *shared, uint64_t keep,
     }
     free(packed);
     free(values);
+    /* The new store carries the charge for path_max (find_pumping). */
+    ok = ok && state_store_charge(store,
+                                  result->path_max_size * sizeof(uint32_t));
     if (!ok) {
         state_store_free(store);
         state_codec_free(&codec);

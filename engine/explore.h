@@ -89,7 +89,8 @@ typedef struct explore_options {
                                  proves the model unbounded (Karp-Miller).
                                  Only states whose slot sum exceeds every
                                  ancestor's are compared, against their
-                                 ancestors; 4 bytes per state.  Ignored
+                                 ancestors; 4 bytes per state, counted
+                                 against max_memory.  Ignored
                                  for other models. */
     explore_state_hook on_state;  /* may be NULL; with a hook the search */
     explore_edge_hook on_edge;    /* runs on one thread, in id order */

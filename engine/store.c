@@ -49,6 +49,11 @@ static bool store_charge(state_store *store, uint64_t size)
     return true;
 }
 
+bool state_store_charge(state_store *store, uint64_t bytes)
+{
+    return store_charge(store, bytes);
+}
+
 static _Atomic uint64_t *store_table_alloc(uint64_t entries)
 {
     size_t size = entries * sizeof(uint64_t);

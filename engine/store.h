@@ -78,8 +78,14 @@ void state_store_lower_key(state_store *store, uint64_t id, uint64_t key);
 
 uint64_t state_store_count(const state_store *store);
 
-/* Bytes the store holds now. */
+/* Bytes the store holds now, with those charged by state_store_charge. */
 uint64_t state_store_bytes(const state_store *store);
+
+/* Counts `bytes` that the caller keeps beside the store for its states (the
+ * explorer's per-state arrays) against the store's budget, so that one
+ * --max-memory covers both.  Returns false, charging nothing, when they do
+ * not fit.  Thread-safe. */
+bool state_store_charge(state_store *store, uint64_t bytes);
 
 /* Entries in the table. */
 uint64_t state_store_capacity(const state_store *store);

@@ -238,6 +238,16 @@ static void test_store_budget_and_full_table(void **unused)
     assert_true(state_store_bytes(store) <= 24u << 20);
     assert_true(state_store_count(store) > 10000);
     state_store_free(store);
+
+    /* Memory the caller keeps per state shares the budget. */
+    store = state_store_create(4, false, 8u << 20);
+    assert_non_null(store);
+    uint64_t before = state_store_bytes(store);
+    assert_false(state_store_charge(store, 8u << 20));
+    assert_int_equal(state_store_bytes(store), before);
+    assert_true(state_store_charge(store, 1u << 20));
+    assert_int_equal(state_store_bytes(store), before + (1u << 20));
+    state_store_free(store);
 }
 
 /* Several threads insert overlapping ranges at once: every value must get
