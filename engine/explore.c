@@ -618,7 +618,7 @@ static bool explore_grow_alone(explore_worker *worker)
 {
     explore_result *result = worker->shared->result;
     return state_store_grow(result->store, explore_hash_packed,
-                            &result->codec) == 0;
+                            &result->codec, 1) == 0;
 }
 
 /* Re-encodes states [0, keep) with the widths the threads asked for, into a
@@ -651,7 +651,8 @@ static bool explore_reencode(explore_shared *shared, uint64_t keep,
     uint64_t capacity = state_store_capacity(result->store) *
                         (atomic_load(&shared->table_full) ? 2 : 1);
     while (ok && state_store_capacity(store) < capacity)
-        ok = state_store_grow(store, explore_hash_packed, &codec) == 0;
+        ok = state_store_grow(store, explore_hash_packed, &codec,
+                              shared->threads) == 0;
     atomic_store(&shared->table_full, false);
     for (uint64_t id = 0; ok && id < keep; id++) {
         state_codec_decode(&result->codec, state_store_get(result->store, id),
@@ -663,7 +664,7 @@ static bool explore_reencode(explore_shared *shared, uint64_t keep,
                                 state_store_key(result->store, id),
                                 &new_id) == STORE_ADDED &&
              (!state_store_wants_growth(store) ||
-              state_store_grow(store, explore_hash_packed, &codec) == 0);
+              state_store_grow(store, explore_hash_packed, &codec, 1) == 0);
     }
     free(packed);
     free(values);
@@ -815,7 +816,7 @@ static explore_outcome explore_level(explore_shared *shared,
             if (!atomic_load(&shared->pause))
                 break;   /* the level is done */
             int grown = state_store_grow(result->store, explore_hash_packed,
-                                         &result->codec);
+                                         &result->codec, shared->threads);
             if (grown != 0)
                 return EXPLORE_LIMIT_MEMORY;
         }

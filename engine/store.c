@@ -298,21 +298,27 @@ bool state_store_wants_growth(const state_store *store)
            store->table_size * 3;
 }
 
-/* Puts `id` into `table` (no other thread, no duplicates). */
-static uint64_t store_place(_Atomic uint64_t *table, uint64_t size,
-                            uint64_t hash, uint64_t id)
+/* Puts `id` into `table`, which holds no duplicate of it; other threads may
+ * place other ids at the same time. */
+static void store_place(_Atomic uint64_t *table, uint64_t size, uint64_t hash,
+                        uint64_t id)
 {
     uint64_t mask = size - 1;
     uint64_t slot = hash & mask;
-    while (atomic_load_explicit(&table[slot], memory_order_relaxed) != 0)
-        slot = (slot + 1) & mask;
-    atomic_store_explicit(&table[slot], (hash & STORE_TAG_MASK) | (id + 1),
-                          memory_order_relaxed);
-    return slot;
+    uint64_t entry = (hash & STORE_TAG_MASK) | (id + 1);
+    for (;;) {
+        uint64_t empty = 0;
+        if (atomic_compare_exchange_weak_explicit(&table[slot], &empty, entry,
+                                                  memory_order_relaxed,
+                                                  memory_order_relaxed))
+            return;
+        if (empty != 0)
+            slot = (slot + 1) & mask;
+    }
 }
 
 int state_store_grow(state_store *store, state_store_hash_fn hash,
-                     void *context)
+                     void *context, unsigned threads)
 {
     uint64_t size = store->table_size * 2;
     uint64_t extra = store->table_size * sizeof(uint64_t);
@@ -323,9 +329,15 @@ int state_store_grow(state_store *store, state_store_hash_fn hash,
         atomic_fetch_sub(&store->bytes, extra);
         return -1;
     }
-    uint64_t count = atomic_load(&store->count);
-    for (uint64_t id = 0; id < count; id++)
-        store_place(table, size, hash(context, store_vector(store, id)), id);
+    /* Every stored vector is rehashed: with a large table this is the one
+     * pass over all states, so it is shared out like the search. */
+    int64_t count = (int64_t)atomic_load(&store->count);
+#pragma omp parallel for num_threads(threads ? threads : 1) schedule(static) \
+    if (threads > 1 && count > 65536)
+    for (int64_t id = 0; id < count; id++)
+        store_place(table, size,
+                    hash(context, store_vector(store, (uint64_t)id)),
+                    (uint64_t)id);
     store_table_release(store->table, store->table_size);
     store->table = table;
     store->table_size = size;

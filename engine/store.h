@@ -22,8 +22,9 @@
  *
  * The table does not grow while threads insert: it refuses (STORE_FULL) past
  * 7/8 load, and the explorer grows it between batches of work, when
- * state_store_wants_growth says so (past 3/4 load).  Growth, re-encoding and
- * renumbering are single-threaded operations.
+ * state_store_wants_growth says so (past 3/4 load).  Growth and
+ * renumbering run while no thread inserts, and share their work out among
+ * threads themselves.
  *
  * Memory.  Every byte the store allocates is counted against its budget;
  * past it, inserts and growth fail with STORE_NO_MEMORY and the explorer
@@ -93,10 +94,12 @@ uint64_t state_store_capacity(const state_store *store);
 /* True once the table is three quarters full. */
 bool state_store_wants_growth(const state_store *store);
 
-/* Doubles the table (single-threaded), recomputing each stored vector's
- * hash with `hash`.  Returns 0, or -1 when the budget or malloc says no. */
+/* Doubles the table, recomputing each stored vector's hash with `hash`
+ * (on `threads` threads: then `hash` must be safe to call from several).
+ * No insert may run at the same time.  Returns 0, or -1 when the budget or
+ * malloc says no. */
 int state_store_grow(state_store *store, state_store_hash_fn hash,
-                     void *context);
+                     void *context, unsigned threads);
 
 /*
  * Renumbers ids [first, count): the state that had id order[i] gets id

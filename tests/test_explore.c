@@ -184,7 +184,7 @@ static void test_store_dense_ids_and_duplicates(void **unused)
         uint64_t v[1] = {i * 7 + 3};
         uint64_t id;
         if (state_store_wants_growth(store))
-            assert_int_equal(state_store_grow(store, test_store_rehash, NULL), 0);
+            assert_int_equal(state_store_grow(store, test_store_rehash, NULL, 2), 0);
         assert_int_equal(state_store_insert(store, v, test_hash(v[0]), 1000 + i,
                                             &id), STORE_ADDED);
         assert_int_equal(id, i);
@@ -229,7 +229,7 @@ static void test_store_budget_and_full_table(void **unused)
             /* Refused at 7/8 load: growing makes room again. */
             assert_true(state_store_count(store) * 8 >=
                         state_store_capacity(store) * 7);
-            if (state_store_grow(store, test_store_rehash, NULL) != 0)
+            if (state_store_grow(store, test_store_rehash, NULL, 2) != 0)
                 break;
             last = state_store_insert(store, v, test_hash(i), 0, &id);
         }
@@ -259,7 +259,7 @@ static void test_store_hammered_by_threads(void **unused)
     state_store *store = state_store_create(2, true, 0);
     assert_non_null(store);
     while (state_store_capacity(store) < distinct * 2)
-        assert_int_equal(state_store_grow(store, test_store_rehash, NULL), 0);
+        assert_int_equal(state_store_grow(store, test_store_rehash, NULL, 2), 0);
     _Atomic uint64_t added = 0, found = 0;
     int failures = 0;
 #pragma omp parallel num_threads(4) reduction(+ : failures)
