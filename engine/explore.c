@@ -107,6 +107,10 @@ typedef struct explore_worker {
     uint64_t batch_hash[16], batch_key[16];
     uint32_t batch_transition[16];
     unsigned batch_count;
+
+    state_store_ids ids;              /* this thread's block of new ids */
+    char padding[64];                 /* no cache line shared with the next
+                                         thread's worker */
 } explore_worker;
 
 #define EXPLORE_BATCH 16
@@ -126,6 +130,7 @@ struct explore_shared {
     atomic_bool redo;                 /* explore the level again */
     atomic_bool table_full;           /* ... with a larger table */
     _Atomic unsigned char *wanted_width; /* per slot, for re-encoding */
+    state_store_ids *id_blocks;       /* the workers' blocks, for closing */
     _Atomic uint64_t max_degree;
     double last_progress;
     pnsim_error *error;
@@ -180,6 +185,8 @@ static void explore_worker_reset(explore_worker *worker)
     worker->pumping_state = worker->pumping_ancestor = EXPLORE_NO_STATE;
     worker->max_value = worker->max_sum = 0;
     worker->sum_overflow = false;
+    /* Closed at the end of the last level, or of a store thrown away. */
+    worker->ids = (state_store_ids){0, 0};
 }
 
 /* Folds a newly found state (packed) into the thread's figures: words of
@@ -439,8 +446,8 @@ static int explore_flush(explore_worker *worker)
         explore_state_id target;
         store_insert_result inserted;
         for (;;) {
-            inserted = state_store_insert(result->store, vector,
-                                          worker->batch_hash[i],
+            inserted = state_store_insert(result->store, &worker->ids,
+                                          vector, worker->batch_hash[i],
                                           worker->batch_key[i], &target);
             /* Alone, the table can grow under our feet: try again. */
             if (inserted != STORE_FULL || shared->threads != 1 ||
@@ -612,12 +619,28 @@ static uint64_t explore_hash_packed(void *context, const uint64_t *packed)
     return state_codec_hash(packed, codec->words);
 }
 
+/* Ends the workers' id blocks so that ids are dense again (the table can
+ * grow, the level can end).  False when out of memory. */
+static bool explore_close_ids(explore_shared *shared, explore_worker *workers,
+                              unsigned count)
+{
+    explore_result *result = shared->result;
+    for (unsigned t = 0; t < count; t++) {
+        shared->id_blocks[t] = workers[t].ids;
+        workers[t].ids = (state_store_ids){0, 0};
+    }
+    return state_store_close_ids(result->store, shared->id_blocks, count,
+                                 explore_hash_packed, &result->codec) == 0;
+}
+
 /* Grows the table in the middle of an expansion: only safe when one thread
- * explores.  The stored vectors do not move. */
+ * explores.  The stored vectors do not move, and closing the one block of
+ * ids changes no id (its unused ids are the highest). */
 static bool explore_grow_alone(explore_worker *worker)
 {
     explore_result *result = worker->shared->result;
-    return state_store_grow(result->store, explore_hash_packed,
+    return explore_close_ids(worker->shared, worker, 1) &&
+           state_store_grow(result->store, explore_hash_packed,
                             &result->codec, 1) == 0;
 }
 
@@ -659,7 +682,7 @@ static bool explore_reencode(explore_shared *shared, uint64_t keep,
                            values);
         state_codec_encode(&codec, values, packed);
         uint64_t new_id;
-        ok = state_store_insert(store, packed,
+        ok = state_store_insert(store, NULL, packed,
                                 state_codec_hash(packed, codec.words),
                                 state_store_key(result->store, id),
                                 &new_id) == STORE_ADDED &&
@@ -811,6 +834,8 @@ static explore_outcome explore_level(explore_shared *shared,
             for (unsigned t = 0; t < shared->threads; t++)
                 if (workers[t].max_degree > atomic_load(&shared->max_degree))
                     atomic_store(&shared->max_degree, workers[t].max_degree);
+            if (!explore_close_ids(shared, workers, shared->threads))
+                return EXPLORE_LIMIT_MEMORY;
             if (atomic_load(&shared->redo) || atomic_load(&shared->stop) != 0)
                 break;
             if (!atomic_load(&shared->pause))
@@ -951,9 +976,11 @@ explore_result *explore_run(const model *model, const explore_options *options,
         .last_progress = start,
     };
     shared.wanted_width = calloc(slots, 1);
+    shared.id_blocks = calloc(shared.threads, sizeof *shared.id_blocks);
     explore_result *result = NULL;
     explore_worker *workers = NULL;
-    if (initial != NULL && shared.wanted_width != NULL) {
+    if (initial != NULL && shared.wanted_width != NULL &&
+        shared.id_blocks != NULL) {
         model_initial_state(model, initial);
         result = explore_result_create(model, options, initial);
     }
@@ -965,6 +992,7 @@ explore_result *explore_run(const model *model, const explore_options *options,
         explore_result_free(result);
         free(initial);
         free((void *)shared.wanted_width);
+        free(shared.id_blocks);
         pnsim_error_set(error, PNSIM_ERR_NOMEM,
                         "out of memory starting the exploration");
         return NULL;
@@ -978,7 +1006,7 @@ explore_result *explore_run(const model *model, const explore_options *options,
     uint64_t *packed = workers[0].child;
     state_codec_encode(&result->codec, initial, packed);
     explore_state_id id;
-    if (state_store_insert(result->store, packed,
+    if (state_store_insert(result->store, NULL, packed,
                            state_codec_hash(packed, result->codec.words),
                            EXPLORE_ROOT_KEY, &id) != STORE_ADDED) {
         outcome = EXPLORE_LIMIT_MEMORY;
@@ -1019,6 +1047,7 @@ explore_result *explore_run(const model *model, const explore_options *options,
 
     explore_workers_free(workers, shared.threads);
     free((void *)shared.wanted_width);
+    free(shared.id_blocks);
     /* A search cut short may already have met, or be one pass away from,
      * a proof that the model is unbounded. */
     if (shared.pumping && outcome != EXPLORE_UNBOUNDED &&

@@ -18,13 +18,14 @@
 #define STORE_CHUNK_BYTES ((uint64_t)4 << 20)
 #define STORE_MAX_CHUNKS ((size_t)1 << 16)   /* 256 GiB of vectors */
 #define STORE_INITIAL_TABLE ((uint64_t)1 << 14)
+/* Ids a thread takes from the shared counter at once. */
+#define STORE_ID_BLOCK 128
 
 struct state_store {
     size_t words;                   /* 64-bit words per vector */
     bool with_keys;
     unsigned chunk_shift;           /* log2 of states per chunk */
 
-    _Atomic uint64_t count;         /* ids handed out */
     _Atomic(uint64_t *) *chunks;    /* STORE_MAX_CHUNKS vector chunks */
     _Atomic(uint64_t *) *key_chunks;/* same shape, one key per state */
 
@@ -34,6 +35,12 @@ struct state_store {
     _Atomic uint64_t bytes;
     uint64_t max_bytes;             /* 0: no budget */
     atomic_bool failed;             /* an allocation failed mid-insert */
+
+    /* Ids handed out, in blocks (state_store_ids).  On a cache line of its
+     * own: every insert reads the fields above, and a write here must not
+     * take that line away from the other threads. */
+    _Alignas(64) _Atomic uint64_t count;
+    char count_line[64 - sizeof(uint64_t)];
 };
 
 /* ---- memory --------------------------------------------------------- */
@@ -190,7 +197,33 @@ static _Atomic uint64_t *store_key_slot(const state_store *store, uint64_t id)
 
 /* ---- the table -------------------------------------------------------- */
 
+/* The next id of the caller's block, taking a new block from the shared
+ * counter when it is used up (and making sure the arena has room for it).
+ * False when out of ids or memory. */
+static bool store_take_id(state_store *store, state_store_ids *ids,
+                          uint64_t *id)
+{
+    if (ids == NULL) {
+        *id = atomic_fetch_add(&store->count, 1);
+        return *id < STORE_MAX_STATES && store_ensure_chunk(store, *id);
+    }
+    if (ids->next == ids->end) {
+        uint64_t first = atomic_fetch_add(&store->count, STORE_ID_BLOCK);
+        ids->next = first;
+        ids->end = first + STORE_ID_BLOCK;
+        bool ok = ids->end <= STORE_MAX_STATES;
+        for (uint64_t at = first; ok && at < ids->end;
+             at = ((at >> store->chunk_shift) + 1) << store->chunk_shift)
+            ok = store_ensure_chunk(store, at);
+        if (!ok)
+            return false;   /* the block stays open, to be closed unused */
+    }
+    *id = ids->next++;
+    return true;
+}
+
 store_insert_result state_store_insert(state_store *store,
+                                       state_store_ids *ids,
                                        const uint64_t *vector, uint64_t hash,
                                        uint64_t key, uint64_t *id)
 {
@@ -210,9 +243,8 @@ store_insert_result state_store_insert(state_store *store,
             if (atomic_compare_exchange_strong_explicit(
                     entry, &seen, STORE_BUSY | tag, memory_order_acq_rel,
                     memory_order_acquire)) {
-                uint64_t new_id = atomic_fetch_add(&store->count, 1);
-                if (new_id >= STORE_MAX_STATES ||
-                    !store_ensure_chunk(store, new_id)) {
+                uint64_t new_id;
+                if (!store_take_id(store, ids, &new_id)) {
                     /* Waiters on this entry see `failed` and give up. */
                     atomic_store(&store->failed, true);
                     return STORE_NO_MEMORY;
@@ -354,6 +386,73 @@ static uint64_t store_find_entry(const state_store *store, uint64_t hash,
             STORE_ID_MASK) != id + 1)
         slot = (slot + 1) & mask;
     return slot;
+}
+
+static int store_compare_ranges(const void *a, const void *b)
+{
+    uint64_t x = ((const state_store_ids *)a)->next;
+    uint64_t y = ((const state_store_ids *)b)->next;
+    return x < y ? -1 : x > y;
+}
+
+/* True when `id` lies in one of the `count` unused ranges. */
+static bool store_in_ranges(const state_store_ids *ranges, size_t count,
+                            uint64_t id)
+{
+    for (size_t i = 0; i < count; i++)
+        if (id >= ranges[i].next && id < ranges[i].end)
+            return true;
+    return false;
+}
+
+int state_store_close_ids(state_store *store, state_store_ids *blocks,
+                          size_t count, state_store_hash_fn hash,
+                          void *context)
+{
+    state_store_ids *unused = malloc((count ? count : 1) * sizeof *unused);
+    if (unused == NULL)
+        return -1;
+    size_t ranges = 0;
+    uint64_t holes = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (blocks[i].next < blocks[i].end) {
+            unused[ranges++] = blocks[i];
+            holes += blocks[i].end - blocks[i].next;
+        }
+        blocks[i].next = blocks[i].end = 0;
+    }
+    qsort(unused, ranges, sizeof *unused, store_compare_ranges);
+    uint64_t handed = atomic_load(&store->count);
+    uint64_t dense = handed - holes;
+    size_t bytes = store->words * sizeof(uint64_t);
+    /* Fill each hole below `dense` with the used state of highest id. */
+    uint64_t source = handed;
+    for (size_t r = 0; r < ranges; r++) {
+        for (uint64_t hole = unused[r].next;
+             hole < unused[r].end && hole < dense; hole++) {
+            do
+                source--;
+            while (store_in_ranges(unused, ranges, source));
+            const uint64_t *vector = store_vector(store, source);
+            uint64_t slot = store_find_entry(store, hash(context, vector),
+                                             source);
+            memcpy(store_vector(store, hole), vector, bytes);
+            if (store->with_keys)
+                atomic_store_explicit(
+                    store_key_slot(store, hole),
+                    atomic_load_explicit(store_key_slot(store, source),
+                                         memory_order_relaxed),
+                    memory_order_relaxed);
+            uint64_t value = atomic_load_explicit(&store->table[slot],
+                                                  memory_order_relaxed);
+            atomic_store_explicit(&store->table[slot],
+                                  (value & STORE_TAG_MASK) | (hole + 1),
+                                  memory_order_relaxed);
+        }
+    }
+    atomic_store(&store->count, dense);
+    free(unused);
+    return 0;
 }
 
 int state_store_reorder(state_store *store, uint64_t first,

@@ -58,11 +58,30 @@ state_store *state_store_create(size_t words, bool with_keys,
 
 void state_store_free(state_store *store);
 
+/* A block of ids a thread hands out to the states it adds, so that adding
+ * a state does not write a counter all threads share.  Zero it before its
+ * first use; state_store_close_ids() ends it. */
+typedef struct state_store_ids {
+    uint64_t next, end;
+} state_store_ids;
+
 /* Inserts `vector` whose hash is `hash`, with key `key` if it is new.
- * Safe to call from many threads at once. */
+ * Safe to call from many threads at once, each with its own `ids` block
+ * (or NULL: then each new state takes its id from the shared counter). */
 store_insert_result state_store_insert(state_store *store,
+                                       state_store_ids *ids,
                                        const uint64_t *vector, uint64_t hash,
                                        uint64_t key, uint64_t *id);
+
+/* Ends the threads' `count` id blocks: moves the states of highest ids into
+ * the ids the blocks left unused, so that ids are dense again, 0 ..
+ * state_store_count() - 1, and zeroes the blocks.  Ids of states added
+ * since the blocks opened may change; older ones do not.  `hash` is as for
+ * state_store_grow.  No insert may run at the same time.  Returns 0, or -1
+ * when out of memory. */
+int state_store_close_ids(state_store *store, state_store_ids *blocks,
+                          size_t count, state_store_hash_fn hash,
+                          void *context);
 
 /* Asks the processor to fetch the table entry where a vector with this hash
  * starts its probe, ahead of state_store_insert. */
@@ -77,6 +96,7 @@ uint64_t state_store_key(const state_store *store, uint64_t id);
 /* Lowers the key of `id` to `key` if that is smaller; thread-safe. */
 void state_store_lower_key(state_store *store, uint64_t id, uint64_t key);
 
+/* Ids handed out: the number of states, once the blocks are closed. */
 uint64_t state_store_count(const state_store *store);
 
 /* Bytes the store holds now, with those charged by state_store_charge. */

@@ -185,14 +185,14 @@ static void test_store_dense_ids_and_duplicates(void **unused)
         uint64_t id;
         if (state_store_wants_growth(store))
             assert_int_equal(state_store_grow(store, test_store_rehash, NULL, 2), 0);
-        assert_int_equal(state_store_insert(store, v, test_hash(v[0]), 1000 + i,
+        assert_int_equal(state_store_insert(store, NULL, v, test_hash(v[0]), 1000 + i,
                                             &id), STORE_ADDED);
         assert_int_equal(id, i);
     }
     for (uint64_t i = 0; i < count; i += 997) {
         uint64_t v[1] = {i * 7 + 3};
         uint64_t id;
-        assert_int_equal(state_store_insert(store, v, test_hash(v[0]), 0, &id),
+        assert_int_equal(state_store_insert(store, NULL, v, test_hash(v[0]), 0, &id),
                          STORE_FOUND);
         assert_int_equal(id, i);
         assert_int_equal(state_store_get(store, id)[0], v[0]);
@@ -208,7 +208,7 @@ static void test_store_dense_ids_and_duplicates(void **unused)
     assert_int_equal(state_store_reorder(store, count - 3, order,
                                          test_store_rehash, NULL, 2), 0);
     uint64_t v[1] = {(count - 1) * 7 + 3}, id;
-    assert_int_equal(state_store_insert(store, v, test_hash(v[0]), 0, &id),
+    assert_int_equal(state_store_insert(store, NULL, v, test_hash(v[0]), 0, &id),
                      STORE_FOUND);
     assert_int_equal(id, count - 3);
     assert_int_equal(state_store_get(store, count - 3)[0], v[0]);
@@ -224,14 +224,14 @@ static void test_store_budget_and_full_table(void **unused)
     for (uint64_t i = 0; i < 10000000 && last == STORE_ADDED; i++) {
         uint64_t v[4] = {i, 0, 0, 1};
         uint64_t id;
-        last = state_store_insert(store, v, test_hash(i), 0, &id);
+        last = state_store_insert(store, NULL, v, test_hash(i), 0, &id);
         if (last == STORE_FULL) {
             /* Refused at 7/8 load: growing makes room again. */
             assert_true(state_store_count(store) * 8 >=
                         state_store_capacity(store) * 7);
             if (state_store_grow(store, test_store_rehash, NULL, 2) != 0)
                 break;
-            last = state_store_insert(store, v, test_hash(i), 0, &id);
+            last = state_store_insert(store, NULL, v, test_hash(i), 0, &id);
         }
     }
     assert_true(last == STORE_NO_MEMORY || last == STORE_FULL);
@@ -252,9 +252,12 @@ static void test_store_budget_and_full_table(void **unused)
 
 /* Several threads insert overlapping ranges at once: every value must get
  * exactly one id, and every id must hold its value. */
-static void test_store_hammered_by_threads(void **unused)
+/* Four threads insert overlapping ranges at once, taking ids one by one
+ * from the shared counter or (`blocks`) in per-thread blocks that are
+ * closed afterwards: every value must get exactly one id, ids must be
+ * dense, and every id must hold its value and be found again by value. */
+static void test_store_hammer(bool blocks)
 {
-    (void)unused;
     const uint64_t distinct = 400000;
     state_store *store = state_store_create(2, true, 0);
     assert_non_null(store);
@@ -262,25 +265,33 @@ static void test_store_hammered_by_threads(void **unused)
         assert_int_equal(state_store_grow(store, test_store_rehash, NULL, 2), 0);
     _Atomic uint64_t added = 0, found = 0;
     int failures = 0;
+    state_store_ids closing[4] = {{0, 0}, {0, 0}, {0, 0}, {0, 0}};
 #pragma omp parallel num_threads(4) reduction(+ : failures)
     {
         int thread = omp_get_thread_num();
+        state_store_ids ids = {0, 0};
         /* Each thread walks all values from its own starting point. */
         for (uint64_t k = 0; k < distinct; k++) {
             uint64_t value = (k + (uint64_t)thread * 100003) % distinct;
             uint64_t v[2] = {value, ~value};
             uint64_t id;
-            switch (state_store_insert(store, v, test_hash(value),
-                                       (uint64_t)thread, &id)) {
+            switch (state_store_insert(store, blocks ? &ids : NULL, v,
+                                       test_hash(value), value, &id)) {
             case STORE_ADDED: atomic_fetch_add(&added, 1); break;
             case STORE_FOUND: atomic_fetch_add(&found, 1); break;
             default: failures++; break;
             }
         }
+        closing[thread] = ids;
     }
     assert_int_equal(failures, 0);
     assert_int_equal(atomic_load(&added), distinct);
     assert_int_equal(atomic_load(&found), 3 * distinct);
+    if (blocks) {
+        assert_true(state_store_count(store) >= distinct);
+        assert_int_equal(state_store_close_ids(store, closing, 4,
+                                               test_store_rehash, NULL), 0);
+    }
     assert_int_equal(state_store_count(store), distinct);
     unsigned char *seen = calloc(distinct, 1);
     assert_non_null(seen);
@@ -288,11 +299,25 @@ static void test_store_hammered_by_threads(void **unused)
         const uint64_t *v = state_store_get(store, id);
         assert_true(v[0] < distinct);
         assert_int_equal(v[1], ~v[0]);
+        assert_int_equal(state_store_key(store, id), v[0]);
         assert_int_equal(seen[v[0]], 0);
         seen[v[0]] = 1;
+        uint64_t again;
+        uint64_t copy[2] = {v[0], v[1]};
+        assert_int_equal(state_store_insert(store, NULL, copy,
+                                            test_hash(copy[0]), 0, &again),
+                         STORE_FOUND);
+        assert_int_equal(again, id);
     }
     free(seen);
     state_store_free(store);
+}
+
+static void test_store_hammered_by_threads(void **unused)
+{
+    (void)unused;
+    test_store_hammer(false);
+    test_store_hammer(true);
 }
 
 /* ---- The explorer ------------------------------------------------------- */

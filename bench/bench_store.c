@@ -1,0 +1,210 @@
+/*
+ * bench_store.c — the state store's raw insert rate (`make bench`).
+ *
+ * The explorer's ceiling is the rate at which the store takes new states.
+ * This program measures it without a model: random one-word vectors
+ * inserted into a table of 2^28 entries (2 GiB), the way the explorer does
+ * it (hash, prefetch a batch of 16, then insert the batch), on 1 and 2
+ * threads, beside a bare loop that claims random table words with
+ * compare-and-swap and does nothing else (the memory system's own limit).
+ * Each run first inserts a quarter as many vectors untimed, so that the
+ * table's pages are mapped before the clock starts (first touches of 2 GiB
+ * cost the kernel seconds, which is not the store's speed).  Writes
+ * bench/store-results.md and prints the same.
+ *
+ * Usage: pnsim_bench_store OUTPUT_DIRECTORY [INSERTS_PER_RUN]
+ */
+#include <omp.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "codec.h"
+#include "store.h"
+
+#define BENCH_TABLE_LOG 28
+#define BENCH_BATCH 16
+
+static double bench_now(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
+}
+
+/* splitmix64: distinct inputs give distinct, well-mixed outputs. */
+static uint64_t bench_mix(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+static uint64_t bench_rehash(void *context, const uint64_t *vector)
+{
+    (void)context;
+    return state_codec_hash(vector, 1);
+}
+
+/* Inserts vectors base .. base + total - 1 on `threads` threads, as the
+ * explorer does; returns how many the store refused. */
+static int bench_store_insert(state_store *store, uint64_t base,
+                              uint64_t total, unsigned threads)
+{
+    int refused = 0;
+    state_store_ids blocks[2] = {{0, 0}, {0, 0}};
+#pragma omp parallel num_threads(threads) reduction(+ : refused)
+    {
+        uint64_t part = total / threads, me = (uint64_t)omp_get_thread_num();
+        uint64_t first = base + me * part, last = first + part;
+        uint64_t vectors[BENCH_BATCH], hashes[BENCH_BATCH];
+        state_store_ids ids = {0, 0};
+        for (uint64_t i = first; i < last; i += BENCH_BATCH) {
+            unsigned n = last - i < BENCH_BATCH ? (unsigned)(last - i)
+                                                : BENCH_BATCH;
+            for (unsigned k = 0; k < n; k++) {
+                vectors[k] = bench_mix(i + k);
+                hashes[k] = state_codec_hash(&vectors[k], 1);
+                state_store_prefetch(store, hashes[k]);
+            }
+            for (unsigned k = 0; k < n; k++) {
+                uint64_t id;
+                if (state_store_insert(store, &ids, &vectors[k], hashes[k], 0,
+                                       &id) != STORE_ADDED)
+                    refused++;
+            }
+        }
+        blocks[me] = ids;
+    }
+    if (state_store_close_ids(store, blocks, threads, bench_rehash, NULL) != 0)
+        refused++;
+    return refused;
+}
+
+/* Seconds for `count` inserts into the store after the warm-up, or a
+ * negative number when the store refused one. */
+static double bench_store_run(uint64_t count, unsigned threads)
+{
+    state_store *store = state_store_create(1, false, 0);
+    if (store == NULL)
+        return -1;
+    while (state_store_capacity(store) < ((uint64_t)1 << BENCH_TABLE_LOG))
+        if (state_store_grow(store, bench_rehash, NULL, threads) != 0) {
+            state_store_free(store);
+            return -1;
+        }
+    int refused = bench_store_insert(store, 0, count / 4, threads);
+    double start = bench_now();
+    refused += bench_store_insert(store, count / 4, count, threads);
+    double seconds = bench_now() - start;
+    state_store_free(store);
+    return refused ? -1 : seconds;
+}
+
+/* The bare loop over values base .. base + total - 1: claim a random empty
+ * word with compare-and-swap, batched and prefetched like the store. */
+static void bench_bare_insert(_Atomic uint64_t *table, uint64_t mask,
+                              uint64_t base, uint64_t total, unsigned threads)
+{
+#pragma omp parallel num_threads(threads)
+    {
+        uint64_t part = total / threads, me = (uint64_t)omp_get_thread_num();
+        uint64_t first = base + me * part, last = first + part;
+        uint64_t values[BENCH_BATCH];
+        for (uint64_t i = first; i < last; i += BENCH_BATCH) {
+            unsigned n = last - i < BENCH_BATCH ? (unsigned)(last - i)
+                                                : BENCH_BATCH;
+            for (unsigned k = 0; k < n; k++) {
+                values[k] = bench_mix(i + k) | 1;
+                __builtin_prefetch((const void *)&table[values[k] & mask], 1);
+            }
+            for (unsigned k = 0; k < n; k++) {
+                uint64_t slot = values[k] & mask;
+                for (;;) {
+                    uint64_t empty = 0;
+                    if (atomic_compare_exchange_strong_explicit(
+                            &table[slot], &empty, values[k],
+                            memory_order_relaxed, memory_order_relaxed))
+                        break;
+                    slot = (slot + 1) & mask;
+                }
+            }
+        }
+    }
+}
+
+static double bench_bare_run(uint64_t count, unsigned threads)
+{
+    size_t entries = (size_t)1 << BENCH_TABLE_LOG;
+    size_t bytes = entries * sizeof(uint64_t);
+    _Atomic uint64_t *table = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (table == MAP_FAILED)
+        return -1;
+#ifdef MADV_HUGEPAGE
+    madvise((void *)table, bytes, MADV_HUGEPAGE);
+#endif
+    bench_bare_insert(table, entries - 1, 0, count / 4, threads);
+    double start = bench_now();
+    bench_bare_insert(table, entries - 1, count / 4, count, threads);
+    double seconds = bench_now() - start;
+    munmap((void *)table, bytes);
+    return seconds;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: pnsim_bench_store OUTPUT_DIRECTORY "
+                        "[INSERTS_PER_RUN]\n");
+        return 2;
+    }
+    uint64_t count = argc > 2 ? strtoull(argv[2], NULL, 10) : 100000000;
+    if (count == 0 || count > ((uint64_t)1 << BENCH_TABLE_LOG) / 5 * 3) {
+        fprintf(stderr, "pnsim_bench_store: INSERTS_PER_RUN must be between 1 "
+                        "and 3/5 of 2^%d\n", BENCH_TABLE_LOG);
+        return 2;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/store-results.md", argv[1]);
+    FILE *out = fopen(path, "w");
+    if (out == NULL) {
+        perror(path);
+        return 1;
+    }
+    fprintf(out, "# pnsim state store: raw insert rate\n\n"
+                 "`pnsim_bench_store` (`make bench`): %llu distinct random "
+                 "one-word vectors into a table of 2^%d entries (2 GiB), "
+                 "hashed and prefetched in batches of %d; the bare loop only "
+                 "claims random table words with compare-and-swap.\n\n"
+                 "| loop | threads | seconds | inserts/s | per thread |\n"
+                 "|---|---:|---:|---:|---:|\n",
+            (unsigned long long)count, BENCH_TABLE_LOG, BENCH_BATCH);
+    int failed = 0;
+    for (int bare = 1; bare >= 0; bare--) {
+        for (unsigned threads = 1; threads <= 2; threads++) {   /* blocks[2] */
+            double seconds = bare ? bench_bare_run(count, threads)
+                                  : bench_store_run(count, threads);
+            if (seconds <= 0) {
+                fprintf(stderr, "pnsim_bench_store: the %s run failed\n",
+                        bare ? "bare" : "store");
+                failed = 1;
+                continue;
+            }
+            double rate = (double)count / seconds;
+            const char *name = bare ? "bare CAS" : "state store";
+            printf("%-12s %u thread%s %7.2f s %7.2f M inserts/s %7.2f M/s "
+                   "per thread\n", name, threads, threads > 1 ? "s" : " ",
+                   seconds, rate / 1e6, rate / 1e6 / threads);
+            fprintf(out, "| %s | %u | %.2f | %.2fM | %.2fM |\n", name, threads,
+                    seconds, rate / 1e6, rate / 1e6 / threads);
+        }
+    }
+    fclose(out);
+    printf("wrote %s\n", path);
+    return failed;
+}
