@@ -48,9 +48,11 @@ DOCS_OUT ?= examples/out
 docs: build
 	bash examples/make-docs.sh ./$(BUILD)/pnsim $(DOCS_OUT)
 
-# The state-space benchmark: writes bench/results.md and bench/results.json.
+# The state-space benchmark: writes bench/results.md and bench/results.json,
+# and the store's raw insert rate: bench/store-results.md.
 # BENCH_INSTANCES limits it to some instances.
 bench: build
+	./$(BUILD)/pnsim_bench_store bench
 	./$(BUILD)/pnsim_bench ./$(BUILD)/pnsim bench $(BENCH_INSTANCES)
 
 # Robustness (issue 8).
