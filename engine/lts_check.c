@@ -7,18 +7,28 @@
  * other checks record the explored graph in compressed rows through the
  * explorer's hooks (states are expanded in id order, so each state's edges
  * arrive together), then:
- *   - divergence: strongly connected components of the τ-edges (Tarjan,
- *     iterative); the divergent state with the smallest id is a shallowest
+ *   - divergence: the states on τ-cycles (lts_normal_tau_cycles, Tarjan's
+ *     algorithm); the divergent state with the smallest id is a shallowest
  *     one, since ids follow the breadth-first order;
- *   - determinism and has trace: breadth-first search over τ-closed sets of
- *     states (the subset construction of normalisation), one visible event
- *     at a time.
+ *   - determinism: the normal form (lts_normal.h, the same normaliser
+ *     refinement uses), whose nodes are numbered breadth-first: the first
+ *     node with an event that one of its minimal acceptances lacks ends a
+ *     shortest trace;
+ *   - has trace: τ-closed sets of states along the one trace.
+ *
+ * Deadlock and divergence freedom are not checked as refinements of FDR's
+ * specifications DF and CHAOS(Σ): a dead state and a τ-cycle are found
+ * directly on the explored graph, which is what the product with those
+ * specifications would come down to, at the price of a normalisation and
+ * a second exploration.
  */
 #include "lts_check.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "lts_normal.h"
 
 const char *lts_event_of(const model *model, uint32_t t)
 {
@@ -195,89 +205,48 @@ static pnsim_status take_run(const lts_graph *g, uint64_t target,
 
 /* ---- divergence ------------------------------------------------------- */
 
+/* The graph with each edge labelled for lts_normal.h: `event` of its
+ * transition's event index, LTS_NORMAL_NONE - 1 for τ (events: NULL: all
+ * visible edges 0).  *tick receives the label of ✓.  The caller frees
+ * *labels. */
+static bool normal_graph_of(const lts_graph *g, const uint32_t *event_of,
+                            lts_normal_graph *graph, uint32_t **labels)
+{
+    const uint32_t tau = LTS_NORMAL_NONE - 1;
+    uint32_t *label = malloc((g->edge_count + 1) * sizeof *label);
+    if (label == NULL)
+        return false;
+    graph->tick = LTS_NORMAL_NONE - 2;
+    for (size_t e = 0; e < g->edge_count; e++) {
+        const model_transition *t = &g->model->transitions[g->label[e]];
+        label[e] = t->kind == MODEL_INTERNAL ? tau
+                 : event_of != NULL ? event_of[g->label[e]] : 0;
+        if (t->kind == MODEL_TERMINATION && event_of != NULL)
+            graph->tick = label[e];
+    }
+    graph->state_count = (uint32_t)g->state_count;
+    graph->row = g->row;
+    graph->label = label;
+    graph->target = g->target;
+    graph->tau = tau;
+    *labels = label;
+    return true;
+}
+
 /* Marks every state on a τ-cycle.  Returns a calloc'd flag array or NULL. */
 static uint8_t *divergent_states(const lts_graph *g)
 {
-    uint64_t n = g->state_count;
-    uint8_t *divergent = calloc(n + 1, 1);
-    uint32_t *index = malloc((n + 1) * sizeof *index);
-    uint32_t *low = malloc((n + 1) * sizeof *low);
-    uint8_t *on_stack = calloc(n + 1, 1);
-    uint32_t *stack = malloc((n + 1) * sizeof *stack);
-    uint32_t *call = malloc((n + 1) * sizeof *call);
-    uint64_t *edge_at = malloc((n + 1) * sizeof *edge_at);
-    if (!divergent || !index || !low || !on_stack || !stack || !call || !edge_at) {
+    if (g->state_count >= UINT32_MAX)
+        return NULL;
+    lts_normal_graph graph;
+    uint32_t *labels = NULL;
+    uint8_t *divergent = calloc(g->state_count + 1, 1);
+    if (divergent == NULL || !normal_graph_of(g, NULL, &graph, &labels) ||
+        !lts_normal_tau_cycles(&graph, divergent, NULL)) {
         free(divergent);
         divergent = NULL;
-        goto done;
     }
-    for (uint64_t i = 0; i < n; i++)
-        index[i] = UINT32_MAX;
-    uint32_t counter = 0;
-    size_t top = 0;
-    for (uint64_t root = 0; root < n; root++) {
-        if (index[root] != UINT32_MAX)
-            continue;
-        size_t depth = 0;
-        call[depth++] = (uint32_t)root;
-        index[root] = low[root] = counter++;
-        stack[top++] = (uint32_t)root;
-        on_stack[root] = 1;
-        edge_at[root] = g->row[root];
-        while (depth > 0) {
-            uint32_t v = call[depth - 1];
-            bool descended = false;
-            while (edge_at[v] < g->row[v + 1]) {
-                uint64_t e = edge_at[v]++;
-                if (!graph_is_tau(g, e))
-                    continue;
-                uint32_t w = g->target[e];
-                if (w >= n)
-                    continue;   /* reached but not expanded (a limit) */
-                if (w == v)
-                    divergent[v] = 1;
-                if (index[w] == UINT32_MAX) {
-                    index[w] = low[w] = counter++;
-                    stack[top++] = w;
-                    on_stack[w] = 1;
-                    edge_at[w] = g->row[w];
-                    call[depth++] = w;
-                    descended = true;
-                    break;
-                }
-                if (on_stack[w] && index[w] < low[v])
-                    low[v] = index[w];
-            }
-            if (descended)
-                continue;
-            if (low[v] == index[v]) {
-                size_t start = top;
-                do {
-                    start--;
-                } while (stack[start] != v);
-                bool cycle = top - start > 1;
-                for (size_t k = start; k < top; k++) {
-                    on_stack[stack[k]] = 0;
-                    if (cycle)
-                        divergent[stack[k]] = 1;
-                }
-                top = start;
-            }
-            depth--;
-            if (depth > 0) {
-                uint32_t parent = call[depth - 1];
-                if (low[v] < low[parent])
-                    low[parent] = low[v];
-            }
-        }
-    }
-done:
-    free(index);
-    free(low);
-    free(on_stack);
-    free(stack);
-    free(call);
-    free(edge_at);
+    free(labels);
     return divergent;
 }
 
@@ -600,195 +569,88 @@ static bool tau_close(const lts_graph *g, u32_list *set, uint8_t *mark)
     return true;
 }
 
-/* The normalised nodes found so far: sets of states, deduplicated. */
-typedef struct node_table {
-    uint32_t **sets;
-    size_t *sizes;
-    uint32_t *parent;           /* node reached from */
-    uint32_t *via;              /* event index */
-    size_t count, capacity;
-    uint32_t *table;            /* hash -> node */
-    size_t table_size;
-} node_table;
+/* ---- determinism, on the normal form ------------------------------------ */
 
-static uint64_t hash_set(const uint32_t *items, size_t count)
+typedef struct determinism_limit {
+    const explore_options *options;
+    double start;
+    explore_outcome outcome;
+} determinism_limit;
+
+static int determinism_over_limit(void *context, uint64_t nodes, uint64_t bytes)
 {
-    uint64_t hash = 1469598103934665603ull ^ count;
-    for (size_t i = 0; i < count; i++)
-        hash = (hash ^ items[i]) * 1099511628211ull;
-    return hash;
+    determinism_limit *l = context;
+    const explore_options *o = l->options;
+    (void)bytes;
+    if (o->interrupt != NULL && *o->interrupt)
+        l->outcome = EXPLORE_INTERRUPTED;
+    else if (o->max_states != 0 && nodes > o->max_states)
+        l->outcome = EXPLORE_LIMIT_STATES;
+    else if (o->time_limit > 0 && now() - l->start > o->time_limit)
+        l->outcome = EXPLORE_LIMIT_TIME;
+    return l->outcome != EXPLORE_COMPLETE;
 }
 
-static void node_table_free(node_table *nodes)
+/* The first event, in label order, that node `n` can do (✓ included) and
+ * one of its minimal acceptances lacks, or LTS_NORMAL_NONE.  A stable state
+ * refuses exactly what its acceptance lacks, and a minimal acceptance is
+ * the acceptance of one of the node's stable states. */
+static uint32_t refused_event(const lts_normal *nf, uint32_t n, uint32_t tick)
 {
-    for (size_t i = 0; i < nodes->count; i++)
-        free(nodes->sets[i]);
-    free(nodes->sets);
-    free(nodes->sizes);
-    free(nodes->parent);
-    free(nodes->via);
-    free(nodes->table);
+    uint64_t e0 = nf->edge_start[n], e1 = nf->edge_start[n + 1];
+    uint64_t a0 = nf->acc_start[n], a1 = nf->acc_start[n + 1];
+    uint32_t found = LTS_NORMAL_NONE;
+    for (uint64_t e = e0; e <= e1; e++) {
+        uint32_t event = e < e1 ? nf->edge_label[e] : tick;
+        if ((e == e1 && !nf->can_tick[n]) || event >= found)
+            continue;
+        for (uint64_t a = a0; a < a1; a++)
+            if (!lts_normal_subset(&event, 1, nf->acc_events + nf->acc_set[a],
+                                   nf->acc_set[a + 1] - nf->acc_set[a])) {
+                found = event;
+                break;
+            }
+    }
+    return found;
 }
 
-/* Adds the set (copied) unless present; returns its node id or UINT32_MAX
- * on failure; *added tells which. */
-static uint32_t node_add(node_table *nodes, const u32_list *set, uint32_t parent,
-                         uint32_t via, bool *added)
+/* The visible trace to node `n`: nodes are numbered breadth-first, so the
+ * first edge reaching a node is the one that made it. */
+static pnsim_status normal_trace(const lts_normal *nf, const event_index *events,
+                                 uint32_t n, lts_check_result *result, pnsim_error *error)
 {
-    if (nodes->table == NULL || nodes->count * 2 >= nodes->table_size) {
-        size_t size = nodes->table_size ? nodes->table_size * 2 : 1024;
-        uint32_t *table = malloc(size * sizeof *table);
-        if (table == NULL)
-            return UINT32_MAX;
-        memset(table, 0xff, size * sizeof *table);
-        for (size_t i = 0; i < nodes->count; i++) {
-            size_t slot = hash_set(nodes->sets[i], nodes->sizes[i]) & (size - 1);
-            while (table[slot] != UINT32_MAX)
-                slot = (slot + 1) & (size - 1);
-            table[slot] = (uint32_t)i;
+    uint32_t *parent = calloc(nf->count + 1, sizeof *parent);
+    uint32_t *via = calloc(nf->count + 1, sizeof *via);
+    if (parent == NULL || via == NULL) {
+        free(parent);
+        free(via);
+        return out_of_memory(error);
+    }
+    for (size_t k = 0; k < nf->count; k++)
+        parent[k] = LTS_NORMAL_NONE;
+    for (uint32_t k = 0; k < nf->count; k++)
+        for (uint64_t e = nf->edge_start[k]; e < nf->edge_start[k + 1]; e++) {
+            uint32_t t = nf->edge_target[e];
+            if (t != 0 && parent[t] == LTS_NORMAL_NONE) {
+                parent[t] = k;
+                via[t] = nf->edge_label[e];
+            }
         }
-        free(nodes->table);
-        nodes->table = table;
-        nodes->table_size = size;
-    }
-    size_t slot = hash_set(set->items, set->count) & (nodes->table_size - 1);
-    while (nodes->table[slot] != UINT32_MAX) {
-        uint32_t id = nodes->table[slot];
-        /* An occupied slot holds the id of a stored set, so sizes is
-         * allocated.  NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
-        if (nodes->sizes[id] == set->count &&
-            memcmp(nodes->sets[id], set->items, set->count * sizeof *set->items) == 0) {
-            *added = false;
-            return id;
-        }
-        slot = (slot + 1) & (nodes->table_size - 1);
-    }
-    if (nodes->count == nodes->capacity) {
-        size_t capacity = nodes->capacity ? nodes->capacity * 2 : 256;
-        uint32_t **sets = realloc(nodes->sets, capacity * sizeof *sets);
-        if (sets == NULL)
-            return UINT32_MAX;
-        nodes->sets = sets;
-        size_t *sizes = realloc(nodes->sizes, capacity * sizeof *sizes);
-        if (sizes == NULL)
-            return UINT32_MAX;
-        nodes->sizes = sizes;
-        uint32_t *parents = realloc(nodes->parent, capacity * sizeof *parents);
-        if (parents == NULL)
-            return UINT32_MAX;
-        nodes->parent = parents;
-        uint32_t *vias = realloc(nodes->via, capacity * sizeof *vias);
-        if (vias == NULL)
-            return UINT32_MAX;
-        nodes->via = vias;
-        nodes->capacity = capacity;
-    }
-    uint32_t *copy = malloc((set->count + 1) * sizeof *copy);
-    if (copy == NULL)
-        return UINT32_MAX;
-    if (set->count > 0)
-        memcpy(copy, set->items, set->count * sizeof *copy);
-    uint32_t id = (uint32_t)nodes->count++;
-    nodes->sets[id] = copy;
-    nodes->sizes[id] = set->count;
-    nodes->parent[id] = parent;
-    nodes->via[id] = via;
-    nodes->table[slot] = id;
-    *added = true;
-    return id;
-}
-
-/* The visible trace leading to node `id` (event names) into the result. */
-static pnsim_status node_trace(const node_table *nodes, const event_index *events,
-                               uint32_t id, lts_check_result *result,
-                               pnsim_error *error)
-{
     size_t length = 0;
-    for (uint32_t n = id; nodes->parent[n] != UINT32_MAX; n = nodes->parent[n])
+    for (uint32_t k = n; k != 0; k = parent[k])
         length++;
     result->events = malloc((length + 1) * sizeof *result->events);
-    if (result->events == NULL)
-        return out_of_memory(error);
-    result->length = length;
-    size_t at = length;
-    for (uint32_t n = id; nodes->parent[n] != UINT32_MAX; n = nodes->parent[n])
-        result->events[--at] = events->names[nodes->via[n]];
-    return PNSIM_OK;
-}
-
-typedef struct pair {
-    uint32_t event, target;
-} pair;
-
-static int compare_pairs(const void *a, const void *b)
-{
-    const pair *x = a, *y = b;
-    if (x->event != y->event)
-        return x->event < y->event ? -1 : 1;
-    return x->target < y->target ? -1 : x->target > y->target;
-}
-
-/* The visible moves out of a set of states, sorted by event. */
-static bool moves_of(const lts_graph *g, const event_index *events,
-                     const uint32_t *set, size_t count, pair **moves,
-                     size_t *move_count, size_t *capacity)
-{
-    *move_count = 0;
-    for (size_t i = 0; i < count; i++) {
-        uint32_t v = set[i];
-        if (v >= g->state_count)
-            continue;
-        for (uint64_t e = g->row[v]; e < g->row[v + 1]; e++) {
-            uint32_t ev = events->of_transition[g->label[e]];
-            if (ev == UINT32_MAX)
-                continue;
-            if (*move_count == *capacity) {
-                size_t grown = *capacity ? *capacity * 2 : 256;
-                pair *items = realloc(*moves, grown * sizeof *items);
-                if (items == NULL)
-                    return false;
-                *moves = items;
-                *capacity = grown;
-            }
-            (*moves)[(*move_count)++] = (pair){ev, g->target[e]};
-        }
+    if (result->events != NULL) {
+        result->length = length;
+        for (uint32_t k = n; k != 0; k = parent[k])
+            /* via[k] is the label of an edge: an event index below
+             * events->count, whose name is set.
+             * NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Assign) */
+            result->events[--length] = events->names[via[k]];
     }
-    if (*move_count > 1)    /* *moves may be NULL when empty */
-        qsort(*moves, *move_count, sizeof **moves, compare_pairs);
-    return true;
-}
-
-static bool is_termination(const lts_graph *g, const event_index *events,
-                           uint32_t event)
-{
-    for (size_t t = 0; t < g->model->transition_count; t++)
-        /* event_index_init writes of_transition for every transition.
-         * NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult) */
-        if (events->of_transition[t] == event)
-            return g->model->transitions[t].kind == MODEL_TERMINATION;
-    return false;
-}
-
-/* Does stable state v refuse `event`?  A state that can terminate may
- * refuse every visible event. */
-static bool state_refuses(const lts_graph *g, const event_index *events,
-                          uint32_t v, uint32_t event, bool event_is_tick)
-{
-    if (v >= g->state_count)
-        return false;
-    bool offers = false, ticks = false;
-    for (uint64_t e = g->row[v]; e < g->row[v + 1]; e++) {
-        if (graph_is_tau(g, e))
-            return false;       /* unstable: refuses nothing */
-        uint32_t ev = events->of_transition[g->label[e]];
-        if (ev == event)
-            offers = true;
-        if (g->model->transitions[g->label[e]].kind == MODEL_TERMINATION)
-            ticks = true;
-    }
-    if (!offers)
-        return true;
-    return ticks && !event_is_tick;
+    free(parent);
+    free(via);
+    return result->events != NULL ? PNSIM_OK : out_of_memory(error);
 }
 
 pnsim_status lts_check_determinism(const model *model,
@@ -814,61 +676,30 @@ pnsim_status lts_check_determinism(const model *model,
         }
     }
     event_index events = {0};
-    node_table nodes = {0};
-    u32_list set = {0};
-    pair *moves = NULL;
-    size_t move_count = 0, move_capacity = 0;
-    uint8_t *mark = calloc(g.state_count + 1, 1);
-    double start = now();
-    bool ok = mark != NULL && event_index_build(model, &events) &&
-              u32_push(&set, 0) && tau_close(&g, &set, mark);
-    bool added;
-    if (ok)
-        ok = node_add(&nodes, &set, UINT32_MAX, 0, &added) != UINT32_MAX;
-    for (size_t n = 0; ok && !found && n < nodes.count; n++) {
-        if (options->interrupt != NULL && *options->interrupt) {
-            result->outcome = EXPLORE_INTERRUPTED;
+    lts_normal_graph graph;
+    uint32_t *labels = NULL;
+    lts_normal *nf = NULL;
+    determinism_limit limit = {options, now(), EXPLORE_COMPLETE};
+    if (g.state_count >= UINT32_MAX || !event_index_build(model, &events) ||
+        !normal_graph_of(&g, events.of_transition, &graph, &labels))
+        status = out_of_memory(error);
+    else
+        status = lts_normal_build(&graph, determinism_over_limit, &limit, &nf, error);
+    if (nf == NULL && limit.outcome != EXPLORE_COMPLETE)
+        result->outcome = limit.outcome;
+    for (uint32_t n = 0; nf != NULL && n < nf->count; n++) {
+        uint32_t event = refused_event(nf, n, graph.tick);
+        if (event != LTS_NORMAL_NONE) {
+            found = true;
+            result->ending = LTS_END_NONDETERMINISM;
+            result->event = events.names[event];
+            status = normal_trace(nf, &events, n, result, error);
             break;
-        }
-        if (options->max_states != 0 && nodes.count > options->max_states) {
-            result->outcome = EXPLORE_LIMIT_STATES;
-            break;
-        }
-        if (options->time_limit > 0 && now() - start > options->time_limit) {
-            result->outcome = EXPLORE_LIMIT_TIME;
-            break;
-        }
-        ok = moves_of(&g, &events, nodes.sets[n], nodes.sizes[n], &moves,
-                      &move_count, &move_capacity);
-        for (size_t i = 0; ok && !found && i < move_count;) {
-            uint32_t event = moves[i].event;
-            bool tick = is_termination(&g, &events, event);
-            /* does some stable state of the node refuse `event`? */
-            for (size_t k = 0; k < nodes.sizes[n]; k++)
-                if (state_refuses(&g, &events, nodes.sets[n][k], event, tick)) {
-                    found = true;
-                    break;
-                }
-            if (found) {
-                status = node_trace(&nodes, &events, (uint32_t)n, result, error);
-                result->ending = LTS_END_NONDETERMINISM;
-                result->event = events.names[event];
-                break;
-            }
-            set.count = 0;
-            while (i < move_count && moves[i].event == event && ok)
-                ok = u32_push(&set, moves[i++].target);
-            ok = ok && tau_close(&g, &set, mark);
-            ok = ok && node_add(&nodes, &set, (uint32_t)n, event, &added) != UINT32_MAX;
         }
     }
-    if (!ok && status == PNSIM_OK)
-        status = out_of_memory(error);
     finish_verdict(result, found);
-    free(moves);
-    free(set.items);
-    free(mark);
-    node_table_free(&nodes);
+    lts_normal_free(nf);
+    free(labels);
     event_index_free(&events);
     graph_free(&g);
     return status;

@@ -5,19 +5,20 @@
  * only through model.h and explore.h.
  *
  * The method is FDR's:
- *   1. The specification is explored and normalised: τ-closure and subset
- *      construction give a deterministic transition system over visible
- *      events; each normal state (a τ-closed set of specification states)
- *      carries its minimal acceptances (the initials of its stable members,
- *      {✓} for a member that can terminate, minimal ones kept) and a
- *      divergence flag (a member lies on a τ-cycle).
+ *   1. The specification is explored and normalised (lts_normal.h):
+ *      τ-closure and subset construction give a deterministic transition
+ *      system over visible events; each normal state (a τ-closed set of
+ *      specification states) carries its minimal acceptances (the initials
+ *      of its stable members, {✓} for a member that can terminate, minimal
+ *      ones kept) and a divergence flag (a member lies on a τ-cycle).
  *   2. Pairs (normal state, implementation state) are explored breadth-first
- *      from the pair of initial states, the implementation on the fly (a
- *      state's successors are computed when first needed, and for FD
- *      whether it lies on a τ-cycle, by Tarjan's algorithm over the
- *      τ-edges from it), so a violation is found without exploring the
- *      whole implementation, and the first one met has a shortest run
- *      (fewest implementation steps, τ included):
+ *      from the pair of initial states by the parallel explorer (explore.h),
+ *      as the states of a product model (refine_product.h) in which a
+ *      violation is a step to an error state, the product's only kind of
+ *      deadlock; the implementation is explored on the fly, so a violation
+ *      is found without exploring all of it, and the first one met has a
+ *      shortest run (fewest implementation steps, τ included), the same
+ *      run on any number of threads:
  *        T   the implementation does an event (or ✓) the normal state
  *            cannot;
  *        F   also: a stable implementation state whose acceptance contains
@@ -29,11 +30,27 @@
  *      ✓ ends a run: after it nothing is compared.  A stable state that can
  *      terminate may refuse every visible event, not ✓.
  *
+ * Divergence (FD) and its trade-off.  Whether an implementation state lies
+ * on a τ-cycle is a property of the whole τ-graph around it, which a
+ * successor function that may run on any thread, without shared mutable
+ * state, cannot settle cheaply: a search of the τ-closure from every state
+ * costs the closure's size per state (quadratic in a heavily hidden
+ * system) and needs a bound.  So for FD, and only when the implementation
+ * has τ transitions at all, it is first explored once completely on its
+ * own (one thread: the graph is recorded through the explorer's hooks),
+ * Tarjan's algorithm marks its states on τ-cycles, and the product looks
+ * them up in a read-only set.  The price: an FD check explores the whole
+ * implementation even when a violation is near the start, and an infinite
+ * implementation with τ makes it inconclusive (the state limit) where T and
+ * F can still find a violation.  `impl_states` counts the states of that
+ * pass; T and F checks, and FD checks of implementations without τ, leave
+ * it 0 (the implementation is explored only inside the product, `pairs`).
+ *
  * Events of the two models are matched by label (`event`, or `name` when
- * that is NULL).  The check is single-threaded.  Limits (states, memory,
- * time, interrupt) apply to each phase: `max_states` bounds the
- * specification's exploration, its normal states, the implementation
- * states and the pairs alike.
+ * that is NULL).  The product runs on options->threads threads.  Limits
+ * (states, memory, time, interrupt) apply to each phase: `max_states`
+ * bounds the specification's exploration, its normal states, the
+ * implementation's exploration for FD and the pairs alike.
  */
 #ifndef PNSIM_REFINE_H
 #define PNSIM_REFINE_H
@@ -73,7 +90,8 @@ typedef struct refine_result {
     explore_outcome outcome;    /* why the check ended (limits) */
     uint64_t spec_states;       /* specification states explored */
     uint64_t normal_states;     /* states of its normal form */
-    uint64_t impl_states;       /* implementation states explored */
+    uint64_t impl_states;       /* implementation states explored on their
+                                   own (FD with τ only; else 0) */
     uint64_t pairs, edges;      /* the product explored */
     double seconds;
     refine_ending ending;

@@ -141,6 +141,72 @@ expect "race in JSON" 1 '"resource": "x"' \
 expect "--shared names a place" 2 "no place named 'nosuch'" \
     "$pnsim" check "$data/racy.pnml" --shared x,nosuch
 
+# Races in CSP scripts: shared resources declared by a pragma.
+cat >"$scratch/racy.csp" <<'CSP'
+channel start, acq, rel : {0,1}
+channel wr, rd : {0,1}.{0,1}
+channel fin
+{-# pnsim shared name: x write: {| wr |} read: {| rd |} #-}
+X(v) = wr?t?w -> X(w) [] rd?t!v -> X(v) [] fin -> SKIP
+T(t) = start.t -> wr.t.t -> fin -> SKIP
+SYSTEM = (T(0) [| {fin} |] T(1)) [| {| wr, rd, fin |} |] X(0)
+assert SYSTEM :[deadlock free [F]]
+CSP
+cat >"$scratch/locked.csp" <<'CSP'
+channel start, acq, rel : {0,1}
+channel wr, rd : {0,1}.{0,1}
+channel fin
+{-# pnsim shared name: x write: {| wr |} read: {| rd |} #-}
+X(v) = wr?t?w -> X(w) [] rd?t!v -> X(v) [] fin -> SKIP
+LOCK = acq?t -> rel!t -> LOCK [] fin -> SKIP
+T(t) = start.t -> acq.t -> wr.t.t -> rel.t -> fin -> SKIP
+SYSTEM = ((T(0) [| {fin} |] T(1)) [| {| wr, rd, fin |} |] X(0))
+           [| {| acq, rel, fin |} |] LOCK
+assert SYSTEM :[deadlock free [F]]
+CSP
+printf '%s\n' 'channel wr : {0,1}' 'SYSTEM = wr?x -> SYSTEM' \
+    '{-# pnsim shared oops write: {| wr |} #-}' >"$scratch/bad.csp"
+# race_json FILE HOLDS: the JSON report of FILE has one race-free property
+# on x whose "holds" is HOLDS (true, false), with the two writes and a run
+# when it fails.  Returns pnsim's exit code, or 99 when the JSON is wrong.
+race_json() {
+    local json status
+    json=$("$pnsim" check --json "$1")
+    status=$?
+    python3 -c '
+import json, sys
+report = json.load(sys.stdin)
+races = [p for p in report["properties"] if p["name"] == "race-free"]
+assert len(races) == 1 and races[0]["resource"] == "x", races
+race = races[0]
+assert json.dumps(race["holds"]) == sys.argv[1], race
+if race["holds"] is False:
+    assert race["transitions"] == ["wr.0.0", "wr.1.1"], race
+    assert race["accesses"] == ["write", "write"], race
+    assert [s["transition"] for s in race["trace"]] == ["start.0", "start.1"]
+assert report["verdict"] == ("pass" if race["holds"] else "fail"), report
+' "$2" <<<"$json" || return 99
+    return "$status"
+}
+export -f race_json
+export pnsim
+expect "CSP race found" 1 "race-free +FAIL +x: wr\.0\.0 \(writes\) and wr\.1\.1 \(writes\)" \
+    "$pnsim" check "$scratch/racy.csp"
+expect "CSP race run shown" 1 "Shortest run to a race on x" \
+    "$pnsim" check "$scratch/racy.csp"
+expect "CSP race in JSON" 1 "" bash -c 'race_json "$0" false' "$scratch/racy.csp"
+expect "CSP lock, no race" 0 "race-free +PASS +x: no race" \
+    "$pnsim" check "$scratch/locked.csp"
+expect "CSP lock in JSON" 0 "" bash -c 'race_json "$0" true' "$scratch/locked.csp"
+expect "--assert N skips the race check" 0 "^verdict: PASS" \
+    "$pnsim" check "$scratch/racy.csp" --assert 1
+expect "--process chooses the race process" 0 "race-free +PASS +x: no race" \
+    "$pnsim" check "$scratch/racy.csp" --process "T(0) [| {| wr, rd, fin |} |] X(0)"
+expect "malformed pragma" 2 "bad\.csp:3:18: parse error: pnsim pragma: expected write:" \
+    "$pnsim" check "$scratch/bad.csp"
+expect "CSP model race" 1 "race-free +FAIL +counter: store\.0\.1 \(writes\)" \
+    "$pnsim" check models/gil-counter.csp
+
 expect "statespace limit gives null" 3 '"states": null' \
     "$pnsim" statespace "$data/unbounded.pnml" --max-states 100 --json
 expect "token overflow is reported" 3 "exceed" \

@@ -10,9 +10,12 @@
 #   race       exit 1, some race-free is violated, deadlock-free holds
 #   unbounded  exit 1, bounded is violated
 # For a CSP script the violated properties are the kinds of its failing
-# assertions: deadlock is a failing `:[deadlock free]`; race and unbounded
-# are a failing `assert not P :[has trace]: <...>` (the racy interleaving,
-# or the mailbox overflow, is a trace of the system).
+# assertions, and race-free for the race check of its shared resources
+# (`{-# pnsim shared ... #-}` pragmas): deadlock is a failing
+# `:[deadlock free]`; race is a failing race-free together with a failing
+# `assert not P :[has trace]: <...>` (the racy interleaving is a trace of
+# the system); unbounded is a failing has-trace (the mailbox overflow).  A
+# script with a pragma must report race-free.
 #
 # Usage: tests/models_test.sh PATH/TO/pnsim   (run from the source tree)
 set -u
@@ -35,12 +38,13 @@ for model in models/*.pnml models/*.csp; do
 import json, sys
 report = json.loads(sys.stdin.read())
 csp = report["format"] == "csp"
-key = lambda p: p["kind"] if csp else p["name"]
+key = lambda p: p.get("kind", p["name"]) if csp else p["name"]
 bad = sorted({key(p) for p in report["properties"] if p["holds"] is False})
 unknown = sorted({key(p) for p in report["properties"] if p["holds"] is None})
 states = max([p.get("states", 0) for p in report["properties"]] or [0]) \
     if csp else report["stats"]["states"]
-print(",".join(bad) or "-", ",".join(unknown) or "-", states)
+races = sum(1 for p in report["properties"] if p["name"] == "race-free")
+print(",".join(bad) or "-", ",".join(unknown) or "-", states, races)
 ' <<<"$json" 2>/dev/null)
     if [ -z "$summary" ]; then
         echo "FAIL $model: no JSON report (exit $status)"
@@ -48,7 +52,7 @@ print(",".join(bad) or "-", ",".join(unknown) or "-", states)
         failed=$((failed + 1))
         continue
     fi
-    read -r violated unknown states <<<"$summary"
+    read -r violated unknown states races <<<"$summary"
     case $expected in
         pass) want_status=0 want_violated=- ;;
         deadlock) want_status=1 want_violated=deadlock-free ;;
@@ -57,9 +61,14 @@ print(",".join(bad) or "-", ",".join(unknown) or "-", states)
         *) want_status=x want_violated=x ;;
     esac
     case $model in
-        *.csp) [ "$expected" = race ] || [ "$expected" = unbounded ] &&
-                   want_violated=has-trace ;;
+        *.csp) [ "$expected" = race ] && want_violated=has-trace,race-free
+               [ "$expected" = unbounded ] && want_violated=has-trace ;;
     esac
+    if grep -q '{-# *pnsim shared' "$model" && [ "$races" -eq 0 ]; then
+        echo "FAIL $model: declares shared resources but reports no race-free"
+        failed=$((failed + 1))
+        continue
+    fi
     # An unbounded model leaves deadlock-freedom unknown; the others must
     # explore completely.
     if [ "$status" -eq "$want_status" ] && [ "$violated" = "$want_violated" ] &&

@@ -98,6 +98,15 @@ static void test_newlines(void **state)
     for (size_t i = 0; i < n; i++)
         newlines += k[i] == CSP_T_NEWLINE;
     assert_int_equal(newlines, 1);
+    /* `[` never starts an operand: a line starting with the alphabets of
+     * [A || B] or the links of [a <-> b] continues the definition */
+    n = lex("S = (P [ A || B ] Q)\n    [ C || D ] R\nT = P\n  [a <-> b] Q\n", k, 32,
+            &failure);
+    assert_int_equal(failure, CSP_ERROR_NONE);
+    newlines = 0;
+    for (size_t i = 0; i < n; i++)
+        newlines += k[i] == CSP_T_NEWLINE;
+    assert_int_equal(newlines, 2);
 }
 
 static void test_literals(void **state)

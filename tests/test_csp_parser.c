@@ -56,6 +56,41 @@ static void test_process_precedence(void **state)
     expect_parse("[] x : S @ P [] Q", "([] ... @ (P [] Q))");
     expect_parse("P [[ a <- b ]] [] Q", "((P [[a <- b]]) [] Q)");
     expect_parse("P [A || B] Q", "(P [A || B] Q)");
+    /* linked parallel: pairs of channels or events, at the level of the
+     * other parallel operators (tighter on its right, like [| |]) */
+    expect_parse("P [a <-> b, c.1 <-> d] Q [] R",
+                 "(P [a <-> b, (c.1) <-> d] (Q [] R))");
+    expect_parse("P [a <-> b] Q ||| R", "((P [a <-> b] Q) ||| R)");
+    expect_parse("P [a.i <-> b.i | i <- S] Q",
+                 "(P [(a.i) <-> (b.i) | i <- S] Q)");
+    expect_parse("P \\ A [a <-> b] Q", "((P \\ A) [a <-> b] Q)");
+}
+
+static void test_comprehensions(void **state)
+{
+    (void)state;
+    /* {| e1, e2 | stmts |}: several expressions before the bar, as in sets */
+    expect_parse("{| m.d.p, c.p | d <- D, p != 0 |}",
+                 "{|(m.(d.p)), (c.p) | d <- D, (p != 0)|}");
+    expect_parse("{| c.x | x <- X |}", "{|(c.x) | x <- X|}");
+    expect_parse("{x, y | x <- X}", "{x, y | x <- X}");
+    expect_parse("{| c |}", "{|c|}");
+}
+
+static void test_patterns(void **state)
+{
+    (void)state;
+    pnsim_error error;
+    /* ^ patterns with one part of varying length anywhere, and @@ */
+    csp_script *script = csp_load_text(
+        "p.csp",
+        "f(<h>^t^<x>) = t\n"
+        "g(<a>^<b>^m^<c>^<d>) = m\n"
+        "k(<a, b>^t @@ s^<x>) = x\n",
+        &error);
+    if (script == NULL)
+        fail_msg("%s", error.message);
+    csp_free(script);
 }
 
 static void test_expression_precedence(void **state)
@@ -126,6 +161,8 @@ int main(void)
         cmocka_unit_test(test_expression_precedence),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_assertions),
+        cmocka_unit_test(test_comprehensions),
+        cmocka_unit_test(test_patterns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

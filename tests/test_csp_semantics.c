@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "csp/csp.h"
+#include "csp_fixture.h"
 #include "explore.h"
 #include "lts_check.h"
 
@@ -33,30 +34,10 @@ static const char script_text[] =
     "REN = LOOP [[ a <- b, a <- c ]]\n"
     "INF(n) = a -> INF(n+1)\n";
 
-static csp_script *script;
-
 static int setup(void **state)
 {
     (void)state;
-    pnsim_error error;
-    script = csp_load_text("sem.csp", script_text, &error);
-    return script == NULL;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    csp_free(script);
-    return 0;
-}
-
-static model *build(const char *process)
-{
-    pnsim_error error;
-    model *m = csp_process_model(script, process, NULL, &error);
-    if (m == NULL)
-        fail_msg("%s: %s", process, error.message);
-    return m;
+    return csp_fixture_load("sem.csp", script_text);
 }
 
 static void explore_opts(explore_options *options)
@@ -208,7 +189,7 @@ static void test_infinite_state_limit(void **state)
     (void)state;
     pnsim_error error;
     csp_build_options build_options = {.max_leaf_states = 1000};
-    model *m = csp_process_model(script, "INF(0)", &build_options, &error);
+    model *m = csp_process_model(fixture_script, "INF(0)", &build_options, &error);
     assert_null(m);
     assert_int_equal(csp_failure_of(&error), CSP_FAILURE_LIMIT);
 }
@@ -224,5 +205,5 @@ int main(void)
         cmocka_unit_test(test_has_trace_and_renaming),
         cmocka_unit_test(test_infinite_state_limit),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, csp_fixture_free);
 }

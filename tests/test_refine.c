@@ -19,7 +19,10 @@
 #include <cmocka.h>
 
 #include "csp/csp.h"
+#include "csp_fixture.h"
 #include "explore.h"
+#include "lts_check.h"
+#include "lts_normal.h"
 #include "refine.h"
 
 static const char script_text[] =
@@ -32,32 +35,16 @@ static const char script_text[] =
     "CYCLE = a -> b -> CYCLE\n"
     "BUF = a -> c -> BUF\n"
     "AA = a -> a -> AA\n"
-    "TWICE = (a -> a -> STOP) [] (a -> a -> STOP)\n";
-
-static csp_script *script;
+    "TWICE = (a -> a -> STOP) [] (a -> a -> STOP)\n"
+    "W(n) = if n == 0 then c -> STOP else (a -> W(n-1) [] b -> W(n-1))\n"
+    "WIDE = W(9) ||| W(9) ||| W(9) ||| W(9)\n"
+    "SPIN(n) = if n == 0 then (a -> SPIN(0)) else b -> SPIN(n-1)\n"
+    "SPINS = (SPIN(7) ||| SPIN(7) ||| SPIN(7)) \\ {a}\n";
 
 static int setup(void **state)
 {
     (void)state;
-    pnsim_error error;
-    script = csp_load_text("refine.csp", script_text, &error);
-    return script == NULL;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    csp_free(script);
-    return 0;
-}
-
-static model *build(const char *process)
-{
-    pnsim_error error;
-    model *m = csp_process_model(script, process, NULL, &error);
-    if (m == NULL)
-        fail_msg("%s: %s", process, error.message);
-    return m;
+    return csp_fixture_load("refine.csp", script_text);
 }
 
 static refine_normal *normalise(const char *process, model **m)
@@ -281,8 +268,8 @@ static uint64_t state_count(model *m)
     return states;
 }
 
-/* sbisim and normal reduce a leaf by strong bisimulation; the others are
- * the identity */
+/* sbisim reduces a leaf by strong bisimulation, normal normalises it; the
+ * others are the identity */
 static void test_compressions(void **state)
 {
     (void)state;
@@ -306,6 +293,323 @@ static void test_compressions(void **state)
                      LTS_HOLDS);
     assert_int_equal(check("sbisim(TICKY)", "STOP", REFINE_FAILURES, NULL, NULL),
                      LTS_VIOLATED);
+}
+
+/* ---- the normaliser on hand-made graphs --------------------------------- */
+
+enum { L_TICK = 0, L_A = 1, L_B = 2, L_TAU = 99 };
+
+static lts_normal *normal_of(uint32_t states, const uint64_t *row, const uint32_t *label,
+                             const uint32_t *target)
+{
+    lts_normal_graph g = {states, row, label, target, L_TAU, L_TICK};
+    lts_normal *nf = NULL;
+    pnsim_error error;
+    assert_int_equal(lts_normal_build(&g, NULL, NULL, &nf, &error), PNSIM_OK);
+    assert_non_null(nf);
+    return nf;
+}
+
+/* The labels of acceptance k of `node`, as a bit set. */
+static unsigned acceptance_bits(const lts_normal *nf, uint32_t node, size_t k)
+{
+    uint64_t set = nf->acc_start[node] + k;
+    assert_true(set < nf->acc_start[node + 1]);
+    unsigned bits = 0;
+    for (uint64_t i = nf->acc_set[set]; i < nf->acc_set[set + 1]; i++)
+        bits |= 1u << nf->acc_events[i];
+    return bits;
+}
+
+static size_t acceptances(const lts_normal *nf, uint32_t node)
+{
+    return nf->acc_start[node + 1] - nf->acc_start[node];
+}
+
+static int stop_after_one(void *context, uint64_t nodes, uint64_t bytes)
+{
+    (void)context;
+    (void)bytes;
+    return nodes > 1;
+}
+
+static void test_normaliser(void **state)
+{
+    (void)state;
+    /* (a -> STOP) |~| (a -> b -> STOP [] b -> STOP):
+     * 0 -τ-> 1, 0 -τ-> 2, 1 -a-> 3, 2 -a-> 4, 2 -b-> 3, 4 -b-> 3 */
+    static const uint64_t row1[] = {0, 2, 3, 5, 5, 6};
+    static const uint32_t label1[] = {L_TAU, L_TAU, L_A, L_A, L_B, L_B};
+    static const uint32_t target1[] = {1, 2, 3, 4, 3, 3};
+    lts_normal *nf = normal_of(5, row1, label1, target1);
+    assert_int_equal(nf->count, 3);
+    assert_int_equal(nf->set_start[1] - nf->set_start[0], 3);
+    assert_false(nf->divergent[0]);
+    assert_false(nf->can_tick[0]);
+    /* the stable branches accept {a} and {a, b}: {a} is the minimal one */
+    assert_int_equal(acceptances(nf, 0), 1);
+    assert_int_equal(acceptance_bits(nf, 0, 0), 1u << L_A);
+    uint32_t after_a = lts_normal_step(nf, 0, L_A), after_b = lts_normal_step(nf, 0, L_B);
+    assert_int_not_equal(after_a, LTS_NORMAL_NONE);
+    assert_int_not_equal(after_b, LTS_NORMAL_NONE);
+    assert_int_equal(nf->set_start[after_a + 1] - nf->set_start[after_a], 2);
+    /* after a: STOP or b -> STOP; STOP's empty acceptance is the minimal */
+    assert_int_equal(acceptances(nf, after_a), 1);
+    assert_int_equal(acceptance_bits(nf, after_a, 0), 0);
+    assert_int_equal(lts_normal_step(nf, after_a, L_B), after_b);
+    assert_int_equal(lts_normal_step(nf, after_b, L_A), LTS_NORMAL_NONE);
+    lts_normal_free(nf);
+
+    /* a -> µX. (τ -> τ -> X [] b -> ...): 0 -a-> 1, 1 -τ-> 2, 2 -τ-> 1,
+     * 2 -b-> 0; the node after a diverges and has no stable member */
+    static const uint64_t row2[] = {0, 1, 2, 4};
+    static const uint32_t label2[] = {L_A, L_TAU, L_TAU, L_B};
+    static const uint32_t target2[] = {1, 2, 1, 0};
+    nf = normal_of(3, row2, label2, target2);
+    assert_int_equal(nf->count, 2);
+    assert_false(nf->divergent[0]);
+    assert_int_equal(acceptances(nf, 0), 1);
+    assert_int_equal(acceptance_bits(nf, 0, 0), 1u << L_A);
+    uint32_t loop = lts_normal_step(nf, 0, L_A);
+    assert_int_equal(loop, 1);
+    assert_true(nf->divergent[loop]);
+    assert_int_equal(acceptances(nf, loop), 0);
+    assert_int_equal(lts_normal_step(nf, loop, L_B), 0);
+    lts_normal_free(nf);
+
+    /* SKIP [] a -> STOP: a stable state that can terminate accepts {✓} */
+    static const uint64_t row3[] = {0, 2, 2, 2};
+    static const uint32_t label3[] = {L_TICK, L_A};
+    static const uint32_t target3[] = {2, 1};
+    nf = normal_of(3, row3, label3, target3);
+    assert_true(nf->can_tick[0]);
+    assert_int_equal(acceptances(nf, 0), 1);
+    assert_int_equal(acceptance_bits(nf, 0, 0), 1u << L_TICK);
+    assert_int_equal(nf->count, 2);     /* after ✓ nothing is compared */
+    lts_normal_free(nf);
+
+    /* the limit function stops a build */
+    lts_normal_graph g = {5, row1, label1, target1, L_TAU, L_TICK};
+    pnsim_error error;
+    assert_int_equal(lts_normal_build(&g, stop_after_one, NULL, &nf, &error), PNSIM_OK);
+    assert_null(nf);
+}
+
+/* ---- normal(P) keeps every verdict of P -------------------------------- */
+
+static const char compress_text[] =
+    "channel a, b, c\n"
+    "LOOP = a -> LOOP\n"
+    "NONDET = (a -> STOP) |~| (a -> b -> STOP)\n"
+    "DIVB = b -> (LOOP \\ {a})\n"
+    "TICKY = SKIP [] a -> STOP\n"
+    "MIX = (a -> MIX) |~| (b -> SKIP)\n"
+    "SEQD = (a -> SKIP) ; ((b -> STOP) |~| (c -> SEQD))\n"
+    "HID = ((a -> b -> HID) [] (c -> STOP)) \\ {b}\n"
+    "PARTLY = (a -> PARTLY) [] (LOOP \\ {a}) [] (c -> SKIP)\n"
+    "DET = a -> (b -> DET [] c -> STOP)\n";
+
+static lts_verdict lts_verdict_of(pnsim_status (*run)(const model *,
+                                                      const explore_options *, bool,
+                                                      lts_check_result *, pnsim_error *),
+                                  const model *m, bool fd)
+{
+    explore_options options;
+    explore_options_init(&options);
+    lts_check_result r;
+    pnsim_error error;
+    assert_int_equal(run(m, &options, fd, &r, &error), PNSIM_OK);
+    lts_verdict verdict = r.verdict;
+    lts_check_result_free(&r);
+    return verdict;
+}
+
+static lts_verdict refines(const model *spec, const model *impl, refine_semantics semantics)
+{
+    explore_options options;
+    explore_options_init(&options);
+    refine_result r;
+    pnsim_error error;
+    assert_int_equal(refine_check(spec, impl, semantics, &options, &r, &error), PNSIM_OK);
+    lts_verdict verdict = r.verdict;
+    refine_result_free(&r);
+    return verdict;
+}
+
+static void test_normal_keeps_verdicts(void **state)
+{
+    (void)state;
+    static const char *const processes[] = {"NONDET", "DIVB", "TICKY", "MIX", "SEQD",
+                                            "HID", "PARTLY", "DET", "LOOP"};
+    static const char *const specs[] = {"LOOP", "STOP", "DET", "SKIP",
+                                        "CHAOS({a, b, c})"};
+    pnsim_error error;
+    /* two scripts: once marked, a term is normalised wherever it is a leaf */
+    csp_script *plain = csp_load_text("plain.csp", compress_text, &error);
+    csp_script *normal = csp_load_text("normal.csp", compress_text, &error);
+    assert_non_null(plain);
+    assert_non_null(normal);
+    for (size_t i = 0; i < sizeof processes / sizeof *processes; i++) {
+        char text[64];
+        snprintf(text, sizeof text, "normal(%s)", processes[i]);
+        model *p = csp_fixture_model_in(plain, processes[i], NULL);
+        model *n = csp_fixture_model_in(normal, text, NULL);
+        for (int fd = 0; fd <= 1; fd++) {
+            assert_int_equal(lts_verdict_of(lts_check_deadlock, n, fd),
+                             lts_verdict_of(lts_check_deadlock, p, fd));
+            assert_int_equal(lts_verdict_of(lts_check_determinism, n, fd),
+                             lts_verdict_of(lts_check_determinism, p, fd));
+        }
+        explore_options options;
+        explore_options_init(&options);
+        lts_check_result rp, rn;
+        assert_int_equal(lts_check_divergence(p, &options, &rp, &error), PNSIM_OK);
+        assert_int_equal(lts_check_divergence(n, &options, &rn, &error), PNSIM_OK);
+        assert_int_equal(rn.verdict, rp.verdict);
+        lts_check_result_free(&rp);
+        lts_check_result_free(&rn);
+        for (int sem = REFINE_TRACES; sem <= REFINE_FAILURES_DIVERGENCES; sem++) {
+            /* equivalent in every model: refinement both ways */
+            assert_int_equal(refines(p, n, (refine_semantics)sem), LTS_HOLDS);
+            assert_int_equal(refines(n, p, (refine_semantics)sem), LTS_HOLDS);
+            for (size_t k = 0; k < sizeof specs / sizeof *specs; k++) {
+                model *spec = csp_fixture_model_in(plain, specs[k], NULL);
+                assert_int_equal(refines(spec, n, (refine_semantics)sem),
+                                 refines(spec, p, (refine_semantics)sem));
+                model_destroy(spec);
+            }
+        }
+        model_destroy(p);
+        model_destroy(n);
+    }
+    /* the normal form's shape: NONDET is one stable node before a; after a
+     * the node {STOP, b -> STOP}, whose one minimal acceptance {} is not
+     * all it can do, so it is unstable with one acceptance state; after b,
+     * STOP: 4 states */
+    model *n = csp_fixture_model_in(normal, "normal(NONDET)", NULL);
+    explore_options options;
+    explore_options_init(&options);
+    explore_result *r = explore_run(n, &options, &error);
+    assert_non_null(r);
+    assert_int_equal(explore_result_stats(r)->states, 4);
+    explore_result_free(r);
+    model_destroy(n);
+    csp_free(plain);
+    csp_free(normal);
+}
+
+/* The subset construction of (a|b)* a (a|b)^5 has 2^6 nodes from 7
+ * states: with a leaf limit of 20 it stops at the limit. */
+static void test_normal_blow_up(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "channel a, b\n"
+        "S(n) = if n == 0 then (a -> S(0) [] b -> S(0) [] a -> S(1))\n"
+        "       else if n < 6 then (a -> S(n+1) [] b -> S(n+1)) else STOP\n";
+    pnsim_error error;
+    csp_script *s = csp_load_text("blowup.csp", text, &error);
+    assert_non_null(s);
+    csp_build_options options = {.max_leaf_states = 20};
+    model *m = csp_fixture_model_in(s, "S(0)", &options);
+    model_destroy(m);
+    m = csp_process_model(s, "normal(S(0))", &options, &error);
+    assert_null(m);
+    assert_int_equal(csp_failure_of(&error), CSP_FAILURE_LIMIT);
+    assert_non_null(strstr(error.message, "normal"));
+    options.max_leaf_states = 0;
+    m = csp_fixture_model_in(s, "normal(S(0))", &options);
+    explore_options explore;
+    explore_options_init(&explore);
+    explore_result *r = explore_run(m, &explore, &error);
+    assert_non_null(r);
+    assert_true(explore_result_stats(r)->states >= 64);
+    explore_result_free(r);
+    model_destroy(m);
+    csp_free(s);
+}
+
+/* ---- the product on one and on two threads ----------------------------- */
+
+/* The result's names point into the models: release(r, models) frees both. */
+static void run_with_threads(const char *spec, const char *impl, refine_semantics semantics,
+                             unsigned threads, refine_result *r, model **models)
+{
+    models[0] = build(spec);
+    models[1] = build(impl);
+    explore_options options;
+    explore_options_init(&options);
+    options.threads = threads;
+    pnsim_error error;
+    assert_int_equal(refine_check(models[0], models[1], semantics, &options, r, &error),
+                     PNSIM_OK);
+}
+
+static void assert_same_names(const char *const *x, const char *const *y, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        assert_string_equal(x[k], y[k]);
+}
+
+static void test_threads_agree(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *spec, *impl;
+        refine_semantics semantics;
+        lts_verdict verdict;
+        refine_ending ending;
+    } cases[] = {
+        /* c comes after nine steps of one W: many shortest runs */
+        {"CHAOS({a, b})", "WIDE", REFINE_TRACES, LTS_VIOLATED, REFINE_END_TRACE},
+        {"RUN({a, b})", "WIDE", REFINE_FAILURES, LTS_VIOLATED, REFINE_END_TRACE},
+        {"RUN({a, b, c})", "WIDE", REFINE_FAILURES, LTS_VIOLATED, REFINE_END_REFUSAL},
+        {"CHAOS({a, b, c})", "WIDE", REFINE_FAILURES_DIVERGENCES, LTS_HOLDS,
+         REFINE_END_NONE},
+        /* a SPIN diverges once it has done seven b */
+        {"CHAOS({b})", "SPINS", REFINE_FAILURES_DIVERGENCES, LTS_VIOLATED,
+         REFINE_END_DIVERGENCE},
+        {"CHAOS({b})", "SPINS", REFINE_FAILURES, LTS_HOLDS, REFINE_END_NONE},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        refine_result one, two;
+        model *models_one[2], *models_two[2];
+        run_with_threads(cases[c].spec, cases[c].impl, cases[c].semantics, 1, &one,
+                         models_one);
+        run_with_threads(cases[c].spec, cases[c].impl, cases[c].semantics, 2, &two,
+                         models_two);
+        assert_int_equal(one.verdict, cases[c].verdict);
+        assert_int_equal(one.ending, cases[c].ending);
+        assert_int_equal(two.verdict, one.verdict);
+        assert_int_equal(two.ending, one.ending);
+        assert_int_equal(two.length, one.length);
+        assert_same_names(two.trace, one.trace, one.length);
+        if (one.event != NULL)
+            assert_string_equal(two.event, one.event);
+        assert_int_equal(two.refusal_count, one.refusal_count);
+        assert_same_names(two.refusal, one.refusal, one.refusal_count);
+        assert_int_equal(two.offer_count, one.offer_count);
+        assert_same_names(two.offers, one.offers, one.offer_count);
+        assert_int_equal(two.loop_length, one.loop_length);
+        assert_same_names(two.loop, one.loop, one.loop_length);
+        if (one.verdict == LTS_HOLDS) {
+            assert_int_equal(two.pairs, one.pairs);
+            assert_int_equal(two.edges, one.edges);
+        }
+        release(&one, models_one);
+        release(&two, models_two);
+    }
+    /* the shortest runs: c after nine events; the divergence after 7 b */
+    refine_result r;
+    model *models[2];
+    run_with_threads("CHAOS({a, b})", "WIDE", REFINE_TRACES, 2, &r, models);
+    assert_int_equal(r.length, 9);
+    assert_string_equal(r.event, "c");
+    release(&r, models);
+    run_with_threads("CHAOS({b})", "SPINS", REFINE_FAILURES_DIVERGENCES, 2, &r, models);
+    assert_int_equal(r.length, 7);
+    assert_true(r.loop_length >= 1);
+    release(&r, models);
 }
 
 /* ---- a hand-made model: a counter that never stops ---------------------- */
@@ -400,7 +704,10 @@ static void test_limits(void **state)
         assert_int_equal(refine_check(loop, &counter, (refine_semantics)semantics,
                                       &options, &r, &error), PNSIM_OK);
         assert_int_equal(r.verdict, LTS_HOLDS);
-        assert_int_equal(r.impl_states, 4);
+        /* one normal state: one pair per counter value; FD explores the
+         * counter on its own first, for its τ-cycles */
+        assert_int_equal(r.pairs, 4);
+        assert_int_equal(r.impl_states, semantics == REFINE_FAILURES_DIVERGENCES ? 4 : 0);
         refine_result_free(&r);
         assert_int_equal(refine_check(&counter, loop, (refine_semantics)semantics,
                                       &options, &r, &error), PNSIM_OK);
@@ -470,8 +777,12 @@ int main(void)
         cmocka_unit_test(test_failures),
         cmocka_unit_test(test_failures_divergences),
         cmocka_unit_test(test_compressions),
+        cmocka_unit_test(test_normaliser),
+        cmocka_unit_test(test_normal_keeps_verdicts),
+        cmocka_unit_test(test_normal_blow_up),
+        cmocka_unit_test(test_threads_agree),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_command_line),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, csp_fixture_free);
 }

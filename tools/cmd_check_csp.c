@@ -13,6 +13,14 @@
  * allow (with its minimal acceptances there), or the divergence.  `assert not P :[...]` passes when the inner property
  * fails; the inner counterexample is then shown as the witness.
  *
+ * Races.  When the script declares shared resources (`{-# pnsim shared
+ * ... #-}`, csp_pragma.h), the check also explores the process the
+ * pragmas name (process:, else SYSTEM; --process overrides both) and adds
+ * a `race-free` property per resource, reported as `pnsim check` reports
+ * it for a net (check_props.h): the two transitions, the resource and the
+ * shortest run to the state that enables both.  --assert N checks that
+ * assertion alone, without the race check.
+ *
  * Exit code: 2 when an assertion could not be evaluated (input error),
  * else 1 when one fails, else 3 when one is unknown or unsupported, else 0.
  */
@@ -20,7 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_props.h"
 #include "cli.h"
+#include "cli_report.h"
 #include "csp/csp.h"
 #include "json.h"
 #include "lts_check.h"
@@ -162,6 +172,56 @@ static void run_assertion(csp_script *script, size_t index,
         report->outcome = OUTCOME_FAIL;
 }
 
+/* The race check of the script's shared resources. */
+typedef struct csp_races {
+    model *model;               /* NULL: it could not be built */
+    explore_result *result;     /* NULL: not explored */
+    check_props props;
+    bool computed;              /* `props` holds a result */
+    csp_outcome outcome;
+    pnsim_error error;
+} csp_races;
+
+static void run_races(csp_script *script, const cli_options *options,
+                      csp_races *races)
+{
+    memset(races, 0, sizeof *races);
+    csp_build_options build = {0};
+    if (options->max_states != 0)
+        build.max_leaf_states = (size_t)options->max_states;
+    races->model = csp_shared_model(script, options->process, &build,
+                                    &races->error);
+    if (races->model == NULL) {
+        races->outcome = csp_failure_of(&races->error) == CSP_FAILURE_LIMIT
+                             ? OUTCOME_UNKNOWN : OUTCOME_ERROR;
+        return;
+    }
+    explore_options explore;
+    cli_explore_options(options, &explore);
+    explore.stop_at_deadlock = false;
+    races->result = explore_run(races->model, &explore, &races->error);
+    cli_progress_done();
+    if (races->result == NULL ||
+        check_props_compute(races->model, races->result, &races->props,
+                            &races->error) != PNSIM_OK) {
+        races->outcome = OUTCOME_ERROR;
+        return;
+    }
+    races->computed = true;
+    bool complete = explore_result_outcome(races->result) == EXPLORE_COMPLETE;
+    races->outcome = check_props_race_found(&races->props) ? OUTCOME_FAIL
+                   : check_props_race_unknown(&races->props, complete)
+                       ? OUTCOME_UNKNOWN : OUTCOME_PASS;
+}
+
+static void free_races(csp_races *races)
+{
+    if (races->computed)
+        check_props_free(&races->props);
+    explore_result_free(races->result);
+    model_destroy(races->model);
+}
+
 /* ---- text ------------------------------------------------------------- */
 
 static void print_events(FILE *out, const csp_report *r)
@@ -298,6 +358,32 @@ static void print_text(const csp_report *r)
         printf(" (%s)", explore_outcome_name(r->check.outcome));
     putchar('\n');
     print_counterexample(stdout, r);
+}
+
+static void print_races_text(const csp_races *races, const cli_options *options)
+{
+    if (races->model == NULL || races->result == NULL || !races->computed) {
+        char message[2048];
+        printf("  race-free      %-8s%s\n", outcome_word(races->outcome),
+               pnsim_error_format(&races->error, message, sizeof message));
+        return;
+    }
+    const explore_stats *stats = explore_result_stats(races->result);
+    explore_outcome outcome = explore_result_outcome(races->result);
+    printf("  race check of %s: %" PRIu64 " state%s, %" PRIu64 " edge%s, "
+           "%.3f s", races->model->name, stats->states,
+           stats->states == 1 ? "" : "s", stats->edges,
+           stats->edges == 1 ? "" : "s", stats->seconds);
+    if (outcome != EXPLORE_COMPLETE)
+        printf(" (%s)", explore_outcome_name(outcome));
+    putchar('\n');
+    check_props_races_text(stdout, races->model, &races->props,
+                           outcome == EXPLORE_COMPLETE);
+    check_props_runs_text(stdout, races->model, races->result, &races->props);
+    if (outcome != EXPLORE_COMPLETE && explore_outcome_is_limit(outcome)) {
+        putchar('\n');
+        cli_report_resources_text(stdout, stats, outcome, options);
+    }
 }
 
 /* ---- JSON ------------------------------------------------------------- */
@@ -455,6 +541,27 @@ static void print_json_property(json_writer *json, const csp_report *r)
     json_end_object(json);
 }
 
+static void print_races_json(json_writer *json, const csp_races *races)
+{
+    if (races->computed) {
+        check_props_races_json(json, races->model, races->result, &races->props,
+                               explore_result_outcome(races->result) ==
+                                   EXPLORE_COMPLETE);
+        return;
+    }
+    char message[2048];
+    json_begin_object(json);
+    json_key(json, "name");
+    json_string(json, "race-free");
+    json_key(json, "holds");
+    json_null(json);
+    json_key(json, "status");
+    json_string(json, races->outcome == OUTCOME_UNKNOWN ? "inconclusive" : "error");
+    json_key(json, "error");
+    json_string(json, pnsim_error_format(&races->error, message, sizeof message));
+    json_end_object(json);
+}
+
 static const char *overall(int code)
 {
     return code == CLI_EXIT_PASS ? "pass" : code == CLI_EXIT_FAIL ? "fail"
@@ -523,6 +630,19 @@ int cli_check_csp(const cli_options *options)
             fflush(stdout);
         }
     }
+    csp_races races = {0};
+    bool race_check = options->assertion == 0 && csp_shared_count(script) > 0;
+    if (race_check) {
+        run_races(script, options, &races);
+        any_fail |= races.outcome == OUTCOME_FAIL;
+        any_open |= races.outcome == OUTCOME_UNKNOWN;
+        any_error |= races.outcome == OUTCOME_ERROR;
+        if (!options->json) {
+            if (count > 0)
+                putchar('\n');
+            print_races_text(&races, options);
+        }
+    }
     int code = any_error ? CLI_EXIT_ERROR : any_fail ? CLI_EXIT_FAIL
              : any_open ? CLI_EXIT_INCONCLUSIVE : CLI_EXIT_PASS;
     if (options->json) {
@@ -539,11 +659,13 @@ int cli_check_csp(const cli_options *options)
         json_begin_array(&json);
         for (size_t i = first; i < last; i++)
             print_json_property(&json, &reports[i - first]);
+        if (race_check)
+            print_races_json(&json, &races);
         json_end_array(&json);
         json_end_object(&json);
         json_writer_finish(&json, NULL);
     } else {
-        if (count == 0)
+        if (count == 0 && !race_check)
             printf("  (no assertions)\n");
         printf("\nverdict: %s\n", code == CLI_EXIT_PASS ? "PASS"
                                   : code == CLI_EXIT_FAIL ? "FAIL"
@@ -558,6 +680,7 @@ int cli_check_csp(const cli_options *options)
         model_destroy(models[i - first]);
         model_destroy(impls[i - first]);
     }
+    free_races(&races);
     free(reports);
     free(models);
     free(impls);

@@ -7,7 +7,9 @@
  *         pumping run of an unbounded net; else, for a design that passes,
  *         the shortest run to an intended final state, or else the
  *         shortest run back to the initial state (one round).
- *   CSP   the counterexample of the first failing assertion (deadlock or
+ *   CSP   the shortest run to a race on a resource its pragmas declare
+ *         (unless --assert N is given); else the counterexample of the
+ *         first failing assertion (deadlock or
  *         divergence: the run with its τ and ✓ steps; a has-trace or
  *         determinism trace: its visible events, each drawn on the
  *         processes of the first transition carrying it); when every
@@ -35,7 +37,8 @@ static const char msc_help[] =
     "token another lifeline put there, and the end marked: a red deadlock,\n"
     "the two transitions of a race, a divergence or unboundedness.\n"
     "The run is the shortest deadlock, else race, else pumping run (PNML) or\n"
-    "the first failing assertion's counterexample (CSP); for a design that\n"
+    "the race on a declared resource, else the first failing assertion's\n"
+    "counterexample (CSP); for a design that\n"
     "passes, a shortest run to an intended end, or else back to the start.\n"
     "FILE's extension chooses the format: .dot, .gv, .svg, .png or .pdf.\n"
     "\n"
@@ -131,6 +134,29 @@ static int msc_write(const cli_options *options, const model *model,
     return CLI_EXIT_PASS;
 }
 
+/* Draws the shortest run to `race` in `result` (an exploration of
+ * `model`), its two transitions marked. */
+static int msc_write_race(const cli_options *options, const model *model,
+                          const explore_result *result, const race_found *race)
+{
+    pnsim_error error;
+    pnsim_error_clear(&error);
+    explore_trace trace = {0};
+    if (explore_trace_to(result, race->state, &trace, &error) != PNSIM_OK)
+        return cli_report_error(&error, CLI_EXIT_ERROR);
+    const char *resource = model->resource_names[race->resource];
+    size_t length = strlen(resource) + 16;
+    char *note = malloc(length);
+    if (note != NULL)
+        snprintf(note, length, "on %s", resource);
+    uint32_t marked[2] = {race->first, race->second};
+    int code = msc_write(options, model, &trace, MSC_NO_TRANSITION,
+                         MSC_END_RACE, note, marked, 2, "race");
+    free(note);
+    explore_trace_free(&trace);
+    return code;
+}
+
 /* ---- Petri nets (and any model loaded as one) ----------------------------- */
 
 static int msc_net(const cli_options *options)
@@ -187,18 +213,7 @@ static int msc_net(const cli_options *options)
         code = msc_write(options, model, &trace, MSC_NO_TRANSITION,
                          MSC_END_DEADLOCK, note, NULL, 0, "deadlock");
     } else if (race != NULL) {
-        if (explore_trace_to(result, race->state, &trace, &error) != PNSIM_OK) {
-            code = cli_report_error(&error, CLI_EXIT_ERROR);
-            goto done;
-        }
-        const char *resource = model->resource_names[race->resource];
-        size_t length = strlen(resource) + 16;
-        note = malloc(length);
-        if (note != NULL)
-            snprintf(note, length, "on %s", resource);
-        uint32_t marked[2] = {race->first, race->second};
-        code = msc_write(options, model, &trace, MSC_NO_TRANSITION,
-                         MSC_END_RACE, note, marked, 2, "race");
+        code = msc_write_race(options, model, result, race);
     } else if (props.unbounded) {
         const bounded_pumping *pump = &props.pumping;
         size_t length = 64;
@@ -372,6 +387,45 @@ static int msc_csp_run(const cli_options *options, const model *model)
     return code;
 }
 
+/* The race of a script that declares shared resources, as check finds it.
+ * Returns -1 when there is none (or nothing is declared), else the exit
+ * code. */
+static int msc_csp_race(const cli_options *options, csp_script *script)
+{
+    if (csp_shared_count(script) == 0)
+        return -1;
+    pnsim_error error;
+    pnsim_error_clear(&error);
+    csp_build_options build = {0};
+    if (options->max_states != 0)
+        build.max_leaf_states = (size_t)options->max_states;
+    model *m = csp_shared_model(script, options->process, &build, &error);
+    if (m == NULL)
+        return cli_report_error(&error, csp_failure_of(&error) ==
+                                                CSP_FAILURE_LIMIT
+                                            ? CLI_EXIT_INCONCLUSIVE
+                                            : CLI_EXIT_ERROR);
+    explore_options explore;
+    cli_explore_options(options, &explore);
+    explore_result *result = explore_run(m, &explore, &error);
+    cli_progress_done();
+    int code = -1;
+    check_props props;
+    if (result == NULL || explore_result_outcome(result) == EXPLORE_FAILED ||
+        check_props_compute(m, result, &props, &error) != PNSIM_OK) {
+        code = cli_report_error(&error, CLI_EXIT_ERROR);
+    } else {
+        for (size_t i = 0; i < props.races.count && code < 0; i++)
+            if (props.races.races[i].state != EXPLORE_NO_STATE)
+                code = msc_write_race(options, m, result,
+                                      &props.races.races[i]);
+        check_props_free(&props);
+    }
+    explore_result_free(result);
+    model_destroy(m);
+    return code;
+}
+
 static int msc_csp(const cli_options *options)
 {
     pnsim_error error;
@@ -379,7 +433,9 @@ static int msc_csp(const cli_options *options)
     csp_script *script = cli_load_csp_assertions(options, &first, &last);
     if (script == NULL)
         return CLI_EXIT_ERROR;
-    int code = -1;
+    /* The race the pragmas ask about comes first, unless one assertion is
+     * asked for. */
+    int code = options->assertion == 0 ? msc_csp_race(options, script) : -1;
     model *run_model = NULL;          /* the first checked process */
     for (size_t i = first; i < last && code < 0; i++) {
         const csp_assertion *a = csp_assertion_at(script, i);

@@ -10,6 +10,8 @@ packages=(gcc g++ make cmake pkg-config libxml2-dev libgraphviz-dev
 # OpenMP runtime with its Archer tool, in libomp-dev) and `make lint`
 # (clang-tidy, cppcheck).  `make fuzz` uses the same clang and runtimes.
 packages+=(clang libclang-rt-14-dev libomp-dev clang-tidy cppcheck)
+# Some shell tests read pnsim's JSON with Python; any python3 will do.
+command -v python3 >/dev/null || packages+=(python3)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -28,9 +28,10 @@ static void pnsim_usage(FILE *out)
     fprintf(out,
             "Usage: pnsim COMMAND MODEL [options]\n"
             "\n"
-            "pnsim checks concurrency designs written as Petri nets (PNML):\n"
-            "it explores every reachable state and proves the design free of\n"
-            "deadlocks, or prints the shortest run that breaks it.\n"
+            "pnsim checks concurrency designs written as Petri nets (PNML) or\n"
+            "CSP processes (CSPm): it explores every reachable state and proves\n"
+            "the design free of deadlocks, or prints the shortest run that\n"
+            "breaks it.\n"
             "\n"
             "Commands:\n");
     for (size_t i = 0; i < sizeof pnsim_commands / sizeof pnsim_commands[0];
@@ -40,6 +41,9 @@ static void pnsim_usage(FILE *out)
     fprintf(out,
             "\n"
             "'pnsim COMMAND --help' describes a command's options.\n"
+            "CSP compressions: sbisim is strong bisimulation, normal (normalise,\n"
+            "normalize) is normalisation; the others (wbisim, diamond, ...) are\n"
+            "accepted as the identity.\n"
             "Exit status: 0 every property holds, 1 a property is violated,\n"
             "2 usage or input error, 3 inconclusive (a limit was reached).\n");
 }

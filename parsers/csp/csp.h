@@ -97,6 +97,21 @@ model *csp_process_model(csp_script *script, const char *expression,
  * string belongs to the script. */
 const char *csp_default_process(const csp_script *script);
 
+/* Shared resources, for the race check: the script's
+ * `{-# pnsim shared ... #-}` pragmas (one resource each; csp_pragma.h
+ * gives the syntax).  Every model built from the script carries them as
+ * model.resource_names, with each transition's accesses and the leaf
+ * processes it takes (model.h).  The number declared: */
+size_t csp_shared_count(const csp_script *script);
+
+/* Builds the model the race check applies to: the process `expression`
+ * when not NULL, else the one the pragmas name with process:, else
+ * SYSTEM.  Returns NULL with `error` set on failure (evaluation errors,
+ * limits; no resource declared, PNSIM_ERR_USAGE; no process to check, an
+ * input error at the first pragma). */
+model *csp_shared_model(csp_script *script, const char *expression,
+                        const csp_build_options *options, pnsim_error *error);
+
 /* The trace of a `has trace` assertion as event names ("coin",
  * "request.tea"): fills *events (owned by the script) and *count.  Returns
  * PNSIM_OK or an error (a non-event in the trace). */

@@ -172,7 +172,8 @@ typedef enum csp_expr_kind {
     CSP_E_HIDE,         /* a \ b */
     CSP_E_RENAME,       /* a [[ items (pairs from,to) | stmts ]] */
     CSP_E_EXCEPTION,    /* a [| c |> b */
-    CSP_E_REPLICATED    /* op stmts @ a (alphabet c for [| c |] and || ) */
+    CSP_E_REPLICATED,   /* op stmts @ a (alphabet c for [| c |] and || ) */
+    CSP_E_LINKED        /* a [x <-> y, ... | stmts] b: items are pairs x, y */
 } csp_expr_kind;
 
 typedef enum csp_binop {

@@ -11,19 +11,51 @@
  *   - a prefix with more fields than its channel has (`c?x?y` with c : Int);
  *   - a channel or constructor that still takes fields used where a whole
  *     value is needed: an element of a set literal or of a `has trace`
- *     sequence (`{B, C}` with B.{0}, `<a, b>` with b : Int).
+ *     sequence (`{B, C}` with B.{0}, `<a, b>` with b : Int);
+ *   - a channel passed to a top-level function whose parameter is the head
+ *     of a prefix with more fields than the channel has: with
+ *     `F(ic) = ic?x?y -> ...` and c : T, `F(c)` is rejected, as FDR's type
+ *     inference rejects it, even when F(c) is never evaluated.  The walk
+ *     records the prefixes on parameters and the channels passed as
+ *     arguments, and compares them at the end.
  * Everything else FDR's type checker rejects surfaces, if at all, as an
  * evaluation error when the value is computed.
  */
 #include "csp_check.h"
 
+#include <stdint.h>
 #include <string.h>
+
+/* A prefix `p?x?y -> ...` on parameter `index` of a top-level function:
+ * the channel passed there needs `fields` fields at least. */
+typedef struct param_use {
+    const csp_decl *function;
+    size_t index;
+    size_t fields;
+    csp_symbol name;
+    csp_span span;
+} param_use;
+
+/* A channel passed bare as argument `index` of a top-level function. */
+typedef struct channel_arg {
+    const csp_decl *function;
+    size_t index;
+    csp_ctor *channel;
+    csp_span span;
+} channel_arg;
 
 typedef struct checker {
     csp_interp *interp;
     csp_context *context;
     csp_symbol *scope;
     size_t depth, capacity;
+    /* the top-level function clause being walked: its first parameter
+     * group occupies scope[params_from, params_to) */
+    const csp_decl *function;
+    size_t params_from, params_to;
+    const csp_clause *clause;
+    csp_vec uses;               /* param_use */
+    csp_vec args;               /* channel_arg */
 } checker;
 
 static void push_name(checker *c, csp_symbol name)
@@ -123,6 +155,77 @@ static csp_ctor *prefix_channel(checker *c, const csp_expr *head, size_t *given)
     return ctor != NULL && ctor->channel ? ctor : NULL;
 }
 
+/* The innermost binding of `name` in scope, or SIZE_MAX. */
+static size_t binding_of(const checker *c, csp_symbol name)
+{
+    for (size_t i = c->depth; i > 0; i--)
+        if (c->scope[i - 1] == name)
+            return i - 1;
+    return SIZE_MAX;
+}
+
+static void note_param_use(checker *c, csp_symbol name, size_t fields,
+                           const csp_span *span)
+{
+    size_t at = binding_of(c, name);
+    if (c->function == NULL || at < c->params_from || at >= c->params_to)
+        return;
+    /* which parameter of the first group binds it */
+    const csp_clause *clause = c->clause;
+    for (size_t i = 0; i < clause->group_sizes[0]; i++) {
+        const csp_pat *pat = clause->groups[0][i];
+        if (pat->kind == CSP_P_VAR && pat->symbol == name) {
+            param_use *use = csp_alloc(c->context, sizeof *use);
+            *use = (param_use){c->function, i, fields, name, *span};
+            csp_vec_push(c->context, &c->uses, use);
+            return;
+        }
+    }
+}
+
+static void note_channel_args(checker *c, const csp_expr *apply)
+{
+    if (apply->a->kind != CSP_E_IDENT || is_local(c, apply->a->symbol))
+        return;
+    const csp_global *g = global_of(c, apply->a->symbol);
+    if (g == NULL || g->kind != CSP_G_DEFINITION ||
+        g->decl->clauses[0].group_count == 0)
+        return;
+    for (size_t i = 0; i < apply->count; i++) {
+        const csp_expr *arg = apply->items[i];
+        if (arg->kind != CSP_E_IDENT)
+            continue;
+        csp_ctor *channel = ctor_of(c, arg->symbol);
+        if (channel == NULL || !channel->channel)
+            continue;
+        channel_arg *a = csp_alloc(c->context, sizeof *a);
+        *a = (channel_arg){g->decl, i, channel, arg->span};
+        csp_vec_push(c->context, &c->args, a);
+    }
+}
+
+/* Every channel argument against the prefixes on its parameter. */
+static void check_channel_args(checker *c)
+{
+    for (size_t a = 0; a < c->args.count; a++) {
+        const channel_arg *arg = c->args.items[a];
+        size_t arity = csp_ctor_arity(c->interp, arg->channel);
+        for (size_t u = 0; u < c->uses.count; u++) {
+            const param_use *use = c->uses.items[u];
+            if (use->function != arg->function || use->index != arg->index ||
+                use->fields <= arity)
+                continue;
+            csp_fail(c->context, CSP_ERROR_TYPE, &arg->span,
+                     "%s has %zu field%s, but %s uses its parameter %s with %zu "
+                     "(line %u)", csp_symbol_name(c->context, arg->channel->name),
+                     arity, arity == 1 ? "" : "s",
+                     csp_symbol_name(c->context, use->function->name),
+                     csp_symbol_name(c->context, use->name), use->fields,
+                     (unsigned)use->span.line);
+        }
+    }
+}
+
 static void check_expr(checker *c, const csp_expr *e)
 {
     if (e == NULL)
@@ -134,6 +237,12 @@ static void check_expr(checker *c, const csp_expr *e)
         if (!is_local(c, e->symbol) && global_of(c, e->symbol) == NULL)
             csp_fail(c->context, CSP_ERROR_TYPE, &e->span, "%s is not in scope",
                      csp_symbol_name(c->context, e->symbol));
+        break;
+    case CSP_E_APPLY:
+        note_channel_args(c, e);
+        check_expr(c, e->a);
+        for (size_t i = 0; i < e->count; i++)
+            check_expr(c, e->items[i]);
         break;
     case CSP_E_LET:
         check_decls(c, e->decls, e->decl_count, false);
@@ -160,6 +269,9 @@ static void check_expr(checker *c, const csp_expr *e)
             check_expr(c, e->c);
         check_expr(c, e->a);
         break;
+    case CSP_E_LINKED:
+        check_expr(c, e->b);
+        /* fall through */
     case CSP_E_RENAME:
         check_expr(c, e->a);
         check_stmts(c, e->stmts, e->stmt_count);
@@ -168,6 +280,8 @@ static void check_expr(checker *c, const csp_expr *e)
         break;
     case CSP_E_PREFIX: {
         check_expr(c, e->a);
+        if (e->a->kind == CSP_E_IDENT && e->field_count > 0)
+            note_param_use(c, e->a->symbol, e->field_count, &e->span);
         size_t given;
         csp_ctor *channel = prefix_channel(c, e->a, &given);
         if (channel != NULL && e->field_count > 0) {
@@ -210,13 +324,29 @@ static void check_expr(checker *c, const csp_expr *e)
     csp_leave(c->context);
 }
 
-static void check_clause(checker *c, csp_clause *clause)
+static void check_clause(checker *c, const csp_decl *function, csp_clause *clause,
+                         bool top)
 {
     size_t mark = c->depth;
-    for (size_t g = 0; g < clause->group_count; g++)
+    const csp_decl *outer_function = c->function;
+    const csp_clause *outer_clause = c->clause;
+    size_t outer_from = c->params_from, outer_to = c->params_to;
+    c->function = NULL;     /* parameters of let-bound functions are not tracked */
+    for (size_t g = 0; g < clause->group_count; g++) {
         for (size_t i = 0; i < clause->group_sizes[g]; i++)
             check_pattern(c, clause->groups[g][i]);
+        if (g == 0 && top) {
+            c->function = function;
+            c->clause = clause;
+            c->params_from = mark;
+            c->params_to = c->depth;
+        }
+    }
     check_expr(c, clause->body);
+    c->function = outer_function;
+    c->clause = outer_clause;
+    c->params_from = outer_from;
+    c->params_to = outer_to;
     c->depth = mark;
 }
 
@@ -256,7 +386,7 @@ static void check_decls(checker *c, csp_decl **decls, size_t count, bool top)
                          "%s is defined more than once",
                          csp_symbol_name(c->context, decl->name));
             for (size_t k = 0; k < decl->clause_count; k++)
-                check_clause(c, &decl->clauses[k]);
+                check_clause(c, decl, &decl->clauses[k], top);
             break;
         case CSP_D_PATTERN: {
             check_expr(c, decl->expr);
@@ -301,4 +431,5 @@ void csp_check_program(csp_interp *interp, const csp_program *program)
     checker c = {.interp = interp, .context = interp->context};
     csp_eval_channel_types(interp);
     check_decls(&c, program->decls, program->decl_count, true);
+    check_channel_args(&c);
 }

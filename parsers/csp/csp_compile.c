@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lts_normal.h"
+
 #define CSP_DEFAULT_LEAF_STATES 200000
 #define CSP_DEFAULT_RULES 2000000
 
@@ -205,7 +207,7 @@ static void explore_leaf(compiler *c, leaf_lts *leaf)
     leaf->row[states.count] = (uint32_t)at;
 }
 
-/* ---- strong bisimulation (sbisim, normal) ----------------------------- */
+/* ---- strong bisimulation (sbisim) ----------------------------- */
 
 static int compare_u64(const void *a, const void *b)
 {
@@ -322,13 +324,166 @@ static void reduce_leaf(compiler *c, leaf_lts *leaf)
     leaf->targets = targets;
 }
 
-static bool marked_for_reduction(const compiler *c, const leaf_lts *leaf)
+/* ---- normalisation (normal) ------------------------------------------- */
+
+typedef struct normal_budget {
+    size_t limit;
+} normal_budget;
+
+static int normal_over_budget(void *context, uint64_t nodes, uint64_t bytes)
 {
-    const csp_vec *marked = &c->interp->compressed;
+    const normal_budget *budget = context;
+    (void)bytes;
+    return nodes > budget->limit;
+}
+
+/* Does node n offer exactly its one minimal acceptance, with no divergence?
+ * Then it can stand for its stable members itself. */
+static bool node_is_stable(const lts_normal *nf, size_t n)
+{
+    if (nf->divergent[n] || nf->acc_start[n + 1] - nf->acc_start[n] != 1)
+        return false;
+    uint64_t k = nf->acc_start[n];
+    uint64_t a0 = nf->acc_set[k], a1 = nf->acc_set[k + 1];
+    uint64_t e0 = nf->edge_start[n], e1 = nf->edge_start[n + 1];
+    if (a1 - a0 != e1 - e0 + (nf->can_tick[n] ? 1 : 0))
+        return false;
+    for (uint64_t i = 0; i < e1 - e0; i++)
+        if (nf->acc_events[a0 + i] != nf->edge_label[e0 + i])
+            return false;
+    return !nf->can_tick[n] || nf->acc_events[a1 - 1] == CSP_LABEL_TICK;
+}
+
+/* Replaces the leaf's transition system by its normal form (lts_normal.h)
+ * rebuilt as a transition system with the same traces, stable failures and
+ * divergences: one state per normal node, with an edge per visible event
+ * to the node after it and ✓ to Ω when a member can terminate.  A node
+ * that is not simply stable (several minimal acceptances, or one that is
+ * not all it can do, or divergence) is unstable: τ to one stable state per
+ * minimal acceptance, which offers exactly that acceptance (to the same
+ * successors), and τ to itself when divergent.  Node 0 stays state 0. */
+static void normalise_leaf(compiler *c, leaf_lts *leaf)
+{
+    csp_context *context = c->context;
+    size_t n = leaf->state_count;
+    uint64_t *row = csp_alloc(context, (n + 1) * sizeof *row);
+    for (size_t s = 0; s <= n; s++)
+        row[s] = leaf->row[s];
+    lts_normal_graph graph = {
+        .state_count = (uint32_t)n, .row = row, .label = leaf->labels,
+        .target = leaf->targets, .tau = CSP_LABEL_TAU, .tick = CSP_LABEL_TICK,
+    };
+    normal_budget budget = {c->options && c->options->max_leaf_states
+                                ? c->options->max_leaf_states : CSP_DEFAULT_LEAF_STATES};
+    lts_normal *nf = NULL;
+    pnsim_error error;
+    if (lts_normal_build(&graph, normal_over_budget, &budget, &nf, &error) != PNSIM_OK)
+        csp_fail(context, CSP_ERROR_NOMEM, NULL, "out of memory normalising %s",
+                 leaf->name);
+    if (nf == NULL)
+        csp_fail(context, CSP_ERROR_LIMIT, NULL,
+                 "normalising %s: more than %zu normal states", leaf->name,
+                 budget.limit);
+    /* states: the nodes, then the acceptance states, then Ω */
+    size_t nodes = nf->count, extra = 0, edges = 0;
+    bool *stable = csp_alloc(context, (nodes + 1) * sizeof *stable);
+    for (size_t k = 0; k < nodes; k++) {
+        stable[k] = node_is_stable(nf, k);
+        edges += nf->edge_start[k + 1] - nf->edge_start[k] + 2;
+        if (!stable[k]) {
+            size_t accs = nf->acc_start[k + 1] - nf->acc_start[k];
+            extra += accs;
+            edges += accs;
+            for (uint64_t a = nf->acc_start[k]; a < nf->acc_start[k + 1]; a++)
+                edges += nf->acc_set[a + 1] - nf->acc_set[a];
+        }
+    }
+    size_t count = nodes + extra + (leaf->omega != UINT32_MAX ? 1 : 0);
+    if (count >= UINT32_MAX || edges >= UINT32_MAX) {
+        lts_normal_free(nf);
+        csp_fail(context, CSP_ERROR_LIMIT, NULL, "normalising %s: too many states",
+                 leaf->name);
+    }
+    uint32_t omega = leaf->omega != UINT32_MAX ? (uint32_t)(nodes + extra) : UINT32_MAX;
+    const csp_proc **states = csp_alloc(context, (count + 1) * sizeof *states);
+    uint32_t *out_row = csp_alloc(context, (count + 1) * sizeof *out_row);
+    edge *list = csp_alloc(context, (edges + 1) * sizeof *list);
+    size_t at = 0, next_extra = nodes;
+    /* acceptance states are laid out after all the nodes, in node order */
+    uint32_t *first_extra = csp_alloc(context, (nodes + 1) * sizeof *first_extra);
+    for (size_t k = 0; k < nodes; k++) {
+        first_extra[k] = (uint32_t)next_extra;
+        if (!stable[k])
+            next_extra += nf->acc_start[k + 1] - nf->acc_start[k];
+    }
+    for (size_t k = 0; k < nodes; k++) {
+        states[k] = leaf->states[nf->members[nf->set_start[k]]];
+        out_row[k] = (uint32_t)at;
+        size_t first = at;
+        for (uint64_t e = nf->edge_start[k]; e < nf->edge_start[k + 1]; e++)
+            list[at++] = (edge){nf->edge_label[e], nf->edge_target[e]};
+        if (nf->can_tick[k])
+            list[at++] = (edge){CSP_LABEL_TICK, omega};
+        if (!stable[k]) {
+            size_t accs = nf->acc_start[k + 1] - nf->acc_start[k];
+            for (size_t a = 0; a < accs; a++)
+                list[at++] = (edge){CSP_LABEL_TAU, first_extra[k] + (uint32_t)a};
+            if (nf->divergent[k])
+                list[at++] = (edge){CSP_LABEL_TAU, (uint32_t)k};
+        }
+        qsort(list + first, at - first, sizeof *list, compare_edges);
+    }
+    for (size_t k = 0; k < nodes; k++) {
+        if (stable[k])
+            continue;
+        for (uint64_t a = nf->acc_start[k]; a < nf->acc_start[k + 1]; a++) {
+            size_t state = first_extra[k] + (size_t)(a - nf->acc_start[k]);
+            states[state] = states[k];
+            out_row[state] = (uint32_t)at;
+            for (uint64_t i = nf->acc_set[a]; i < nf->acc_set[a + 1]; i++) {
+                uint32_t label = nf->acc_events[i];
+                uint32_t target = label == CSP_LABEL_TICK
+                                      ? omega : lts_normal_step(nf, (uint32_t)k, label);
+                list[at++] = (edge){label, target};
+            }
+        }
+    }
+    if (omega != UINT32_MAX) {
+        states[omega] = leaf->states[leaf->omega];
+        out_row[omega] = (uint32_t)at;
+    }
+    out_row[count] = (uint32_t)at;
+    lts_normal_free(nf);
+    uint32_t *labels = csp_alloc(context, (at + 1) * sizeof *labels);
+    uint32_t *targets = csp_alloc(context, (at + 1) * sizeof *targets);
+    for (size_t e = 0; e < at; e++) {
+        labels[e] = list[e].label;
+        targets[e] = list[e].target;
+    }
+    leaf->states = states;
+    leaf->state_count = count;
+    leaf->row = out_row;
+    leaf->labels = labels;
+    leaf->targets = targets;
+    leaf->omega = omega;
+}
+
+static bool marked_in(const csp_vec *marked, const leaf_lts *leaf)
+{
     for (size_t i = 0; i < marked->count; i++)
         if (marked->items[i] == (const void *)leaf->initial)
             return true;
     return false;
+}
+
+/* Applies the compressions the script asked for on this leaf's term:
+ * normal (normalise, normalize) first, then sbisim. */
+static void compress_leaf(compiler *c, leaf_lts *leaf)
+{
+    if (marked_in(&c->interp->normalised, leaf))
+        normalise_leaf(c, leaf);
+    if (marked_in(&c->interp->compressed, leaf))
+        reduce_leaf(c, leaf);
 }
 
 /* ---- rules ------------------------------------------------------------ */
@@ -492,6 +647,12 @@ static void par_rules(compiler *c, const node *n, csp_vec *out)
     }
 }
 
+static int compare_label(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 static void rules_of(compiler *c, const node *n, csp_vec *out)
 {
     csp_context *context = c->context;
@@ -505,15 +666,7 @@ static void rules_of(compiler *c, const node *n, csp_vec *out)
         uint32_t *labels = csp_memdup(context, leaf->labels,
                                       (total + 1) * sizeof *labels);
         /* distinct labels */
-        for (size_t x = 1; x < total; x++) {
-            uint32_t v = labels[x];
-            size_t y = x;
-            while (y > 0 && labels[y - 1] > v) {
-                labels[y] = labels[y - 1];
-                y--;
-            }
-            labels[y] = v;
-        }
+        qsort(labels, total, sizeof *labels, compare_label);
         for (size_t x = 0; x < total; x++) {
             if (x > 0 && labels[x] == labels[x - 1])
                 continue;
@@ -563,6 +716,73 @@ static void rules_of(compiler *c, const node *n, csp_vec *out)
     csp_leave(context);
 }
 
+/* ---- shared resources ------------------------------------------------- */
+
+/* How the rules touch the shared resources (csp_compile.h): per rule and
+ * resource the access (0 none, 1 read, 2 write), and per resource and leaf
+ * whether the leaf owns it.  Computed in the arena, before the model. */
+typedef struct access_facts {
+    size_t resources;
+    uint8_t *rule_access;       /* [rule * resources + resource] */
+    bool *owner;                /* [resource * leaves + leaf] */
+    size_t access_total;        /* nonzero entries of rule_access */
+} access_facts;
+
+/* How a label accesses `resource` (0 none, 1 read, 2 write), memoised
+ * per event id in `memo` (0xff: not computed yet). */
+static uint8_t label_access(compiler *c, const csp_shared *resource,
+                            uint8_t *memo, uint32_t label)
+{
+    if (label == CSP_LABEL_TAU || label == CSP_LABEL_TICK)
+        return 0;
+    if (memo[label] == 0xff) {
+        const csp_value *event = c->interp->events[label];
+        memo[label] = csp_set_member(c->context, event, resource->writes) ? 2
+                    : csp_set_member(c->context, event, resource->reads) ? 1 : 0;
+    }
+    return memo[label];
+}
+
+static void access_facts_compute(compiler *c, const csp_vec *rules,
+                                 access_facts *facts)
+{
+    csp_context *context = c->context;
+    size_t k_count = c->options ? c->options->shared_count : 0;
+    size_t leaves = c->leaves.count;
+    memset(facts, 0, sizeof *facts);
+    facts->resources = k_count;
+    if (k_count == 0)
+        return;
+    facts->rule_access = csp_alloc(context, rules->count * k_count + 1);
+    facts->owner = csp_alloc(context, (k_count * leaves + 1) * sizeof *facts->owner);
+    size_t events = c->interp->event_count;
+    uint8_t *memo = csp_alloc(context, events + 1);
+    size_t *taking = csp_alloc(context, (leaves + 1) * sizeof *taking);
+    for (size_t k = 0; k < k_count; k++) {
+        const csp_shared *resource = &c->options->shared[k];
+        memset(memo, 0xff, events + 1);
+        memset(taking, 0, (leaves + 1) * sizeof *taking);
+        size_t accessing = 0;
+        for (size_t r = 0; r < rules->count; r++) {
+            const rule *rl = rules->items[r];
+            uint8_t access = label_access(c, resource, memo, rl->out);
+            for (uint32_t p = 0; p < rl->count; p++) {
+                uint8_t by_leaf = label_access(c, resource, memo, rl->labels[p]);
+                access = by_leaf > access ? by_leaf : access;
+            }
+            facts->rule_access[r * k_count + k] = access;
+            if (access == 0)
+                continue;
+            facts->access_total++;
+            accessing++;
+            for (uint32_t p = 0; p < rl->count; p++)
+                taking[rl->leaves[p]]++;
+        }
+        for (size_t l = 0; l < leaves; l++)
+            facts->owner[k * leaves + l] = accessing > 0 && taking[l] == accessing;
+    }
+}
+
 /* ---- the model -------------------------------------------------------- */
 
 typedef struct csp_leaf_table {
@@ -589,6 +809,9 @@ typedef struct csp_model {
     model_transition *transitions;
     uint32_t *components;
     const char **slot_names;
+    model_access *accesses;
+    uint32_t *consumes;
+    const char **resource_names;
 } csp_model;
 
 static void csp_model_initial(const model *base, model_value *state)
@@ -711,6 +934,9 @@ static void csp_model_destroy(model *base)
     free(m->transitions);
     free(m->components);
     free(m->slot_names);
+    free(m->accesses);
+    free(m->consumes);
+    free(m->resource_names);
     free(m);
 }
 
@@ -751,13 +977,15 @@ model *csp_compile(csp_interp *interp, const csp_proc *root, const char *name,
     node *top = decompose(&c, root, 0);
     for (size_t i = 0; i < c.leaves.count; i++) {
         explore_leaf(&c, c.leaves.items[i]);
-        if (marked_for_reduction(&c, c.leaves.items[i]))
-            reduce_leaf(&c, c.leaves.items[i]);
+        compress_leaf(&c, c.leaves.items[i]);
     }
     csp_vec rules = {0};
     rules_of(&c, top, &rules);
     if (rules.count > UINT32_MAX / 2)
         csp_fail(context, CSP_ERROR_LIMIT, NULL, "too many rules");
+    access_facts facts;
+    access_facts_compute(&c, &rules, &facts);
+    size_t resource_count = facts.resources;
 
     /* From here on nothing fails through the trap. */
     size_t leaf_count = c.leaves.count;
@@ -774,7 +1002,8 @@ model *csp_compile(csp_interp *interp, const csp_proc *root, const char *name,
     csp_model *m = calloc(1, sizeof *m);
     bool ok = m != NULL;
     if (ok) {
-        m->strings = calloc(transition_count + state_length + leaf_count + 4,
+        m->strings = calloc(transition_count + state_length + leaf_count +
+                                resource_count + 4,
                             sizeof *m->strings);
         m->leaves = calloc(leaf_count + 1, sizeof *m->leaves);
         m->rule_start = calloc(rule_count + 1, sizeof *m->rule_start);
@@ -783,8 +1012,12 @@ model *csp_compile(csp_interp *interp, const csp_proc *root, const char *name,
         m->transitions = calloc(transition_count + 1, sizeof *m->transitions);
         m->components = calloc(parts + 1, sizeof *m->components);
         m->slot_names = calloc(state_length + leaf_count + 1, sizeof *m->slot_names);
+        m->accesses = calloc(facts.access_total + 1, sizeof *m->accesses);
+        m->consumes = calloc(parts + 1, sizeof *m->consumes);
+        m->resource_names = calloc(resource_count + 1, sizeof *m->resource_names);
         ok = m->strings && m->leaves && m->rule_start && m->part_leaf &&
-             m->part_label && m->transitions && m->components && m->slot_names;
+             m->part_label && m->transitions && m->components && m->slot_names &&
+             m->accesses && m->consumes && m->resource_names;
     }
     if (ok) {
         m->leaf_count = leaf_count;
@@ -803,7 +1036,7 @@ model *csp_compile(csp_interp *interp, const csp_proc *root, const char *name,
         m->rule_count = rule_count;
         m->max_parts = max_parts;
         m->has_flag = c.has_par;
-        size_t at = 0;
+        size_t at = 0, accesses = 0;
         for (size_t r = 0; r < rule_count && ok; r++) {
             const rule *rl = rules.items[r];
             m->rule_start[r] = (uint32_t)at;
@@ -824,6 +1057,28 @@ model *csp_compile(csp_interp *interp, const csp_proc *root, const char *name,
                 m->part_label[at] = rl->labels[p];
                 m->components[at] = rl->leaves[p];
                 at++;
+            }
+            /* the resources it reads or writes, and the leaves it takes:
+             * those taking part, apart from the owners of what it accesses */
+            t->accesses = m->accesses + accesses;
+            t->consumes = m->consumes + (at - rl->count);
+            for (size_t k = 0; k < resource_count; k++) {
+                uint8_t access = facts.rule_access[r * resource_count + k];
+                if (access == 0)
+                    continue;
+                m->accesses[accesses].resource = (uint32_t)k;
+                m->accesses[accesses].kind = access == 2 ? MODEL_ACCESS_WRITE
+                                                         : MODEL_ACCESS_READ;
+                accesses++;
+                t->access_count++;
+            }
+            for (uint32_t p = 0; p < rl->count; p++) {
+                bool owned = false;
+                for (size_t i = 0; i < t->access_count && !owned; i++)
+                    owned = facts.owner[t->accesses[i].resource * leaf_count +
+                                        rl->leaves[p]];
+                if (!owned)
+                    m->consumes[at - rl->count + t->consume_count++] = rl->leaves[p];
             }
             ok = t->name != NULL;
             /* the string list has room for one string per transition */
@@ -855,6 +1110,10 @@ model *csp_compile(csp_interp *interp, const csp_proc *root, const char *name,
             m->slot_names[leaf_count] = own_string(m, "terminated");
             ok = m->slot_names[leaf_count] != NULL;
         }
+        for (size_t k = 0; k < resource_count && ok; k++) {
+            m->resource_names[k] = own_string(m, options->shared[k].name);
+            ok = m->resource_names[k] != NULL;
+        }
     }
     char *model_name = ok ? own_string(m, name) : NULL;
     if (!ok || model_name == NULL) {
@@ -873,6 +1132,8 @@ model *csp_compile(csp_interp *interp, const csp_proc *root, const char *name,
     m->base.transitions = m->transitions;
     m->base.component_count = leaf_count;
     m->base.component_names = component_names;
+    m->base.resource_count = resource_count;
+    m->base.resource_names = m->resource_names;
     m->base.scratch_bytes = state_length * sizeof(model_value) +
                             3 * max_parts * sizeof(uint32_t) + 16;
     return &m->base;

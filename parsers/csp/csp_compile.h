@@ -19,6 +19,22 @@
  * the system performs ✓ and sets the slot (distributed termination).
  * Nested parallel compositions terminate together at the top.
  *
+ * Shared resources (csp_pragma.h) become the model's race facts.  A rule
+ * accesses a resource when the event it shows, or the event one of its
+ * leaves performs in it (before hiding and renaming, so that a hidden
+ * access still counts), is in the resource's write set (a write) or read
+ * set (a read).  A leaf *owns* a resource when it takes part in every rule
+ * that accesses it: the variable or memory process every access
+ * synchronises with.  A rule's `consumes` are the leaves taking part in
+ * it apart from the owners of the resources it accesses, so two threads
+ * that both talk to the variable process do not compete for it, while two
+ * accesses that need one thread, or one lock state, do.  A leaf that runs
+ * several threads itself (`(T1 ||| T2) ; P` is one leaf) and takes part in
+ * every access owns the resource too: a choice it offers between two
+ * accesses counts as independent, which reports a race between its
+ * threads — and also between two accesses one sequential process offers
+ * in an external choice.
+ *
  * The model owns copies of everything it needs; it does not refer to the
  * script once built.
  */
@@ -26,11 +42,14 @@
 #define PNSIM_CSP_COMPILE_H
 
 #include "csp_eval.h"
+#include "csp_pragma.h"
 #include "model.h"
 
 typedef struct csp_compile_options {
     size_t max_leaf_states;     /* per leaf; 0: the default (200000) */
     size_t max_rules;           /* 0: the default (2000000) */
+    const csp_shared *shared;   /* shared resources (csp_pragma.h) */
+    size_t shared_count;
 } csp_compile_options;
 
 /* Builds the model of `root`, named `name`.  Returns a model the caller

@@ -17,7 +17,7 @@ enum {
     B_UNION, B_INTER, B_DIFF, B_UNION_ALL, B_INTER_ALL, B_MEMBER, B_CARD,
     B_EMPTY, B_SET, B_SEQ, B_POWER, B_SEQS, B_HEAD, B_TAIL, B_CONCAT, B_ELEM,
     B_LENGTH, B_NULL, B_CHAOS, B_RUN, B_EXTENSIONS, B_PRODUCTIONS, B_ERROR,
-    B_IDENTITY, B_REDUCE, B_SHOW, B_EXTERNAL_UNSUPPORTED
+    B_IDENTITY, B_REDUCE, B_NORMAL, B_SHOW, B_EXTERNAL_UNSUPPORTED
 };
 
 typedef struct builtin_info {
@@ -39,10 +39,11 @@ static const builtin_info builtins[] = {
     {"null", B_NULL, 1}, {"CHAOS", B_CHAOS, 1}, {"RUN", B_RUN, 1},
     {"extensions", B_EXTENSIONS, 1}, {"productions", B_PRODUCTIONS, 1},
     {"error", B_ERROR, 1}, {"show", B_SHOW, 1},
-    /* compressions: semantically the identity; sbisim and normal mark
-     * their process for strong bisimulation reduction (csp_compile.c) */
-    {"normal", B_REDUCE, 1}, {"normalise", B_REDUCE, 1},
-    {"normalize", B_REDUCE, 1}, {"sbisim", B_REDUCE, 1},
+    /* compressions: semantically the identity; sbisim marks its process
+     * for strong bisimulation reduction, normal for normalisation
+     * (csp_compile.c) */
+    {"normal", B_NORMAL, 1}, {"normalise", B_NORMAL, 1},
+    {"normalize", B_NORMAL, 1}, {"sbisim", B_REDUCE, 1},
     {"wbisim", B_IDENTITY, 1}, {"dbisim", B_IDENTITY, 1},
     {"diamond", B_IDENTITY, 1}, {"explicate", B_IDENTITY, 1},
     {"tau_loop_factor", B_IDENTITY, 1}, {"model_compress", B_IDENTITY, 1},
@@ -381,6 +382,110 @@ static bool match_dot(csp_interp *interp, const csp_pat *pat, csp_value *value,
     return at == count;
 }
 
+/* The length of every sequence a pattern matches, or -1 when it varies:
+ * <p1, p2> and "ab" have fixed lengths, so do p ^ q and p @@ q when their
+ * parts do. */
+static int64_t pattern_length(const csp_pat *pat)
+{
+    switch (pat->kind) {
+    case CSP_P_SEQ:
+        return (int64_t)pat->count;
+    case CSP_P_STRING:
+        return (int64_t)pat->text_length;
+    case CSP_P_CONCAT: {
+        int64_t a = pattern_length(pat->items[0]), c = pattern_length(pat->items[1]);
+        return a < 0 || c < 0 ? -1 : a + c;
+    }
+    case CSP_P_BOTH: {
+        int64_t a = pattern_length(pat->items[0]);
+        return a >= 0 ? a : pattern_length(pat->items[1]);
+    }
+    default:
+        return -1;
+    }
+}
+
+static void concat_parts(csp_context *context, const csp_pat *pat, csp_vec *parts)
+{
+    if (pat->kind == CSP_P_CONCAT) {
+        concat_parts(context, pat->items[0], parts);
+        concat_parts(context, pat->items[1], parts);
+        return;
+    }
+    csp_vec_push(context, parts, (void *)pat);
+}
+
+/* The elements [from, from + length) of a sequence as a new sequence, or
+ * NULL when the sequence is shorter. */
+static csp_value *subsequence(csp_interp *interp, const csp_value *seq, size_t from,
+                              size_t length)
+{
+    csp_value **items = csp_alloc(interp->context, (length + 1) * sizeof *items);
+    for (size_t i = 0; i < length; i++) {
+        items[i] = csp_seq_at(interp->context, seq, from + i);
+        if (items[i] == NULL)
+            return NULL;
+    }
+    return csp_seq(interp->context, items, length);
+}
+
+/* p1 ^ p2 ^ ... ^ pk: as in FDR, at most one part may have a length that
+ * varies (a variable, say); the parts of fixed length before it match the
+ * front of the sequence, the ones after it the back, and it takes what is
+ * left in the middle, so <h>^t^<x> peels one element off each end. */
+static bool match_concat(csp_interp *interp, const csp_pat *pat, csp_value *value,
+                         bindings *b)
+{
+    if (value->kind != CSP_V_SEQ)
+        return false;
+    csp_vec parts = {0};
+    concat_parts(interp->context, pat, &parts);
+    const csp_pat **part = (const csp_pat **)parts.items;
+    size_t variable = parts.count, fixed_total = 0;
+    for (size_t i = 0; i < parts.count; i++) {
+        int64_t length = pattern_length(part[i]);
+        if (length >= 0)
+            fixed_total += (size_t)length;
+        else if (variable == parts.count)
+            variable = i;
+        else
+            csp_fail(interp->context, CSP_ERROR_TYPE, &pat->span,
+                     "in a ^ pattern at most one part may have a length that "
+                     "varies");
+    }
+    size_t position = 0;
+    for (size_t i = 0; i < variable && i < parts.count; i++) {
+        size_t length = (size_t)pattern_length(part[i]);
+        csp_value *piece = subsequence(interp, value, position, length);
+        if (piece == NULL || !match(interp, part[i], piece, b))
+            return false;
+        position += length;
+    }
+    if (variable == parts.count)
+        return csp_seq_at(interp->context, value, position) == NULL;
+    if (variable + 1 == parts.count && value->as.seq.lazy != NULL) {
+        /* nothing after the varying part: it takes the (infinite) rest */
+        csp_value *rest = csp_alloc(interp->context, sizeof *rest);
+        *rest = *value;
+        rest->as.seq.offset += position;
+        return match(interp, part[variable], rest, b);
+    }
+    size_t n = csp_seq_length(interp->context, value, &pat->span);
+    if (n < fixed_total)
+        return false;
+    size_t middle = n - fixed_total;
+    if (!match(interp, part[variable], subsequence(interp, value, position, middle), b))
+        return false;
+    position += middle;
+    for (size_t i = variable + 1; i < parts.count; i++) {
+        size_t length = (size_t)pattern_length(part[i]);
+        if (!match(interp, part[i], subsequence(interp, value, position, length), b))
+            return false;
+        position += length;
+    }
+    return true;
+}
+
 static bool match(csp_interp *interp, const csp_pat *pat, csp_value *value,
                   bindings *b)
 {
@@ -426,41 +531,8 @@ static bool match(csp_interp *interp, const csp_pat *pat, csp_value *value,
         }
         return csp_seq_at(interp->context, value, pat->count) == NULL;
     }
-    case CSP_P_CONCAT: {
-        if (value->kind != CSP_V_SEQ)
-            return false;
-        const csp_pat *left = pat->items[0], *right = pat->items[1];
-        if (left->kind == CSP_P_SEQ) {
-            for (size_t i = 0; i < left->count; i++) {
-                csp_value *item = csp_seq_at(interp->context, value, i);
-                if (item == NULL || !match(interp, left->items[i], item, b))
-                    return false;
-            }
-            csp_value *rest;
-            if (value->as.seq.lazy != NULL) {
-                rest = csp_alloc(interp->context, sizeof *rest);
-                *rest = *value;
-                rest->as.seq.offset += left->count;
-            } else {
-                rest = csp_seq(interp->context, value->as.seq.items + left->count,
-                               value->as.seq.count - left->count);
-            }
-            return match(interp, right, rest, b);
-        }
-        if (right->kind == CSP_P_SEQ) {
-            size_t n = csp_seq_length(interp->context, value, &pat->span);
-            if (n < right->count)
-                return false;
-            size_t split = n - right->count;
-            for (size_t i = 0; i < right->count; i++)
-                if (!match(interp, right->items[i], value->as.seq.items[split + i], b))
-                    return false;
-            return match(interp, left,
-                         csp_seq(interp->context, value->as.seq.items, split), b);
-        }
-        csp_fail(interp->context, CSP_ERROR_TYPE, &pat->span,
-                 "a ^ pattern needs a sequence literal on one side");
-    }
+    case CSP_P_CONCAT:
+        return match_concat(interp, pat, value, b);
     case CSP_P_SET:
         if (value->kind != CSP_V_SET || value->as.set.kind != CSP_SET_FINITE ||
             value->as.set.count != pat->count)
@@ -920,6 +992,35 @@ static csp_value **ctor_values(csp_interp *interp, csp_ctor *ctor, size_t *count
     return items;
 }
 
+/* Whether `value`, a value of constructor c of type g, lies in the fields a
+ * subtype declaration gives that constructor (always, for a datatype or a
+ * subtype constructor written without fields). */
+static bool subtype_fields_admit(csp_interp *interp, const csp_global *g, size_t c,
+                                 const csp_value *value)
+{
+    if (g->decl == NULL || g->decl->kind != CSP_D_SUBTYPE ||
+        g->decl->ctors[c].field_count == 0)
+        return true;
+    const csp_ctor_decl *cd = &g->decl->ctors[c];
+    size_t used = 0;
+    for (size_t i = 0; i < cd->field_count; i++) {
+        csp_value *set = csp_eval(interp, cd->fields[i], NULL);
+        if (set->kind != CSP_V_SET)
+            csp_fail(interp->context, CSP_ERROR_TYPE, &cd->fields[i]->span,
+                     "the field type of %s is not a set: %s",
+                     name_of(interp, cd->name), show(interp, set));
+        size_t parts = set->as.set.kind == CSP_SET_PRODUCT ? set->as.set.count : 1;
+        for (size_t k = 0; k < parts; k++, used++) {
+            const csp_value *part = set->as.set.kind == CSP_SET_PRODUCT
+                                        ? set->as.set.items[k] : set;
+            if (used >= value->as.dot.count ||
+                !csp_set_member(interp->context, value->as.dot.fields[used], part))
+                return false;
+        }
+    }
+    return used == value->as.dot.count;
+}
+
 static csp_value **hook_datatype_values(csp_context *context, csp_symbol type,
                                         size_t *count, const csp_span *span)
 {
@@ -930,7 +1031,8 @@ static csp_value **hook_datatype_values(csp_context *context, csp_symbol type,
         size_t n;
         csp_value **values = ctor_values(interp, g->ctors[c], &n, span);
         for (size_t i = 0; i < n; i++)
-            csp_vec_push(context, &all, values[i]);
+            if (subtype_fields_admit(interp, g, c, values[i]))
+                csp_vec_push(context, &all, values[i]);
     }
     csp_value *set = csp_set_finite(context, (csp_value **)all.items, all.count);
     *count = set->as.set.count;
@@ -953,13 +1055,22 @@ static csp_value **hook_all_events(csp_context *context, size_t *count,
     return set->as.set.items;
 }
 
+/* A datatype's values are those of its constructors; a subtype names
+ * constructors of an existing datatype (reusing them, so `subtype C = Y | G`
+ * keeps Y and G the values of their datatype) and may narrow their fields:
+ * `subtype S = A.{0..1}`. */
 static bool hook_datatype_member(csp_context *context, csp_symbol type,
                                  const csp_value *value)
 {
-    (void)context;
-    return value->kind == CSP_V_DOT && value->as.dot.head != NULL &&
-           !value->as.dot.head->channel && value->as.dot.head->datatype == type &&
-           csp_dot_complete(value);
+    csp_interp *interp = csp_interp_of(context);
+    if (value->kind != CSP_V_DOT || value->as.dot.head == NULL ||
+        value->as.dot.head->channel || !csp_dot_complete(value))
+        return false;
+    csp_global *g = global(interp, type);
+    for (size_t c = 0; c < g->ctor_count; c++)
+        if (g->ctors[c] == value->as.dot.head)
+            return subtype_fields_admit(interp, g, c, value);
+    return false;
 }
 
 typedef struct comp_sink {
@@ -1364,8 +1475,11 @@ static csp_value *apply_builtin(csp_interp *interp, int id, csp_value **args,
         return csp_seq(context, items, n);
     }
     case B_REDUCE:
+    case B_NORMAL:
         if (args[0]->kind == CSP_V_PROC)
-            csp_vec_push(context, &interp->compressed, (void *)args[0]->as.proc);
+            csp_vec_push(context,
+                         id == B_NORMAL ? &interp->normalised : &interp->compressed,
+                         (void *)args[0]->as.proc);
         return args[0];
     case B_IDENTITY:
         return args[0];
@@ -1478,6 +1592,123 @@ static csp_value *eval_rename(csp_interp *interp, const csp_expr *expr,
     return csp_proc_value(context, csp_proc_intern(interp, &proto));
 }
 
+/* The hidden channel of linked parallel: link.e.f is the fresh event on
+ * which P's event e and Q's event f synchronise.  It is no declared
+ * channel, so it is in no user's set (Events, {| |}), and the linked
+ * parallel hides it at once. */
+static const csp_ctor *link_channel(csp_interp *interp)
+{
+    if (interp->link_channel == NULL) {
+        csp_context *context = interp->context;
+        csp_symbol name = csp_intern(context, "link", 4);
+        csp_ctor *ctor = new_ctor(interp, name, true, NULL, 2, (csp_span){0});
+        ctor->field_sets = csp_alloc(context, 2 * sizeof *ctor->field_sets);
+        ctor->field_sets[0] = csp_set_symbolic(context, CSP_SET_EVENTS);
+        ctor->field_sets[1] = ctor->field_sets[0];
+        interp->link_channel = ctor;
+    }
+    return interp->link_channel;
+}
+
+static bool same_tokens(const csp_vec *a, size_t a_from, const csp_vec *b,
+                        size_t b_from)
+{
+    if (a->count - a_from != b->count - b_from)
+        return false;
+    for (size_t i = 0; a_from + i < a->count; i++)
+        if (csp_value_compare(a->items[a_from + i], b->items[b_from + i]) != 0)
+            return false;
+    return true;
+}
+
+static const csp_proc *renamed(csp_interp *interp, const csp_proc *child,
+                               csp_vec *pairs)
+{
+    csp_context *context = interp->context;
+    size_t n = pairs->count / 2;
+    csp_value **flat = (csp_value **)pairs->items;
+    if (n > 0)
+        qsort(flat, n, 2 * sizeof *flat, compare_pairs);
+    csp_proc proto = {.kind = CSP_PROC_RENAME, .count = 1, .children = &child,
+                      .rename_count = n};
+    proto.rename_from = csp_alloc(context, (n + 1) * sizeof *proto.rename_from);
+    proto.rename_to = csp_alloc(context, (n + 1) * sizeof *proto.rename_to);
+    for (size_t i = 0; i < n; i++) {
+        proto.rename_from[i] = flat[2 * i];
+        proto.rename_to[i] = flat[2 * i + 1];
+    }
+    return csp_proc_intern(interp, &proto);
+}
+
+/* P [a <-> b] Q, by its definition: each event a.x of P is paired with
+ * the event b.x of Q (same fields after the channel), both are renamed to
+ * a fresh event link.(a.x).(b.x), P and Q synchronise on the fresh events
+ * and these are hidden:
+ *     (P[[a.x <- l]] [| L |] Q[[b.x <- l]]) \ L. */
+static csp_value *eval_linked(csp_interp *interp, const csp_expr *expr,
+                              csp_env *env)
+{
+    csp_context *context = interp->context;
+    const csp_proc *left = csp_eval_proc(interp, expr->a, env);
+    const csp_proc *right = csp_eval_proc(interp, expr->b, env);
+    size_t env_count = 1;
+    csp_env **envs = &env;
+    if (expr->stmt_count > 0)
+        envs = statement_envs(interp, expr->stmts, expr->stmt_count, env, &env_count);
+    const csp_ctor *link = link_channel(interp);
+    csp_vec left_pairs = {0}, right_pairs = {0}, links = {0};
+    for (size_t e = 0; e < env_count; e++) {
+        for (size_t i = 0; i + 1 < expr->count; i += 2) {
+            const csp_span *span = &expr->items[i]->span;
+            csp_value *from[2] = {csp_eval(interp, expr->items[i], envs[e]),
+                                  csp_eval(interp, expr->items[i + 1], envs[e])};
+            csp_value **events[2];
+            size_t n[2];
+            csp_vec prefix[2] = {{0}, {0}};
+            for (int side = 0; side < 2; side++) {
+                if (from[side]->kind != CSP_V_DOT || from[side]->as.dot.head == NULL ||
+                    !from[side]->as.dot.head->channel)
+                    csp_fail(context, CSP_ERROR_TYPE, &expr->items[i + side]->span,
+                             "%s is not an event or channel",
+                             show(interp, from[side]));
+                events[side] = csp_productions(interp, from[side], &n[side], span);
+                dot_tokens(interp, from[side], &prefix[side]);
+            }
+            csp_vec *right_tokens = csp_alloc(context,
+                                              (n[1] + 1) * sizeof *right_tokens);
+            for (size_t k = 0; k < n[1]; k++)
+                dot_tokens(interp, events[1][k], &right_tokens[k]);
+            for (size_t j = 0; j < n[0]; j++) {
+                csp_vec tokens = {0};
+                dot_tokens(interp, events[0][j], &tokens);
+                for (size_t k = 0; k < n[1]; k++) {
+                    if (!same_tokens(&tokens, prefix[0].count, &right_tokens[k],
+                                     prefix[1].count))
+                        continue;
+                    csp_value **fields = csp_alloc(context, 2 * sizeof *fields);
+                    fields[0] = events[0][j];
+                    fields[1] = events[1][k];
+                    csp_value *fresh = dot_value(interp, link, fields, 2);
+                    csp_vec_push(context, &left_pairs, events[0][j]);
+                    csp_vec_push(context, &left_pairs, fresh);
+                    csp_vec_push(context, &right_pairs, events[1][k]);
+                    csp_vec_push(context, &right_pairs, fresh);
+                    csp_vec_push(context, &links, fresh);
+                }
+            }
+        }
+    }
+    csp_value *set = csp_set_finite(context, (csp_value **)links.items, links.count);
+    const csp_proc *children[2] = {renamed(interp, left, &left_pairs),
+                                   renamed(interp, right, &right_pairs)};
+    csp_proc par = {.kind = CSP_PROC_PAR, .children = children, .count = 2,
+                    .set = set};
+    const csp_proc *both = csp_proc_intern(interp, &par);
+    csp_proc hide = {.kind = CSP_PROC_HIDE, .children = &both, .count = 1,
+                     .set = set};
+    return csp_proc_value(context, csp_proc_intern(interp, &hide));
+}
+
 static csp_value *eval_replicated(csp_interp *interp, const csp_expr *expr,
                                   csp_env *env)
 {
@@ -1533,6 +1764,75 @@ static csp_value *eval_replicated(csp_interp *interp, const csp_expr *expr,
 
 /* ---- prefixes --------------------------------------------------------- */
 
+/* Whether an open field of the channel of `head` ranges over an infinite
+ * set (channel c : Int), so that its events cannot all be listed. */
+static bool open_field_infinite(csp_interp *interp, const csp_value *head)
+{
+    const csp_ctor *channel = head->as.dot.head;
+    for (size_t i = head->as.dot.count; i < channel->arity; i++)
+        if (!csp_set_is_finite(interp->context, channel->field_sets[i]))
+            return true;
+    return false;
+}
+
+typedef struct field_sink {
+    csp_vec events, envs;
+} field_sink;
+
+/* Builds the events of a prefix one field at a time: an input takes its
+ * values from its restriction (c?x:S) or the field's type, an output its
+ * value.  Used when the channel carries an infinite type, as FDR does,
+ * which accepts `out?x:{1, 2}` with out : Int.  Returns false when the
+ * prefix does not fit this form (an input that would take several
+ * fields). */
+static bool prefix_fields(csp_interp *interp, const csp_expr *prefix, size_t i,
+                          csp_value *event, csp_env *env, const bindings *b,
+                          field_sink *sink)
+{
+    csp_context *context = interp->context;
+    if (i == prefix->field_count) {
+        if (!csp_dot_complete(event))
+            csp_fail(context, CSP_ERROR_TYPE, &prefix->span,
+                     "%s is not a complete event", show(interp, event));
+        csp_vec_push(context, &sink->events, event);
+        csp_vec_push(context, &sink->envs, frame_of(interp, env, b));
+        return true;
+    }
+    const csp_field *field = &prefix->fields[i];
+    const csp_ctor *channel = event->as.dot.head;
+    size_t position = event->as.dot.count;
+    if (position >= channel->arity)
+        csp_fail(context, CSP_ERROR_TYPE, &field->span,
+                 "%s is already a complete event", show(interp, event));
+    if (field->kind == CSP_FIELD_OUTPUT || field->kind == CSP_FIELD_DOT) {
+        csp_value *value = csp_eval(interp, field->value, frame_of(interp, env, b));
+        return prefix_fields(interp, prefix, i + 1,
+                             dot_combine(interp, event, value, &field->span), env, b,
+                             sink);
+    }
+    if (i + 1 == prefix->field_count && position + 1 != channel->arity)
+        return false;
+    const csp_value *type = channel->field_sets[position];
+    csp_value *source = field->restriction != NULL
+                            ? eval_set(interp, field->restriction,
+                                       frame_of(interp, env, b))
+                            : (csp_value *)type;
+    size_t n;
+    csp_value **values = csp_set_elements(context, source, &n, &field->span);
+    for (size_t k = 0; k < n; k++) {
+        if (!csp_set_member(context, values[k], type))
+            continue;
+        bindings more = *b;
+        if (!match(interp, field->pattern, values[k], &more))
+            continue;
+        if (!prefix_fields(interp, prefix, i + 1,
+                           dot_combine(interp, event, values[k], &field->span), env,
+                           &more, sink))
+            return false;
+    }
+    return true;
+}
+
 size_t csp_prefix_events(csp_interp *interp, const csp_expr *prefix,
                          csp_env *env, csp_value ***events_out,
                          csp_env ***envs_out)
@@ -1578,6 +1878,19 @@ size_t csp_prefix_events(csp_interp *interp, const csp_expr *prefix,
         (*events_out)[0] = event;
         (*envs_out)[0] = env;
         return 1;
+    }
+    size_t given = head->as.dot.count;
+    if (open_field_infinite(interp, head) &&
+        (given == 0 || value_complete(head->as.dot.fields[given - 1]))) {
+        field_sink sink = {{0}, {0}};
+        bindings none = {.count = 0};
+        if (prefix_fields(interp, prefix, 0, head, env, &none, &sink)) {
+            csp_vec_push(context, &sink.events, NULL);   /* never empty */
+            csp_vec_push(context, &sink.envs, NULL);
+            *events_out = (csp_value **)csp_vec_finish(context, &sink.events);
+            *envs_out = (csp_env **)csp_vec_finish(context, &sink.envs);
+            return sink.events.count - 1;
+        }
     }
     size_t n;
     csp_value **all = csp_productions(interp, head, &n, &prefix->a->span);
@@ -1695,9 +2008,6 @@ static csp_value *eval_inner(csp_interp *interp, const csp_expr *expr,
     case CSP_E_BINARY: {
         if (expr->op == 100)
             csp_fail(context, CSP_ERROR_TYPE, span, "@@ is allowed only in patterns");
-        if (expr->op == 101)
-            csp_fail(context, CSP_ERROR_UNSUPPORTED, span,
-                     "linked parallel [a <-> b] is not supported");
         if (expr->op == CSP_OP_AND || expr->op == CSP_OP_OR) {
             bool a = expect_kind(interp, csp_eval(interp, expr->a, env), CSP_V_BOOL,
                                  &expr->a->span)->as.number;
@@ -1917,6 +2227,8 @@ static csp_value *eval_inner(csp_interp *interp, const csp_expr *expr,
     }
     case CSP_E_RENAME:
         return eval_rename(interp, expr, env);
+    case CSP_E_LINKED:
+        return eval_linked(interp, expr, env);
     case CSP_E_REPLICATED:
         return eval_replicated(interp, expr, env);
     }

@@ -63,9 +63,11 @@ struct csp_interp {
     uint32_t *event_table;      /* malloc'd */
     size_t event_table_size;
     csp_symbol sym_underscore;
-    /* process terms passed to sbisim or normal (arena): the compiler
-     * reduces those that become leaves by strong bisimulation */
+    csp_ctor *link_channel;     /* the hidden channel of linked parallel */
+    /* process terms passed to sbisim (arena): the compiler reduces those
+     * that become leaves by strong bisimulation */
     csp_vec compressed;
+    csp_vec normalised;         /* passed to normal: normalised likewise */
 };
 
 /* Sets up the global scope for `program` (declarations, constructors,

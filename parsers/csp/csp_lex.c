@@ -83,6 +83,7 @@ typedef struct lexer {
     size_t length, position;
     uint32_t line, column;
     csp_vec tokens;
+    csp_vec *pragmas;       /* csp_lex_pragmas: `{-#` comments (csp_span*) */
 } lexer;
 
 static void lex_advance(lexer *lx, size_t count)
@@ -175,6 +176,11 @@ static void lex_all(lexer *lx)
                     lex_advance(lx, 1);
                 }
             } while (nesting > 0);
+            if (lx->pragmas != NULL && rest[2] == '#') {
+                csp_span *whole = csp_memdup(lx->context, &span, sizeof span);
+                whole->end = (uint32_t)lx->position;
+                csp_vec_push(lx->context, lx->pragmas, whole);
+            }
             continue;
         }
         if (isalpha((unsigned char)c) || c == '_') {
@@ -304,6 +310,7 @@ static bool csp_continues(csp_token_kind kind)
     case CSP_T_LPAR_SYNC: case CSP_T_RPAR_SYNC: case CSP_T_EXCEPT_END:
     case CSP_T_PARALLEL: case CSP_T_INTERLEAVE: case CSP_T_LRENAME:
     case CSP_T_LARROW: case CSP_T_LINK: case CSP_T_RBRACKET: case CSP_T_RPAREN:
+    case CSP_T_LBRACKET:    /* [A || B], [a <-> b]: never starts an operand */
     case CSP_T_BACKSLASH:   /* a definition never starts with a lambda */
     case CSP_T_RBRACE: case CSP_T_RENUM: case CSP_T_GT: case CSP_T_LE:
     case CSP_T_GE: case CSP_T_EQEQ: case CSP_T_NE: case CSP_T_EQUALS:
@@ -332,6 +339,20 @@ static bool csp_closes(csp_token_kind kind)
     return kind == CSP_T_RPAREN || kind == CSP_T_RBRACKET ||
            kind == CSP_T_RBRACE || kind == CSP_T_RENUM ||
            kind == CSP_T_RPAR_SYNC || kind == CSP_T_EXCEPT_END;
+}
+
+size_t csp_lex_pragmas(csp_context *context, uint32_t file,
+                       csp_span ***spans)
+{
+    csp_vec found = {0};
+    lexer lx = {
+        .context = context, .file = file, .text = context->files[file].text,
+        .length = context->files[file].length, .line = 1, .column = 1,
+        .pragmas = &found,
+    };
+    lex_all(&lx);
+    *spans = (csp_span **)found.items;
+    return found.count;
 }
 
 csp_tokens csp_lex(csp_context *context, uint32_t file)

@@ -82,6 +82,13 @@ typedef struct csp_tokens {
  * parse error (unterminated comment or string, stray character). */
 csp_tokens csp_lex(csp_context *context, uint32_t file);
 
+/* The comments of file `file` that open with `{-#` (pragmas, which FDR
+ * ignores), outermost ones only, in order: fills *spans with arena
+ * pointers to spans covering each whole comment and returns their number.
+ * Fails through the trap as csp_lex does. */
+size_t csp_lex_pragmas(csp_context *context, uint32_t file,
+                       csp_span ***spans);
+
 /* A printable name for a token kind ("'->'", "identifier", ...). */
 const char *csp_token_name(csp_token_kind kind);
 

@@ -398,6 +398,10 @@ static csp_expr *parse_operand(parser *p)
                     csp_vec_push(p->context, &items, parse_expr(p, BP_NONE));
                 expr->count = items.count;
                 expr->items = (csp_expr **)csp_vec_finish(p->context, &items);
+                if (accept(p, CSP_T_BAR)) {     /* {| e1, e2 | stmts |} */
+                    expr->kind = CSP_E_ENUM_SET_COMP;
+                    expr->stmts = parse_stmts(p, &expr->stmt_count);
+                }
             }
         }
         expect(p, CSP_T_RENUM);
@@ -660,17 +664,27 @@ static csp_expr *parse_expr(parser *p, int min)
             p->no_gt = 0;
             csp_expr *a = parse_expr(p, BP_NONE);
             if (at(p, CSP_T_LINK)) {
-                /* linked parallel: parsed, rejected when evaluated */
-                while (accept(p, CSP_T_LINK)) {
-                    parse_expr(p, BP_NONE);
-                    if (!accept(p, CSP_T_COMMA))
-                        break;
-                    parse_expr(p, BP_NONE);
+                /* linked parallel: [a1 <-> b1, a2 <-> b2 | stmts] */
+                csp_vec pairs = {0};
+                csp_vec_push(p->context, &pairs, a);
+                expect(p, CSP_T_LINK);
+                csp_vec_push(p->context, &pairs, parse_expr(p, BP_NONE));
+                while (accept(p, CSP_T_COMMA)) {
+                    csp_vec_push(p->context, &pairs, parse_expr(p, BP_NONE));
+                    expect(p, CSP_T_LINK);
+                    csp_vec_push(p->context, &pairs, parse_expr(p, BP_NONE));
                 }
+                csp_stmt **stmts = NULL;
+                size_t stmt_count = 0;
+                if (accept(p, CSP_T_BAR))
+                    stmts = parse_stmts(p, &stmt_count);
                 expect(p, CSP_T_RBRACKET);
                 p->no_gt = saved;
-                expr = new_binary(p, CSP_E_BINARY, left, parse_expr(p, BP_PAR + 1));
-                expr->op = 101;
+                expr = new_binary(p, CSP_E_LINKED, left, parse_expr(p, BP_PAR + 1));
+                expr->count = pairs.count;
+                expr->items = (csp_expr **)csp_vec_finish(p->context, &pairs);
+                expr->stmts = stmts;
+                expr->stmt_count = stmt_count;
                 left = expr;
                 continue;
             }
@@ -1262,6 +1276,38 @@ static void render_list(renderer *r, csp_expr **items, size_t count)
     }
 }
 
+static void render_pattern(renderer *r, const csp_pat *pat)
+{
+    char number[32];
+    switch (pat->kind) {
+    case CSP_P_WILD: put(r, "_"); break;
+    case CSP_P_VAR:
+    case CSP_P_CONST: put(r, csp_symbol_name(r->context, pat->symbol)); break;
+    case CSP_P_INT:
+        snprintf(number, sizeof number, "%lld", (long long)pat->number);
+        put(r, number);
+        break;
+    default: put(r, "..."); break;
+    }
+}
+
+/* " | stmt, stmt" of a comprehension */
+static void render_stmts(renderer *r, csp_stmt **stmts, size_t count)
+{
+    if (count == 0)
+        return;
+    put(r, " | ");
+    for (size_t i = 0; i < count; i++) {
+        if (i > 0)
+            put(r, ", ");
+        if (stmts[i]->generator) {
+            render_pattern(r, stmts[i]->pattern);
+            put(r, " <- ");
+        }
+        render(r, stmts[i]->expr);
+    }
+}
+
 static void render_binary(renderer *r, const csp_expr *e, const char *op)
 {
     put(r, "(");
@@ -1296,8 +1342,7 @@ static void render(renderer *r, const csp_expr *e)
         break;
     case CSP_E_DOT: render_binary(r, e, "."); break;
     case CSP_E_BINARY:
-        render_binary(r, e, e->op == 100 ? " @@ " : e->op == 101 ? " [<->] "
-                                                                 : ops[e->op]);
+        render_binary(r, e, e->op == 100 ? " @@ " : ops[e->op]);
         break;
     case CSP_E_UNARY:
         put(r, e->op == CSP_OP_NEG ? "(-" : e->op == CSP_OP_NOT ? "(not " : "(#");
@@ -1328,6 +1373,16 @@ static void render(renderer *r, const csp_expr *e)
         put(r, "<");
         render_list(r, e->items, e->count);
         put(r, ">");
+        break;
+    case CSP_E_SET_COMP:
+    case CSP_E_ENUM_SET_COMP:
+        put(r, e->kind == CSP_E_SET_COMP ? "{" : "{|");
+        if (e->a != NULL)
+            render(r, e->a);
+        else
+            render_list(r, e->items, e->count);
+        render_stmts(r, e->stmts, e->stmt_count);
+        put(r, e->kind == CSP_E_SET_COMP ? "}" : "|}");
         break;
     case CSP_E_PREFIX:
         put(r, "(");
@@ -1369,6 +1424,22 @@ static void render(renderer *r, const csp_expr *e)
         render(r, e->c);
         put(r, " || ");
         render(r, e->d);
+        put(r, "] ");
+        render(r, e->b);
+        put(r, ")");
+        break;
+    case CSP_E_LINKED:
+        put(r, "(");
+        render(r, e->a);
+        put(r, " [");
+        for (size_t i = 0; i + 1 < e->count; i += 2) {
+            if (i > 0)
+                put(r, ", ");
+            render(r, e->items[i]);
+            put(r, " <-> ");
+            render(r, e->items[i + 1]);
+        }
+        render_stmts(r, e->stmts, e->stmt_count);
         put(r, "] ");
         render(r, e->b);
         put(r, ")");

@@ -109,6 +109,16 @@ const csp_proc *csp_proc_intern(csp_interp *interp, const csp_proc *proto)
     if ((proto->kind == CSP_PROC_HIDE || proto->kind == CSP_PROC_RENAME) &&
         proto->children[0]->kind == CSP_PROC_OMEGA)
         return proto->children[0];
+    /* (P \ A) \ B is P \ (A ∪ B): a recursion through hiding, such as
+     * P = (a -> P) \ {a}, then returns to the same term instead of
+     * nesting one more hiding at each unfolding. */
+    if (proto->kind == CSP_PROC_HIDE && proto->children[0]->kind == CSP_PROC_HIDE) {
+        const csp_proc *inner = proto->children[0];
+        csp_proc merged = *proto;
+        merged.children = inner->children;
+        merged.set = csp_set_union(context, inner->set, proto->set);
+        return csp_proc_intern(interp, &merged);
+    }
     if (interp->proc_table == NULL || interp->proc_count * 2 >= interp->proc_table_size)
         proc_table_grow(interp);
     uint64_t hash = proc_hash(proto);

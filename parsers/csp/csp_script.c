@@ -16,6 +16,7 @@
 #include "csp_compile.h"
 #include "csp_eval.h"
 #include "csp_parse.h"
+#include "csp_pragma.h"
 
 struct csp_script {
     csp_context context;
@@ -27,6 +28,7 @@ struct csp_script {
     const char *default_process;
     const char **constant_names;    /* arena */
     size_t constant_count;
+    csp_pragmas pragmas;            /* shared resources (arena) */
 };
 
 /* Arms the trap: use as `if (ARM(script, error)) { failure }`. */
@@ -139,6 +141,7 @@ static csp_script *load(const char *path, const char *text, pnsim_error *error)
     csp_check_program(&script->interp, &script->program);
     collect_assertions(script);
     choose_default(script);
+    csp_pragmas_read(&script->interp, &script->pragmas);
     script->constant_names = csp_alloc(&script->context,
                                        (script->program.decl_count + 1) *
                                            sizeof *script->constant_names);
@@ -189,6 +192,8 @@ static model *build(csp_script *script, const csp_expr *expr, const char *name,
     csp_compile_options compile = {0};
     if (options != NULL)
         compile.max_leaf_states = options->max_leaf_states;
+    compile.shared = script->pragmas.shared;
+    compile.shared_count = script->pragmas.shared_count;
     return csp_compile(&script->interp, proc, name, &compile);
 }
 
@@ -257,6 +262,43 @@ model *csp_process_model(csp_script *script, const char *expression,
 const char *csp_default_process(const csp_script *script)
 {
     return script->default_process;
+}
+
+size_t csp_shared_count(const csp_script *script)
+{
+    return script->pragmas.shared_count;
+}
+
+model *csp_shared_model(csp_script *script, const char *expression,
+                        const csp_build_options *options, pnsim_error *error)
+{
+    pnsim_error_clear(error);
+    if (script->pragmas.shared_count == 0) {
+        pnsim_error_set(error, PNSIM_ERR_USAGE,
+                        "the script declares no shared resource");
+        return NULL;
+    }
+    if (expression != NULL)
+        return csp_process_model(script, expression, options, error);
+    jmp_buf trap;
+    if (ARM(script, trap, error))
+        return NULL;
+    const csp_expr *process = script->pragmas.process;
+    const char *name = script->pragmas.process_text;
+    if (process == NULL) {
+        csp_symbol symbol = csp_intern(&script->context, "SYSTEM", 6);
+        if (symbol >= script->interp.global_count ||
+            script->interp.globals[symbol].kind != CSP_G_DEFINITION)
+            csp_fail(&script->context, CSP_ERROR_PARSE,
+                     &script->pragmas.shared[0].span,
+                     "pnsim pragma: the script defines no SYSTEM; name the "
+                     "process to check with process: P");
+        name = "SYSTEM";
+        process = csp_parse_expression(&script->context, name, name);
+    }
+    model *result = build(script, process, name, options, error);
+    script->context.trap = NULL;
+    return result;
 }
 
 pnsim_status csp_assertion_trace(csp_script *script, size_t index,
