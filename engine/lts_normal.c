@@ -13,34 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t mix(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
-
-/* Grows *array (of `size`-byte elements) to hold at least `need`. */
-static bool reserve(void **array, size_t *capacity, size_t need, size_t size)
-{
-    if (need <= *capacity)
-        return true;
-    size_t capacity2 = *capacity ? *capacity : 64;
-    while (capacity2 < need)
-        capacity2 *= 2;
-    void *grown = realloc(*array, capacity2 * size);
-    if (grown == NULL)
-        return false;
-    *array = grown;
-    *capacity = capacity2;
-    return true;
-}
-
-#define RESERVE(array, capacity, need) \
-    reserve((void **)&(array), &(capacity), (need), sizeof *(array))
+#include "support.h"
 
 static int compare_u32(const void *a, const void *b)
 {
@@ -73,7 +46,7 @@ bool lts_normal_acceptance(const uint32_t *label, uint64_t begin, uint64_t end,
 {
     for (uint64_t e = begin; e < end; e++)
         if (label[e] == tick) {
-            if (!reserve((void **)out, capacity, 1, sizeof **out))
+            if (!support_reserve((void **)out, capacity, 1, sizeof **out))
                 return false;
             (*out)[0] = tick;
             *count = 1;
@@ -81,7 +54,7 @@ bool lts_normal_acceptance(const uint32_t *label, uint64_t begin, uint64_t end,
         }
     size_t n = 0;
     for (uint64_t e = begin; e < end; e++) {
-        if (!reserve((void **)out, capacity, n + 1, sizeof **out))
+        if (!support_reserve((void **)out, capacity, n + 1, sizeof **out))
             return false;
         (*out)[n++] = label[e];
     }
@@ -211,7 +184,7 @@ static uint64_t hash_set(const uint32_t *set, size_t n)
 {
     uint64_t h = n;
     for (size_t i = 0; i < n; i++)
-        h = mix(h ^ set[i]) + i;
+        h = support_mix64(h ^ set[i]) + i;
     return h;
 }
 
@@ -262,7 +235,7 @@ static bool intern(builder *b, size_t start, uint32_t *node)
         }
     }
     if (nf->count >= UINT32_MAX - 1 ||
-        !RESERVE(nf->set_start, b->node_capacity, nf->count + 2))
+        !SUPPORT_RESERVE(nf->set_start, b->node_capacity, nf->count + 2))
         return false;
     b->table[at] = (uint32_t)nf->count + 1;
     nf->set_start[nf->count] = start;
@@ -286,13 +259,13 @@ static bool closure(builder *b, const uint32_t *seeds, size_t n)
         if (b->stamp[s] == b->stamp_value)
             continue;
         b->stamp[s] = b->stamp_value;
-        if (!RESERVE(b->work, b->work_capacity, top + 1))
+        if (!SUPPORT_RESERVE(b->work, b->work_capacity, top + 1))
             return false;
         b->work[top++] = s;
     }
     while (top > 0) {
         uint32_t s = b->work[--top];
-        if (!RESERVE(nf->members, b->member_capacity, nf->member_count + 1))
+        if (!SUPPORT_RESERVE(nf->members, b->member_capacity, nf->member_count + 1))
             return false;
         nf->members[nf->member_count++] = s;
         for (uint64_t e = g->row[s]; e < g->row[s + 1]; e++) {
@@ -301,7 +274,7 @@ static bool closure(builder *b, const uint32_t *seeds, size_t n)
                 b->stamp[t] == b->stamp_value)
                 continue;
             b->stamp[t] = b->stamp_value;
-            if (!RESERVE(b->work, b->work_capacity, top + 1))
+            if (!SUPPORT_RESERVE(b->work, b->work_capacity, top + 1))
                 return false;
             b->work[top++] = t;
         }
@@ -336,8 +309,8 @@ static bool add_acceptance(builder *b, uint64_t first, size_t n)
     }
     nf->acc_count = write;
     b->acc_event_count = event_write;
-    if (!RESERVE(nf->acc_events, b->acc_event_capacity, b->acc_event_count + n + 1) ||
-        !RESERVE(nf->acc_set, b->acc_set_capacity, nf->acc_count + 2))
+    if (!SUPPORT_RESERVE(nf->acc_events, b->acc_event_capacity, b->acc_event_count + n + 1) ||
+        !SUPPORT_RESERVE(nf->acc_set, b->acc_set_capacity, nf->acc_count + 2))
         return false;
     if (n > 0)
         memcpy(nf->acc_events + b->acc_event_count, set, n * sizeof *set);
@@ -369,7 +342,7 @@ static bool expand(builder *b, work_lists *w, uint32_t node)
             }
             if (g->target[e] >= g->state_count)
                 continue;       /* reached but never expanded (a limit) */
-            if (!RESERVE(w->pairs, w->pair_capacity, pair_count + 1))
+            if (!SUPPORT_RESERVE(w->pairs, w->pair_capacity, pair_count + 1))
                 return false;
             w->pairs[pair_count++] = (uint64_t)label << 32 | g->target[e];
         }
@@ -383,7 +356,7 @@ static bool expand(builder *b, work_lists *w, uint32_t node)
         uint32_t label = (uint32_t)(w->pairs[i] >> 32);
         size_t n = 0;
         for (; i < pair_count && (uint32_t)(w->pairs[i] >> 32) == label; i++) {
-            if (!RESERVE(w->targets, w->target_capacity, n + 1))
+            if (!SUPPORT_RESERVE(w->targets, w->target_capacity, n + 1))
                 return false;
             w->targets[n++] = (uint32_t)w->pairs[i];
         }
@@ -392,8 +365,8 @@ static bool expand(builder *b, work_lists *w, uint32_t node)
         if (!closure(b, w->targets, n) || !intern(b, start, &next))
             return false;
         size_t capacity = b->edge_capacity;
-        if (!RESERVE(nf->edge_label, capacity, nf->edge_count + 1) ||
-            !RESERVE(nf->edge_target, b->edge_target_capacity, nf->edge_count + 1))
+        if (!SUPPORT_RESERVE(nf->edge_label, capacity, nf->edge_count + 1) ||
+            !SUPPORT_RESERVE(nf->edge_target, b->edge_target_capacity, nf->edge_count + 1))
             return false;
         b->edge_capacity = capacity;
         nf->edge_label[nf->edge_count] = label;
@@ -412,7 +385,7 @@ static bool expand(builder *b, work_lists *w, uint32_t node)
             !add_acceptance(b, first, n))
             return false;
     }
-    if (!RESERVE(nf->acc_set, b->acc_set_capacity, nf->acc_count + 1))
+    if (!SUPPORT_RESERVE(nf->acc_set, b->acc_set_capacity, nf->acc_count + 1))
         return false;
     nf->acc_set[nf->acc_count] = b->acc_event_count;
     return true;
@@ -472,10 +445,10 @@ pnsim_status lts_normal_build(const lts_normal_graph *g, lts_normal_limit_fn lim
             stopped = true;
             break;
         }
-        ok = RESERVE(nf->divergent, b.flag_capacity, nf->count + 1) &&
-             RESERVE(nf->can_tick, b.tick_capacity, nf->count + 1) &&
-             RESERVE(nf->edge_start, b.edge_start_capacity, (size_t)node + 2) &&
-             RESERVE(nf->acc_start, b.acc_start_capacity, (size_t)node + 2);
+        ok = SUPPORT_RESERVE(nf->divergent, b.flag_capacity, nf->count + 1) &&
+             SUPPORT_RESERVE(nf->can_tick, b.tick_capacity, nf->count + 1) &&
+             SUPPORT_RESERVE(nf->edge_start, b.edge_start_capacity, (size_t)node + 2) &&
+             SUPPORT_RESERVE(nf->acc_start, b.acc_start_capacity, (size_t)node + 2);
         if (!ok)
             break;
         nf->edge_start[node] = nf->edge_count;

@@ -21,6 +21,7 @@
 
 #include "lts_normal.h"
 #include "refine_product.h"
+#include "support.h"
 
 #define TAU UINT32_MAX
 #define TICK 0u
@@ -37,35 +38,6 @@ static pnsim_status out_of_memory(pnsim_error *error)
 {
     return pnsim_error_set(error, PNSIM_ERR_NOMEM, "out of memory in a refinement check");
 }
-
-static uint64_t mix(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
-
-/* Grows *array (of `size`-byte elements) to hold at least `need`. */
-static bool reserve(void **array, size_t *capacity, size_t need, size_t size)
-{
-    if (need <= *capacity)
-        return true;
-    size_t capacity2 = *capacity ? *capacity : 64;
-    while (capacity2 < need)
-        capacity2 *= 2;
-    void *grown = realloc(*array, capacity2 * size);
-    if (grown == NULL)
-        return false;
-    *array = grown;
-    *capacity = capacity2;
-    return true;
-}
-
-#define RESERVE(array, capacity, need) \
-    reserve((void **)&(array), &(capacity), (need), sizeof *(array))
 
 /* ---- limits ----------------------------------------------------------- */
 
@@ -107,7 +79,7 @@ static uint64_t hash_string(const char *s)
     uint64_t h = 1469598103934665603ULL;
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return mix(h);
+    return support_mix64(h);
 }
 
 static bool alphabet_init(alphabet *a)
@@ -115,7 +87,7 @@ static bool alphabet_init(alphabet *a)
     memset(a, 0, sizeof *a);
     a->table_size = 256;
     a->table = calloc(a->table_size, sizeof *a->table);
-    if (a->table == NULL || !RESERVE(a->names, a->capacity, 1))
+    if (a->table == NULL || !SUPPORT_RESERVE(a->names, a->capacity, 1))
         return false;
     a->names[a->count++] = REFINE_TICK;
     return true;
@@ -163,7 +135,7 @@ static uint32_t alphabet_intern(alphabet *a, const char *name)
         a->table = table;
         a->table_size = size;
     }
-    if (!RESERVE(a->names, a->capacity, a->count + 1))
+    if (!SUPPORT_RESERVE(a->names, a->capacity, a->count + 1))
         return NONE;
     uint32_t id = (uint32_t)a->count;
     a->names[a->count++] = name;
@@ -197,9 +169,9 @@ static int lts_on_edge(void *context, explore_state_id source, uint32_t t,
         return 1;
     }
     size_t c1 = g->edge_capacity, c2 = c1, c3 = c1;
-    if (!RESERVE(g->label, c1, g->edge_count + 1) ||
-        !RESERVE(g->target, c2, g->edge_count + 1) ||
-        !RESERVE(g->transition, c3, g->edge_count + 1)) {
+    if (!SUPPORT_RESERVE(g->label, c1, g->edge_count + 1) ||
+        !SUPPORT_RESERVE(g->target, c2, g->edge_count + 1) ||
+        !SUPPORT_RESERVE(g->transition, c3, g->edge_count + 1)) {
         g->failed = true;
         return 1;
     }
@@ -218,7 +190,7 @@ static int lts_on_state(void *context, explore_state_id id, const model_value *s
     (void)state;
     (void)edge_count;
     (void)is_final;
-    if (id >= UINT32_MAX - 1 || !RESERVE(g->row, g->row_capacity, (size_t)id + 2)) {
+    if (id >= UINT32_MAX - 1 || !SUPPORT_RESERVE(g->row, g->row_capacity, (size_t)id + 2)) {
         g->failed = true;
         return 1;
     }
@@ -443,7 +415,7 @@ size_t refine_normal_acceptance(refine_normal *n, size_t state, size_t k,
     const lts_normal *nf = n->nf;
     uint64_t set = nf->acc_start[state] + k;
     uint64_t b = nf->acc_set[set], e = nf->acc_set[set + 1];
-    if (!RESERVE(n->buffer, n->buffer_capacity, e - b + 1))
+    if (!SUPPORT_RESERVE(n->buffer, n->buffer_capacity, e - b + 1))
         return 0;
     for (uint64_t i = b; i < e; i++)
         n->buffer[i - b] = n->events.names[nf->acc_events[i]];
@@ -621,7 +593,7 @@ static int offer_visit(void *context, uint32_t t, const model_value *successor)
 {
     offer_list *o = context;
     (void)successor;
-    if (!RESERVE(o->labels, o->capacity, o->count + 1)) {
+    if (!SUPPORT_RESERVE(o->labels, o->capacity, o->count + 1)) {
         o->failed = true;
         return 1;
     }

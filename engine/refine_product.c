@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "support.h"
+
 typedef struct product {
     model base;
     refine_product_config config;
@@ -28,21 +30,11 @@ typedef struct product {
     size_t divergent_table_size;
 } product;
 
-static uint64_t mix(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
-
 static uint64_t hash_vector(const model_value *v, size_t words)
 {
     uint64_t h = words;
     for (size_t i = 0; i < words; i++)
-        h = mix(h ^ v[i]) + i;
+        h = support_mix64(h ^ v[i]) + i;
     return h;
 }
 

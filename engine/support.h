@@ -1,0 +1,46 @@
+/*
+ * support.h — two small routines several engine modules need: a growable
+ * array's reserve, and a 64-bit mixer for hash tables keyed by integers.
+ */
+#ifndef PNSIM_SUPPORT_H
+#define PNSIM_SUPPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+/* Grows *array (of `size`-byte elements, `*capacity` of them) to hold at
+ * least `need`, doubling from 64.  Returns false, leaving the array as it
+ * was, when out of memory. */
+static inline bool support_reserve(void **array, size_t *capacity, size_t need,
+                                   size_t size)
+{
+    if (need <= *capacity)
+        return true;
+    size_t grown_capacity = *capacity ? *capacity : 64;
+    while (grown_capacity < need)
+        grown_capacity *= 2;
+    void *grown = realloc(*array, grown_capacity * size);
+    if (grown == NULL)
+        return false;
+    *array = grown;
+    *capacity = grown_capacity;
+    return true;
+}
+
+#define SUPPORT_RESERVE(array, capacity, need) \
+    support_reserve((void **)&(array), &(capacity), (need), sizeof *(array))
+
+/* Spreads the bits of `x` over the whole word (splitmix64's finaliser). */
+static inline uint64_t support_mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+#endif
