@@ -11,9 +11,10 @@
  *                 intended final state (not after ✓)
  *   divergence    a reachable cycle of τ transitions
  *   determinism   no trace s and event a such that s^<a> is a trace and
- *                 some stable state reached by s refuses a; a stable state
- *                 that can terminate may refuse every visible event (✓ is a
- *                 signal).  The FD variant also requires divergence freedom
+ *                 some stable state reached by s refuses a; a state that
+ *                 can terminate, stable or not, may refuse every visible
+ *                 event (✓ is a signal).  The FD variant also requires
+ *                 divergence freedom
  *   has trace     the process can perform the given visible trace
  *
  * Counterexamples are shortest: deadlocks and divergences come from the

@@ -373,12 +373,17 @@ static bool expand(builder *b, work_lists *w, uint32_t node)
         nf->edge_target[nf->edge_count] = next;
         nf->edge_count++;
     }
-    /* minimal acceptances of the stable members */
+    /* minimal acceptances of the stable members, and {✓} of each member
+     * that can terminate, stable or not: ✓ is a signal, so such a state
+     * may refuse every visible event (UCS) */
     uint64_t first = nf->acc_count;
     for (uint64_t k = s0; k < s1; k++) {
         uint32_t s = nf->members[k];
         size_t n;
-        if (!b->stable[s])
+        bool terminates = false;
+        for (uint64_t e = g->row[s]; e < g->row[s + 1] && !terminates; e++)
+            terminates = g->label[e] == g->tick;
+        if (!b->stable[s] && !terminates)
             continue;
         if (!lts_normal_acceptance(g->label, g->row[s], g->row[s + 1], g->tick,
                                    &b->acceptance, &b->acceptance_capacity, &n) ||

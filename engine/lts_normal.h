@@ -14,9 +14,10 @@
  *   - a node records whether a member can terminate (✓ is not an edge:
  *     after ✓ a process is finished and nothing more is compared), whether
  *     a member lies on a τ-cycle (divergence), and its minimal acceptances:
- *     the acceptance of each stable member (its visible initials, or {✓}
- *     for a member that can terminate: such a state may refuse every
- *     visible event, not ✓), keeping only the minimal sets.
+ *     the acceptance of each stable member (its visible initials), and
+ *     {✓} for each member that can terminate, stable or not (✓ is a
+ *     signal: such a state may refuse every visible event, not ✓),
+ *     keeping only the minimal sets.
  *
  * That is all the traces, stable-failures and failures-divergences models
  * observe, so refinement checks against the normal form (refine.h), and a

@@ -9,7 +9,7 @@
  *      τ-closure and subset construction give a deterministic transition
  *      system over visible events; each normal state (a τ-closed set of
  *      specification states) carries its minimal acceptances (the initials
- *      of its stable members, {✓} for a member that can terminate, minimal
+ *      of its stable members, {✓} for any member that can terminate, minimal
  *      ones kept) and a divergence flag (a member lies on a τ-cycle).
  *   2. Pairs (normal state, implementation state) are explored breadth-first
  *      from the pair of initial states by the parallel explorer (explore.h),

@@ -132,6 +132,19 @@ static void test_normal_divergent_and_tick(void **state)
     assert_true(refine_normal_after(normal, 0, "a") > 0);
     refine_normal_free(normal);
     model_destroy(m);
+
+    /* an unstable member that can terminate counts too: {✓} beside the
+     * stable a -> STOP's {a} */
+    normal = normalise("SKIP [> a -> STOP", &m);
+    assert_true(refine_normal_can_terminate(normal, 0));
+    assert_int_equal(refine_normal_acceptance_count(normal, 0), 2);
+    const char *first = acceptance(normal, 0, 0);
+    bool has_tick = strcmp(first, "{" REFINE_TICK "}") == 0;
+    const char *second = acceptance(normal, 0, 1);
+    has_tick |= strcmp(second, "{" REFINE_TICK "}") == 0;
+    assert_true(has_tick);
+    refine_normal_free(normal);
+    model_destroy(m);
 }
 
 /* Checks spec ⊑ impl and returns the verdict; keeps the result in *out
@@ -226,6 +239,19 @@ static void test_failures(void **state)
     /* the stable failures model ignores divergence */
     assert_int_equal(check("STOP", "LOOP \\ {a}", REFINE_FAILURES, NULL, NULL),
                      LTS_HOLDS);
+    /* ✓ is a signal: a state that can terminate may refuse every visible
+     * event, also when it is unstable.  SKIP [> a -> STOP is
+     * (SKIP [] a -> STOP) |~| a -> STOP, so it is refined by its first
+     * branch but not the other way round (it may refuse ✓). */
+    assert_int_equal(check("SKIP [> a -> STOP", "TICKY", REFINE_FAILURES, NULL,
+                           NULL), LTS_HOLDS);
+    assert_int_equal(check("SKIP [> a -> STOP", "TICKY",
+                           REFINE_FAILURES_DIVERGENCES, NULL, NULL), LTS_HOLDS);
+    assert_int_equal(check("TICKY", "SKIP [> a -> STOP", REFINE_FAILURES, &r,
+                           models), LTS_VIOLATED);
+    assert_int_equal(r.ending, REFINE_END_REFUSAL);
+    assert_string_equal(r.refusal[0], REFINE_TICK);
+    release(&r, models);
 }
 
 static void test_failures_divergences(void **state)
