@@ -327,7 +327,9 @@ pnsim_status csp_assertion_trace(csp_script *script, size_t index,
                             csp_set_symbolic(&script->context, CSP_SET_EVENTS)))
             csp_fail(&script->context, CSP_ERROR_TYPE, &expr->span,
                      "%s is not an event", csp_value_show(&script->context, event));
-        names[i] = script->interp.event_names[csp_event_id(&script->interp, event)];
+        /* The id first: interning a new event may move event_names. */
+        uint32_t id = csp_event_id(&script->interp, event);
+        names[i] = script->interp.event_names[id];
     }
     *events = names;
     *count = n;
