@@ -26,13 +26,11 @@
 /* The plan: which lifelines exist and who takes part in each step. */
 typedef struct msc_plan {
     size_t lifeline_count;
-    const char **lifeline_names;   /* point into the model or `groups` */
-    char **groups;                 /* owned name-prefix strings */
-    size_t group_count;
+    const char **lifeline_names;   /* point into the model or `labels` */
+    char **labels;                 /* owned numbered names, when needed */
+    size_t label_count;
     long *lifeline_of_component;   /* component -> lifeline or -1 */
-    long *group_of_transition;     /* prefix mode: transition -> group */
-    long *lifeline_of_group;       /* prefix mode: group -> lifeline or -1 */
-    bool by_component;
+    bool single;                   /* no components: one lifeline */
 } msc_plan;
 
 typedef struct msc_job {
@@ -46,13 +44,11 @@ typedef struct msc_job {
 
 static void msc_plan_free(msc_plan *plan)
 {
-    for (size_t i = 0; i < plan->group_count; i++)
-        free(plan->groups[i]);
-    free(plan->groups);
+    for (size_t i = 0; i < plan->label_count; i++)
+        free(plan->labels[i]);
+    free(plan->labels);
     free(plan->lifeline_names);
     free(plan->lifeline_of_component);
-    free(plan->group_of_transition);
-    free(plan->lifeline_of_group);
     memset(plan, 0, sizeof *plan);
 }
 
@@ -72,13 +68,6 @@ static const char *msc_step_label(const model *model, const msc_step *step)
     return t->name != NULL ? t->name : "?";
 }
 
-/* The group of a transition name: the part before the first '_'. */
-static size_t msc_prefix_length(const char *name)
-{
-    const char *cut = strchr(name, '_');
-    return cut != NULL && cut != name ? (size_t)(cut - name) : strlen(name);
-}
-
 /* Lifelines of transition `t`, in order, into `out` (at most `room`);
  * returns how many. */
 static size_t msc_participants(const msc_job *job, uint32_t t, long *out,
@@ -87,11 +76,10 @@ static size_t msc_participants(const msc_job *job, uint32_t t, long *out,
     if (t == MSC_NO_TRANSITION)
         return 0;
     const msc_plan *plan = &job->plan;
-    if (!plan->by_component) {
-        long line = plan->lifeline_of_group[plan->group_of_transition[t]];
-        if (line < 0 || room == 0)
+    if (plan->single) {
+        if (room == 0)
             return 0;
-        out[0] = line;
+        out[0] = 0;
         return 1;
     }
     const model_transition *tr = &job->model->transitions[t];
@@ -107,8 +95,8 @@ static size_t msc_participants(const msc_job *job, uint32_t t, long *out,
     return n;
 }
 
-/* Marks in `used` (one flag per component or group) whatever the run and
- * the marked transitions touch. */
+/* Marks in `used` (one flag per component) whatever the run and the marked
+ * transitions touch. */
 static void msc_mark_used(const msc_job *job, bool *used)
 {
     const model *model = job->model;
@@ -119,87 +107,57 @@ static void msc_mark_used(const msc_job *job, bool *used)
                                            : chart->marked[k - chart->step_count];
         if (t == MSC_NO_TRANSITION)
             continue;
-        if (job->plan.by_component) {
-            const model_transition *tr = &model->transitions[t];
-            for (size_t i = 0; i < tr->component_count; i++)
-                used[tr->components[i]] = true;
-        } else {
-            used[job->plan.group_of_transition[t]] = true;
-        }
+        const model_transition *tr = &model->transitions[t];
+        for (size_t i = 0; i < tr->component_count; i++)
+            used[tr->components[i]] = true;
     }
+}
+
+/* The name of component `u`, "?" when the model has none. */
+static const char *msc_component_name(const model *model, size_t u)
+{
+    return model->component_names != NULL && model->component_names[u] != NULL
+               ? model->component_names[u] : "?";
 }
 
 static pnsim_status msc_make_plan(msc_job *job, pnsim_error *error)
 {
     const model *model = job->model;
     msc_plan *plan = &job->plan;
-    size_t units;                     /* components or name groups */
-    plan->by_component = model->component_count > 0;
-    if (plan->by_component) {
-        units = model->component_count;
-        plan->lifeline_of_component = calloc(units, sizeof *plan->lifeline_of_component);
-        if (plan->lifeline_of_component == NULL)
-            goto nomem;
-    } else {
-        size_t n = model->transition_count;
-        plan->group_of_transition = calloc(n + 1, sizeof *plan->group_of_transition);
-        plan->groups = calloc(n + 1, sizeof *plan->groups);
-        if (plan->group_of_transition == NULL || plan->groups == NULL)
-            goto nomem;
-        for (size_t t = 0; t < n; t++) {
-            const char *name = model->transitions[t].name != NULL
-                                   ? model->transitions[t].name : "?";
-            size_t length = msc_prefix_length(name);
-            size_t g = 0;
-            while (g < plan->group_count &&
-                   (strlen(plan->groups[g]) != length ||
-                    strncmp(plan->groups[g], name, length) != 0))
-                g++;
-            if (g == plan->group_count) {
-                char *copy = malloc(length + 1);
-                if (copy == NULL)
-                    goto nomem;
-                memcpy(copy, name, length);
-                copy[length] = '\0';
-                plan->groups[plan->group_count++] = copy;
-            }
-            plan->group_of_transition[t] = (long)g;
-        }
-        units = plan->group_count;
-        plan->lifeline_of_group = calloc(units + 1, sizeof *plan->lifeline_of_group);
-        if (plan->lifeline_of_group == NULL)
-            goto nomem;
-    }
+    /* A model without components gets one lifeline, named after it. */
+    plan->single = model->component_count == 0;
+    size_t units = plan->single ? 1 : model->component_count;
+    plan->lifeline_of_component = calloc(units, sizeof *plan->lifeline_of_component);
     bool *used = calloc(units + 1, sizeof *used);
     plan->lifeline_names = calloc(units + 1, sizeof *plan->lifeline_names);
-    if (used == NULL || plan->lifeline_names == NULL) {
+    if (plan->lifeline_of_component == NULL || used == NULL ||
+        plan->lifeline_names == NULL) {
         free(used);
         goto nomem;
+    }
+    if (plan->single) {
+        plan->lifeline_names[0] = model->name != NULL ? model->name : "model";
+        plan->lifeline_count = 1;
+        free(used);
+        return PNSIM_OK;
     }
     /* long or repeated component names (CSP leaves are named by their
      * text) are cut and numbered */
     bool number = false;
-    if (plan->by_component)
-        for (size_t u = 0; u < units; u++) {
-            const char *a = model->component_names != NULL &&
-                                    model->component_names[u] != NULL
-                                ? model->component_names[u] : "?";
-            number |= strlen(a) > MSC_NAME_MAX;
-            for (size_t v = 0; v < u && !number; v++)
-                number |= model->component_names != NULL &&
-                          model->component_names[v] != NULL &&
-                          strcmp(a, model->component_names[v]) == 0;
-        }
+    for (size_t u = 0; u < units; u++) {
+        const char *a = msc_component_name(model, u);
+        number |= strlen(a) > MSC_NAME_MAX;
+        for (size_t v = 0; v < u && !number; v++)
+            number |= strcmp(a, msc_component_name(model, v)) == 0;
+    }
     if (number) {
-        plan->groups = calloc(units + 1, sizeof *plan->groups);
-        if (plan->groups == NULL) {
+        plan->labels = calloc(units + 1, sizeof *plan->labels);
+        if (plan->labels == NULL) {
             free(used);
             goto nomem;
         }
         for (size_t u = 0; u < units; u++) {
-            const char *a = model->component_names != NULL &&
-                                    model->component_names[u] != NULL
-                                ? model->component_names[u] : "?";
+            const char *a = msc_component_name(model, u);
             char *label = malloc(MSC_NAME_MAX + 32);
             if (label == NULL) {
                 free(used);
@@ -210,25 +168,19 @@ static pnsim_status msc_make_plan(msc_job *job, pnsim_error *error)
                          MSC_NAME_MAX - 4, a);
             else
                 snprintf(label, MSC_NAME_MAX + 32, "%zu: %s", u, a);
-            plan->groups[plan->group_count++] = label;
+            plan->labels[plan->label_count++] = label;
         }
     }
     bool all = units <= MSC_MAX_LIFELINES;
     if (!all)
         msc_mark_used(job, used);
-    long *line_of = plan->by_component ? plan->lifeline_of_component
-                                       : plan->lifeline_of_group;
     for (size_t u = 0; u < units; u++) {
         if (all || used[u]) {
-            line_of[u] = (long)plan->lifeline_count;
+            plan->lifeline_of_component[u] = (long)plan->lifeline_count;
             plan->lifeline_names[plan->lifeline_count++] =
-                plan->by_component && !number
-                    ? (model->component_names != NULL &&
-                               model->component_names[u] != NULL
-                           ? model->component_names[u] : "?")
-                    : plan->groups[u];
+                number ? plan->labels[u] : msc_component_name(model, u);
         } else {
-            line_of[u] = -1;
+            plan->lifeline_of_component[u] = -1;
         }
     }
     free(used);

@@ -18,15 +18,12 @@
  *     lifelines) and the resource; divergence, unboundedness and other
  *     violations get a note.
  *
- * Lifelines.  They come from the model's components (model.component_names;
- * for CSP, the leaf processes).  A model without components (a Petri net)
- * is split by transition name: the part of the name before its first '_'
- * names the lifeline ("phil0_takes_fork1" runs on "phil0", "t1_load_0" on
- * "t1", "with_exit" on "with"); a name without '_' is its own lifeline.
- * Every lifeline of the model is shown, in the order of the model's
- * components (or of the transitions that first name a group), unless there
- * are more than MSC_MAX_LIFELINES: then only the lifelines that take part
- * in the run or in the marked transitions are.  When a component name is
+ * Lifelines.  They are the model's components (model.component_names:
+ * for CSP the leaf processes, for a Petri net the threads its transitions
+ * declare or their names imply); a model without components gets one
+ * lifeline.  Every lifeline is shown, in the order of the components,
+ * unless there are more than MSC_MAX_LIFELINES: then only the lifelines
+ * that take part in the run or in the marked transitions are.  When a component name is
  * longer than 24 characters or not unique (CSP names a leaf process by its
  * text), lifelines are numbered and long names cut: "0: pickup.i.left(i)…".
  *

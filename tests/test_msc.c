@@ -151,24 +151,28 @@ static void test_components_and_deadlock(void **state)
     agclose(graph);
 }
 
-/* ---- No components: lifelines from the transition names ------------------ */
+/* ---- Threads passing tokens, and a race ------------------------------------ */
 
 static const char *const token_slots[] = {"box", "other"};
 static const uint32_t takes_box[] = {0};
+static const uint32_t thread_p0[] = {0}, thread_p1[] = {1}, thread_solo[] = {2};
+static const char *const thread_names[] = {"p0", "p1", "solo"};
 static const model_transition named_transitions[] = {
-    {.name = "p0_put"},
-    {.name = "p1_take", .consume_count = 1, .consumes = takes_box},
-    {.name = "p0_rest"},
-    {.name = "solo"},
+    {.name = "p0_put", .component_count = 1, .components = thread_p0},
+    {.name = "p1_take", .consume_count = 1, .consumes = takes_box,
+     .component_count = 1, .components = thread_p1},
+    {.name = "p0_rest", .component_count = 1, .components = thread_p0},
+    {.name = "solo", .component_count = 1, .components = thread_solo},
 };
 
-static void test_name_groups_tokens_and_race(void **state)
+static void test_threads_tokens_and_race(void **state)
 {
     (void)state;
     model m = {.ops = &static_ops, .format = "test", .name = "named",
                .state_length = 2, .slot_kind = MODEL_SLOT_TOKENS,
                .slot_names = token_slots, .transition_count = 4,
-               .transitions = named_transitions};
+               .transitions = named_transitions, .component_count = 3,
+               .component_names = thread_names};
     const model_value s0[] = {0, 0}, s1[] = {1, 0}, s2[] = {0, 0};
     const model_value *const states[] = {s0, s1, s2};
     const msc_step steps[] = {{0, NULL}, {1, NULL}};
@@ -193,6 +197,35 @@ static void test_name_groups_tokens_and_race(void **state)
     assert_string_equal(label_of(graph, "race0"), "enabled: p0_rest");
     assert_string_equal(label_of(graph, "race1"), "enabled: p1_take");
     assert_string_equal(label_of(graph, "end"), "race on box");
+    agclose(graph);
+}
+
+/* ---- No components: one lifeline, named after the model ------------------- */
+
+static const model_transition anonymous_transitions[] = {
+    {.name = "p0_put"},
+    {.name = "p1_take"},
+};
+
+static void test_no_components(void **state)
+{
+    (void)state;
+    model m = {.ops = &static_ops, .format = "test", .name = "anonymous",
+               .state_length = 2, .slot_kind = MODEL_SLOT_TOKENS,
+               .slot_names = token_slots, .transition_count = 2,
+               .transitions = anonymous_transitions};
+    const msc_step steps[] = {{0, NULL}, {1, NULL}};
+    msc_chart chart = {.step_count = 2, .steps = steps};
+    msc_summary summary;
+    pnsim_error error;
+    assert_int_equal(msc_draw(&m, &chart, output("anonymous.dot"), &summary,
+                              &error), PNSIM_OK);
+    assert_int_equal(summary.lifelines, 1);
+    assert_int_equal(summary.steps, 2);
+    assert_int_equal(summary.arrows, 0);
+    Agraph_t *graph = read_back();
+    assert_string_equal(label_of(graph, "head0"), "anonymous");
+    assert_string_equal(label_of(graph, "step1"), "p1_take");
     agclose(graph);
 }
 
@@ -259,7 +292,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_components_and_deadlock, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_name_groups_tokens_and_race, setup,
+        cmocka_unit_test_setup_teardown(test_no_components, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_threads_tokens_and_race, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_long_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),

@@ -110,6 +110,8 @@ static void test_read_small_net(void **state)
     assert_true(isinf(t[1].rate) && t[1].rate > 0);
     assert_string_equal(t[2].name, "t2");
     assert_true(t[2].rate == 1.0);               /* other tool: ignored */
+    assert_string_equal(t[0].component, "worker");
+    assert_null(t[1].component);
 
     /* Arcs: weights, directions, kinds, forward references. */
     const pn_arc *a0 = find_arc(net, "a0");
@@ -148,6 +150,16 @@ static void test_read_small_net(void **state)
     assert_true(m->transitions[2].rate == 1.0);
     assert_int_equal(m->transitions[0].kind, MODEL_VISIBLE);
     assert_null(m->transitions[0].event);
+    /* Components: the declared one, else the name up to its first '_'
+     * (here the whole name), in order of first appearance. */
+    assert_int_equal(m->component_count, 3);
+    assert_string_equal(m->component_names[0], "worker");
+    assert_string_equal(m->component_names[1], "t1");
+    assert_string_equal(m->component_names[2], "t2");
+    for (uint32_t k = 0; k < 3; k++) {
+        assert_int_equal(m->transitions[k].component_count, 1);
+        assert_int_equal(m->transitions[k].components[0], k);
+    }
     model_destroy(m);
     pn_net_free(net);
 }
@@ -291,7 +303,10 @@ static void test_model_shape(void **state)
     assert_string_equal(m->transitions[TEST2].name, "test2");
     assert_int_equal(model_find_slot(m, "d"), 3);
     assert_int_equal(model_find_transition(m, "peek"), PEEK);
-    assert_int_equal(m->component_count, 0);
+    /* one component per transition name without '_' */
+    assert_int_equal(m->component_count, 5);
+    assert_string_equal(m->component_names[m->transitions[PEEK].components[0]],
+                        "peek");
 
     model_value initial[4];
     model_initial_state(m, initial);

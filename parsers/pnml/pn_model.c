@@ -66,6 +66,8 @@ typedef struct pn_model {
     char **slot_names;
     char **transition_names;
     char **resource_names;
+    char **component_names;
+    uint32_t *component_of;  /* per transition: its one component */
     model_transition *transitions;
     model_access *accesses;
     uint32_t *writes;    /* every transition's write set, back to back */
@@ -205,6 +207,11 @@ static void pn_model_destroy(model *m)
          i++)
         free(net->resource_names[i]);
     free(net->resource_names);
+    for (size_t i = 0; i < m->component_count && net->component_names != NULL;
+         i++)
+        free(net->component_names[i]);
+    free(net->component_names);
+    free(net->component_of);
     free(net->transitions);
     free(net->accesses);
     free(net->writes);
@@ -595,6 +602,58 @@ static pnsim_status pn_model_build_names(pn_model *net, const pn_net *source,
               : pnsim_error_set(error, PNSIM_ERR_NOMEM, "out of memory");
 }
 
+/* Components: the thread or process each transition belongs to, for
+ * message sequence charts.  A transition names it in
+ * <toolspecific tool="pnsim"><component>; otherwise it is the part of the
+ * transition's name before the first '_' ("phil0_takes_fork1" belongs to
+ * "phil0", "t1_load_0" to "t1"), or the whole name.  Components are
+ * numbered in order of first appearance. */
+static pnsim_status pn_model_build_components(pn_model *net,
+                                              const pn_net *source,
+                                              pnsim_error *error)
+{
+    model *m = &net->model;
+    size_t transitions = m->transition_count;
+    net->component_names = calloc(transitions + 1, sizeof(char *));
+    net->component_of = calloc(transitions + 1, sizeof *net->component_of);
+    if (net->component_names == NULL || net->component_of == NULL)
+        return pnsim_error_set(error, PNSIM_ERR_NOMEM, "out of memory");
+    for (size_t t = 0; t < transitions; t++) {
+        const char *name = source->transitions[t].component;
+        size_t length;
+        if (name != NULL) {
+            length = strlen(name);
+        } else {
+            /* Named by pn_model_build_names, which ran first. */
+            name = net->transition_names[t] != NULL ? net->transition_names[t]
+                                                    : "?";
+            const char *cut = strchr(name, '_');
+            length = cut != NULL && cut != name ? (size_t)(cut - name)
+                                                : strlen(name);
+        }
+        size_t c = 0;
+        while (c < m->component_count) {
+            const char *known = net->component_names[c];
+            if (known != NULL && strlen(known) == length &&
+                strncmp(known, name, length) == 0)
+                break;
+            c++;
+        }
+        if (c == m->component_count) {
+            char *copy = strndup(name, length);
+            if (copy == NULL)
+                return pnsim_error_set(error, PNSIM_ERR_NOMEM,
+                                       "out of memory");
+            net->component_names[m->component_count++] = copy;
+        }
+        net->component_of[t] = (uint32_t)c;
+        net->transitions[t].component_count = 1;
+        net->transitions[t].components = &net->component_of[t];
+    }
+    m->component_names = (const char *const *)net->component_names;
+    return PNSIM_OK;
+}
+
 /* How good a watch place `arc` (one of t's needs) is: one that is seldom
  * marked enough, so that t is seldom looked at.  Places empty at first beat
  * marked ones, higher weights beat lower, and places feeding few
@@ -746,6 +805,8 @@ model *pn_net_model(const pn_net *source, pnsim_error *error)
         status = pn_model_build_watch(net, error);
     if (status == PNSIM_OK)
         status = pn_model_build_resources(net, source, error);
+    if (status == PNSIM_OK)
+        status = pn_model_build_components(net, source, error);
     if (status != PNSIM_OK) {
         pn_model_destroy(m);
         return NULL;

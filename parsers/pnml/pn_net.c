@@ -23,6 +23,7 @@ void pn_net_free(pn_net *net)
     for (size_t i = 0; i < net->transition_count; i++) {
         free(net->transitions[i].id);
         free(net->transitions[i].name);
+        free(net->transitions[i].component);
     }
     for (size_t i = 0; i < net->arc_count; i++)
         free(net->arcs[i].id);

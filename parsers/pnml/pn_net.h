@@ -52,6 +52,8 @@ typedef struct pn_transition {
     pn_position position;
     double rate;          /* <toolspecific tool="pnsim"><rate>; 1 if absent,
                              INFINITY for "inf" (immediate) */
+    char *component;      /* <toolspecific tool="pnsim"><component>: the
+                             thread or process it belongs to; NULL if absent */
 } pn_transition;
 
 typedef struct pn_arc {

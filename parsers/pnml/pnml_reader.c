@@ -6,8 +6,8 @@
  * a time, never as a whole tree: memory stays proportional to the net, not
  * to the file, and a 50 MB net parses in seconds.  A stack of open elements
  * records what each one means (a place, a place's name, the text of an arc's
- * inscription, something to ignore...).  Text is collected while a <text> or
- * <rate> element is open and interpreted when it closes.
+ * inscription, something to ignore...).  Text is collected while a <text>,
+ * <rate> or <component> element is open and interpreted when it closes.
  *
  * Arcs.  An arc may name nodes that appear later in the file, so arcs are
  * kept as read — ids of source and target plus the position of the <arc>
@@ -172,6 +172,7 @@ typedef enum pnml_role {
     PNML_FINAL,
     PNML_SHARED,
     PNML_RATE,
+    PNML_COMPONENT,
     PNML_TOOL_NUPN,            /* <toolspecific tool="nupn"> */
     PNML_NUPN_STRUCTURE
 } pnml_role;
@@ -949,6 +950,8 @@ static pnml_role pnml_child_role(pnml_reader *reader, pnml_role parent,
                 return PNML_SHARED;
         } else if (strcmp(name, "rate") == 0) {
             return PNML_RATE;
+        } else if (strcmp(name, "component") == 0) {
+            return PNML_COMPONENT;
         }
         return PNML_IGNORED;
     case PNML_TOOL_NUPN:
@@ -980,6 +983,7 @@ static bool pnml_element_start(pnml_reader *reader, const char *name)
         return pnml_start_reference(reader, name, element->at);
     case PNML_TEXT:
     case PNML_RATE:
+    case PNML_COMPONENT:
         reader->text_length = 0;
         return true;
     case PNML_POSITION:
@@ -1075,6 +1079,23 @@ static bool pnml_end_rate(pnml_reader *reader, const char *text,
     return true;
 }
 
+static bool pnml_end_component(pnml_reader *reader, const char *text,
+                               pnml_position at)
+{
+    pn_transition *transition =
+        &reader->net->transitions[reader->net->transition_count - 1];
+    if (text[0] == '\0')
+        return pnml_fail(reader, PNSIM_ERR_INPUT, at,
+                         "component of transition '%s' is empty",
+                         transition->id);
+    if (transition->component != NULL)
+        return pnml_fail(reader, PNSIM_ERR_INPUT, at,
+                         "transition '%s' has two components",
+                         transition->id);
+    transition->component = strdup(text);
+    return transition->component != NULL || pnml_no_memory(reader);
+}
+
 /* A <text> closes: its meaning depends on the parent (and for a name, on
  * whose name it is). */
 static bool pnml_end_text(pnml_reader *reader, char *text, pnml_position at)
@@ -1130,11 +1151,14 @@ static bool pnml_element_end(pnml_reader *reader)
     char empty[1] = "";
     switch (element->role) {
     case PNML_TEXT:
-    case PNML_RATE: {
+    case PNML_RATE:
+    case PNML_COMPONENT: {
         char *text = reader->text_length > 0 ? pnml_trim(reader->text) : empty;
         return element->role == PNML_TEXT
                    ? pnml_end_text(reader, text, element->at)
-                   : pnml_end_rate(reader, text, element->at);
+               : element->role == PNML_RATE
+                   ? pnml_end_rate(reader, text, element->at)
+                   : pnml_end_component(reader, text, element->at);
     }
     case PNML_PLACE: {
         pn_place *place = &net->places[net->place_count - 1];
@@ -1238,7 +1262,7 @@ static bool pnml_on_node(pnml_reader *reader)
         if (reader->depth == 0)
             return true;
         pnml_role role = reader->open[reader->depth - 1].role;
-        if (role != PNML_TEXT && role != PNML_RATE)
+        if (role != PNML_TEXT && role != PNML_RATE && role != PNML_COMPONENT)
             return true;
         const char *value = (const char *)xmlTextReaderConstValue(reader->xml);
         return value == NULL || pnml_append_text(reader, value);
