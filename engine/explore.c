@@ -644,17 +644,39 @@ static bool explore_grow_alone(explore_worker *worker)
                             &result->codec, 1) == 0;
 }
 
+/* What explore_reencode_state needs: the old store and codec, the new
+ * codec, and a state vector of scratch per thread. */
+typedef struct explore_recode {
+    const explore_result *result;
+    const state_codec *codec;
+    model_value *values;
+    size_t slots;
+} explore_recode;
+
+static void explore_reencode_state(void *context, uint64_t id,
+                                   uint64_t *vector, uint64_t *key)
+{
+    const explore_recode *recode = context;
+    const explore_result *result = recode->result;
+    model_value *values =
+        recode->values + (size_t)omp_get_thread_num() * recode->slots;
+    state_codec_decode(&result->codec, state_store_get(result->store, id),
+                       values);
+    state_codec_encode(recode->codec, values, vector);
+    *key = state_store_key(result->store, id);
+}
+
 /* Re-encodes states [0, keep) with the widths the threads asked for, into a
- * new store; the ids and keys stay.  Returns false when out of memory. */
+ * new store, on all threads; the ids and keys stay.  Returns false when out
+ * of memory. */
 static bool explore_reencode(explore_shared *shared, uint64_t keep,
                              const explore_options *options)
 {
     explore_result *result = shared->result;
     size_t slots = result->model->state_length;
     uint8_t *widths = malloc(slots ? slots : 1);
-    model_value *values = malloc((slots ? slots : 1) * sizeof *values);
     state_codec codec;
-    bool ok = widths != NULL && values != NULL;
+    bool ok = widths != NULL;
     for (size_t i = 0; ok && i < slots; i++) {
         unsigned char wanted = atomic_load(&shared->wanted_width[i]);
         widths[i] = wanted > result->codec.width[i] ? wanted
@@ -662,14 +684,16 @@ static bool explore_reencode(explore_shared *shared, uint64_t keep,
     }
     ok = ok && state_codec_init(&codec, slots, widths) == 0;
     free(widths);
-    if (!ok) {
-        free(values);
+    if (!ok)
         return false;
-    }
+    explore_recode recode = {
+        .result = result, .codec = &codec, .slots = slots ? slots : 1,
+        .values = malloc(shared->threads * (slots ? slots : 1) *
+                         sizeof(model_value)),
+    };
     state_store *store = state_store_create(codec.words, result->with_keys,
                                             options->max_memory);
-    uint64_t *packed = malloc(codec.words * sizeof *packed);
-    ok = store != NULL && packed != NULL;
+    ok = store != NULL && recode.values != NULL;
     /* A table that filled up mid-level comes back twice as large. */
     uint64_t capacity = state_store_capacity(result->store) *
                         (atomic_load(&shared->table_full) ? 2 : 1);
@@ -677,20 +701,10 @@ static bool explore_reencode(explore_shared *shared, uint64_t keep,
         ok = state_store_grow(store, explore_hash_packed, &codec,
                               shared->threads) == 0;
     atomic_store(&shared->table_full, false);
-    for (uint64_t id = 0; ok && id < keep; id++) {
-        state_codec_decode(&result->codec, state_store_get(result->store, id),
-                           values);
-        state_codec_encode(&codec, values, packed);
-        uint64_t new_id;
-        ok = state_store_insert(store, NULL, packed,
-                                state_codec_hash(packed, codec.words),
-                                state_store_key(result->store, id),
-                                &new_id) == STORE_ADDED &&
-             (!state_store_wants_growth(store) ||
-              state_store_grow(store, explore_hash_packed, &codec, 1) == 0);
-    }
-    free(packed);
-    free(values);
+    ok = ok && state_store_fill(store, keep, explore_reencode_state, &recode,
+                                explore_hash_packed, &codec,
+                                shared->threads) == 0;
+    free(recode.values);
     /* The new store carries the charge for path_max (find_pumping). */
     ok = ok && state_store_charge(store,
                                   result->path_max_size * sizeof(uint32_t));

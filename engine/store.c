@@ -378,6 +378,38 @@ int state_store_grow(state_store *store, state_store_hash_fn hash,
     return 0;
 }
 
+int state_store_fill(state_store *store, uint64_t count,
+                     state_store_fill_fn fill, void *fill_context,
+                     state_store_hash_fn hash, void *hash_context,
+                     unsigned threads)
+{
+    if (atomic_load(&store->count) != 0 || count > STORE_MAX_STATES)
+        return -1;
+    /* Room below the load at which the explorer would grow it anyway. */
+    while (count * 4 >= store->table_size * 3)
+        if (state_store_grow(store, hash, hash_context, threads) != 0)
+            return -1;
+    for (uint64_t id = 0; id < count;
+         id = ((id >> store->chunk_shift) + 1) << store->chunk_shift)
+        if (!store_ensure_chunk(store, id))
+            return -1;
+    atomic_store(&store->count, count);
+    int64_t n = (int64_t)count;
+#pragma omp parallel for num_threads(threads ? threads : 1) schedule(static) \
+    if (threads > 1 && n > 65536)
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t id = (uint64_t)i, key = 0;
+        uint64_t *vector = store_vector(store, id);
+        fill(fill_context, id, vector, &key);
+        if (store->with_keys)
+            atomic_store_explicit(store_key_slot(store, id), key,
+                                  memory_order_relaxed);
+        store_place(store->table, store->table_size,
+                    hash(hash_context, vector), id);
+    }
+    return 0;
+}
+
 /* The table entry of `id`, whose vector hashes to `hash`. */
 static uint64_t store_find_entry(const state_store *store, uint64_t hash,
                                  uint64_t id)

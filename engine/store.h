@@ -121,6 +121,23 @@ bool state_store_wants_growth(const state_store *store);
 int state_store_grow(state_store *store, state_store_hash_fn hash,
                      void *context, unsigned threads);
 
+/* Writes the vector of state `id` into `vector` and its key into *key. */
+typedef void (*state_store_fill_fn)(void *context, uint64_t id,
+                                    uint64_t *vector, uint64_t *key);
+
+/*
+ * Fills an empty store with `count` states, ids 0 .. count - 1, whose
+ * vectors and keys `fill` writes (with `fill_context`), on `threads`
+ * threads: so both callbacks must be safe to call from several at once.
+ * The table first grows to hold them (`hash`, `hash_context` as for
+ * state_store_grow).  The vectors must be distinct.  Returns 0, or -1 when
+ * the budget or malloc says no.
+ */
+int state_store_fill(state_store *store, uint64_t count,
+                     state_store_fill_fn fill, void *fill_context,
+                     state_store_hash_fn hash, void *hash_context,
+                     unsigned threads);
+
 /*
  * Renumbers ids [first, count): the state that had id order[i] gets id
  * first + i (`order` is a permutation of that range).  No insert may run at

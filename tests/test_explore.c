@@ -313,6 +313,41 @@ static void test_store_hammer(bool blocks)
     state_store_free(store);
 }
 
+static void test_fill_state(void *context, uint64_t id, uint64_t *vector,
+                            uint64_t *key)
+{
+    (void)context;
+    vector[0] = id * 7919 + 13;
+    vector[1] = ~id;
+    *key = id + 1000;
+}
+
+/* A store filled at once on two threads (as re-encoding does) finds every
+ * state at its id, with its key. */
+static void test_store_filled_by_threads(void **unused)
+{
+    (void)unused;
+    const uint64_t count = 200000;
+    state_store *store = state_store_create(2, true, 0);
+    assert_non_null(store);
+    assert_int_equal(state_store_fill(store, count, test_fill_state, NULL,
+                                      test_store_rehash, NULL, 2), 0);
+    assert_int_equal(state_store_count(store), count);
+    assert_false(state_store_wants_growth(store));
+    for (uint64_t id = 0; id < count; id++) {
+        uint64_t v[2], key, found;
+        test_fill_state(NULL, id, v, &key);
+        assert_int_equal(state_store_key(store, id), key);
+        assert_int_equal(state_store_insert(store, NULL, v, test_hash(v[0]), 0,
+                                            &found), STORE_FOUND);
+        assert_int_equal(found, id);
+    }
+    /* only an empty store can be filled */
+    assert_int_equal(state_store_fill(store, 1, test_fill_state, NULL,
+                                      test_store_rehash, NULL, 1), -1);
+    state_store_free(store);
+}
+
 static void test_store_hammered_by_threads(void **unused)
 {
     (void)unused;
@@ -542,6 +577,7 @@ int main(void)
         cmocka_unit_test(test_store_dense_ids_and_duplicates),
         cmocka_unit_test(test_store_budget_and_full_table),
         cmocka_unit_test(test_store_hammered_by_threads),
+        cmocka_unit_test(test_store_filled_by_threads),
         cmocka_unit_test(test_explore_counts_grid),
         cmocka_unit_test(test_explore_final_states),
         cmocka_unit_test(test_explore_stop_at_deadlock),
