@@ -215,6 +215,23 @@ static int compare_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Writes state s's signature at sig[at..]: the distinct (label, block of
+ * target) pairs of its edges, sorted.  Returns where it ends. */
+static size_t leaf_signature(const leaf_lts *leaf, const uint32_t *block,
+                             size_t s, uint64_t *sig, size_t at)
+{
+    size_t first = at;
+    for (uint32_t e = leaf->row[s]; e < leaf->row[s + 1]; e++)
+        sig[at++] = (uint64_t)leaf->labels[e] << 32 | block[leaf->targets[e]];
+    if (at - first > 1)
+        qsort(sig + first, at - first, sizeof *sig, compare_u64);
+    size_t unique = first;
+    for (size_t k = first; k < at; k++)
+        if (unique == first || sig[unique - 1] != sig[k])
+            sig[unique++] = sig[k];
+    return unique;
+}
+
 /* Replaces the leaf's transition system by its quotient under strong
  * bisimulation (labels τ and ✓ included; Ω stays apart from STOP), by
  * signature refinement: a state's signature is its block and the set of
@@ -246,16 +263,7 @@ static void reduce_leaf(compiler *c, leaf_lts *leaf)
         for (size_t s = 0; s < n; s++) {
             start[s] = at;
             sig[at++] = block[s];
-            size_t first = at;
-            for (uint32_t e = leaf->row[s]; e < leaf->row[s + 1]; e++)
-                sig[at++] = (uint64_t)leaf->labels[e] << 32 | block[leaf->targets[e]];
-            if (at - first > 1)
-                qsort(sig + first, at - first, sizeof *sig, compare_u64);
-            size_t unique = first;
-            for (size_t k = first; k < at; k++)
-                if (unique == first || sig[unique - 1] != sig[k])
-                    sig[unique++] = sig[k];
-            at = unique;
+            at = leaf_signature(leaf, block, s, sig, at);
         }
         start[n] = at;
         memset(table, 0xff, table_size * sizeof *table);
@@ -299,15 +307,7 @@ static void reduce_leaf(compiler *c, leaf_lts *leaf)
         states[made] = leaf->states[s];
         row[made] = (uint32_t)at;
         size_t first = at;
-        for (uint32_t e = leaf->row[s]; e < leaf->row[s + 1]; e++)
-            sig[at++] = (uint64_t)leaf->labels[e] << 32 | block[leaf->targets[e]];
-        if (at - first > 1)
-            qsort(sig + first, at - first, sizeof *sig, compare_u64);
-        size_t unique = first;
-        for (size_t k = first; k < at; k++)
-            if (unique == first || sig[unique - 1] != sig[k])
-                sig[unique++] = sig[k];
-        at = unique;
+        at = leaf_signature(leaf, block, s, sig, at);
         for (size_t k = first; k < at; k++) {
             labels[k] = (uint32_t)(sig[k] >> 32);
             targets[k] = (uint32_t)sig[k];
