@@ -95,6 +95,25 @@ static int msc_on_edge(void *context, explore_state_id source,
     return 0;
 }
 
+/* Draws `chart` to the output file and says what was drawn (`what`: "a
+ * deadlock", ...).  Returns the exit code. */
+static int msc_draw_report(const cli_options *options, const model *model,
+                           const msc_chart *chart, const char *what)
+{
+    msc_summary summary;
+    pnsim_error error;
+    pnsim_error_clear(&error);
+    if (msc_draw(model, chart, options->output_path, &summary, &error) !=
+        PNSIM_OK)
+        return cli_report_error(&error, CLI_EXIT_ERROR);
+    printf("wrote %s: %s, %zu lifeline%s, %zu step%s, %zu arrow%s\n",
+           options->output_path, what, summary.lifelines,
+           summary.lifelines == 1 ? "" : "s", summary.steps,
+           summary.steps == 1 ? "" : "s", summary.arrows,
+           summary.arrows == 1 ? "" : "s");
+    return CLI_EXIT_PASS;
+}
+
 /* Draws `trace` (plus an optional extra last step) and reports it. */
 static int msc_write(const cli_options *options, const model *model,
                      const explore_trace *trace, uint32_t extra,
@@ -119,20 +138,9 @@ static int msc_write(const cli_options *options, const model *model,
         .ending = ending, .note = note,
         .marked_count = marked_count, .marked = marked,
     };
-    msc_summary summary;
-    pnsim_error error;
-    pnsim_error_clear(&error);
-    pnsim_status status = msc_draw(model, &chart, options->output_path,
-                                   &summary, &error);
+    int code = msc_draw_report(options, model, &chart, what);
     free(steps);
-    if (status != PNSIM_OK)
-        return cli_report_error(&error, CLI_EXIT_ERROR);
-    printf("wrote %s: %s, %zu lifeline%s, %zu step%s, %zu arrow%s\n",
-           options->output_path, what, summary.lifelines,
-           summary.lifelines == 1 ? "" : "s", summary.steps,
-           summary.steps == 1 ? "" : "s", summary.arrows,
-           summary.arrows == 1 ? "" : "s");
-    return CLI_EXIT_PASS;
+    return code;
 }
 
 /* Draws the shortest run to `race` in `result` (an exploration of
@@ -337,19 +345,10 @@ static int msc_csp_draw(const cli_options *options, const model *model,
     }
     msc_chart chart = {.step_count = length, .steps = steps,
                        .ending = ending, .note = note};
-    msc_summary summary;
-    pnsim_status status = msc_draw(model, &chart, options->output_path,
-                                   &summary, &error);
+    int code = msc_draw_report(options, model, &chart, what);
     free(steps);
     free(note);
-    if (status != PNSIM_OK)
-        return cli_report_error(&error, CLI_EXIT_ERROR);
-    printf("wrote %s: %s, %zu lifeline%s, %zu step%s, %zu arrow%s\n",
-           options->output_path, what, summary.lifelines,
-           summary.lifelines == 1 ? "" : "s", summary.steps,
-           summary.steps == 1 ? "" : "s", summary.arrows,
-           summary.arrows == 1 ? "" : "s");
-    return CLI_EXIT_PASS;
+    return code;
 }
 
 /* A run of `model` to termination, else back to its start. */
