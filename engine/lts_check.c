@@ -28,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lts_graph.h"
 #include "lts_normal.h"
 
 const char *lts_event_of(const model *model, uint32_t t)
@@ -59,125 +60,27 @@ static double now(void)
 
 /* ---- the explored graph ----------------------------------------------- */
 
-typedef struct lts_graph {
-    const model *model;
-    uint64_t state_count;
-    uint64_t *row;              /* state_count + 1 */
-    size_t row_capacity;
-    uint32_t *label;            /* transition per edge */
-    uint32_t *target;
-    size_t edge_count, edge_capacity;
-    bool failed;
-    explore_result *result;
-} lts_graph;
-
-static int graph_on_edge(void *context, explore_state_id source,
-                         uint32_t transition, explore_state_id target)
-{
-    lts_graph *g = context;
-    (void)source;
-    if (target > UINT32_MAX) {
-        g->failed = true;
-        return 1;
-    }
-    if (g->edge_count == g->edge_capacity) {
-        size_t capacity = g->edge_capacity ? g->edge_capacity * 2 : 4096;
-        uint32_t *label = realloc(g->label, capacity * sizeof *label);
-        if (label == NULL) {
-            g->failed = true;
-            return 1;
-        }
-        g->label = label;
-        uint32_t *targets = realloc(g->target, capacity * sizeof *targets);
-        if (targets == NULL) {
-            g->failed = true;
-            return 1;
-        }
-        g->target = targets;
-        g->edge_capacity = capacity;
-    }
-    g->label[g->edge_count] = transition;
-    g->target[g->edge_count] = (uint32_t)target;
-    g->edge_count++;
-    return 0;
-}
-
-static int graph_on_state(void *context, explore_state_id id,
-                          const model_value *state, uint64_t edge_count,
-                          bool is_final)
-{
-    lts_graph *g = context;
-    (void)state;
-    (void)edge_count;
-    (void)is_final;
-    if (id + 2 > g->row_capacity) {
-        size_t capacity = g->row_capacity ? g->row_capacity * 2 : 4096;
-        while (capacity < id + 2)
-            capacity *= 2;
-        uint64_t *row = realloc(g->row, capacity * sizeof *row);
-        if (row == NULL) {
-            g->failed = true;
-            return 1;
-        }
-        g->row = row;
-        g->row_capacity = capacity;
-    }
-    if (id == 0)
-        g->row[0] = 0;
-    g->row[id + 1] = g->edge_count;
-    g->state_count = id + 1;
-    return 0;
-}
-
-static void graph_free(lts_graph *g)
-{
-    free(g->row);
-    free(g->label);
-    free(g->target);
-    explore_result_free(g->result);
-    memset(g, 0, sizeof *g);
-}
-
-/* Explores the whole model, recording its graph.  On PNSIM_OK the graph
- * holds every expanded state; result->outcome says whether all were. */
+/* Explores the whole model, recording its graph (lts_graph.h).  On PNSIM_OK
+ * the graph holds every expanded state; result->outcome says whether all
+ * were. */
 static pnsim_status graph_build(const model *model, const explore_options *options,
                                 lts_graph *g, lts_check_result *result,
                                 pnsim_error *error)
 {
-    memset(g, 0, sizeof *g);
-    g->model = model;
-    explore_options copy = *options;
-    copy.on_edge = graph_on_edge;
-    copy.on_state = graph_on_state;
-    copy.hook_context = g;
-    copy.stop_at_deadlock = false;
-    g->result = explore_run(model, &copy, error);
-    if (g->result == NULL)
-        return error->status;
-    const explore_stats *stats = explore_result_stats(g->result);
-    result->states = stats->states;
-    result->edges = stats->edges;
-    result->seconds = stats->seconds;
-    result->outcome = explore_result_outcome(g->result);
-    if (g->failed)
-        return out_of_memory(error);
-    if (result->outcome == EXPLORE_FAILED)
-        return error->status != PNSIM_OK ? error->status
-                                         : pnsim_error_set(error, PNSIM_ERR_INTERNAL,
-                                                           "the exploration failed");
-    if (result->outcome == EXPLORE_STOPPED_BY_HOOK)
-        return out_of_memory(error);
-    if (g->row == NULL) {
-        g->row = calloc(2, sizeof *g->row);
-        if (g->row == NULL)
-            return out_of_memory(error);
+    pnsim_status status = lts_graph_build(model, options, g, error);
+    if (g->result != NULL) {
+        const explore_stats *stats = explore_result_stats(g->result);
+        result->states = stats->states;
+        result->edges = stats->edges;
+        result->seconds = stats->seconds;
+        result->outcome = explore_result_outcome(g->result);
     }
-    return PNSIM_OK;
+    return status;
 }
 
 static bool graph_is_tau(const lts_graph *g, size_t edge)
 {
-    return g->model->transitions[g->label[edge]].kind == MODEL_INTERNAL;
+    return g->model->transitions[g->transition[edge]].kind == MODEL_INTERNAL;
 }
 
 /* Copies the explorer's shortest run to `target` into the result. */
@@ -218,9 +121,9 @@ static bool normal_graph_of(const lts_graph *g, const uint32_t *event_of,
         return false;
     graph->tick = LTS_NORMAL_NONE - 2;
     for (size_t e = 0; e < g->edge_count; e++) {
-        const model_transition *t = &g->model->transitions[g->label[e]];
+        const model_transition *t = &g->model->transitions[g->transition[e]];
         label[e] = t->kind == MODEL_INTERNAL ? tau
-                 : event_of != NULL ? event_of[g->label[e]] : 0;
+                 : event_of != NULL ? event_of[g->transition[e]] : 0;
         if (t->kind == MODEL_TERMINATION && event_of != NULL)
             graph->tick = label[e];
     }
@@ -300,7 +203,7 @@ static pnsim_status find_loop(const lts_graph *g, const uint8_t *divergent,
     }
     uint64_t e = closing;
     for (;;) {
-        loop[length++] = g->label[e];
+        loop[length++] = g->transition[e];
         /* find the source of e by binary search over rows */
         uint64_t lo = 0, hi = n;
         while (lo + 1 < hi) {
@@ -384,7 +287,7 @@ pnsim_status lts_check_divergence(const model *model,
     if (status == PNSIM_OK)
         status = shallowest_divergence(&g, result, &found, &depth, error);
     finish_verdict(result, found);
-    graph_free(&g);
+    lts_graph_free(&g);
     return status;
 }
 
@@ -447,7 +350,7 @@ pnsim_status lts_check_deadlock(const model *model, const explore_options *optio
         }
     }
     finish_verdict(result, found_dead || found_div);
-    graph_free(&g);
+    lts_graph_free(&g);
     return status;
 }
 
@@ -662,7 +565,7 @@ pnsim_status lts_check_determinism(const model *model,
     lts_graph g;
     pnsim_status status = graph_build(model, options, &g, result, error);
     if (status != PNSIM_OK) {
-        graph_free(&g);
+        lts_graph_free(&g);
         return status;
     }
     bool found = false;
@@ -671,7 +574,7 @@ pnsim_status lts_check_determinism(const model *model,
         status = shallowest_divergence(&g, result, &found, &depth, error);
         if (status != PNSIM_OK || found) {
             finish_verdict(result, found);
-            graph_free(&g);
+            lts_graph_free(&g);
             return status;
         }
     }
@@ -701,7 +604,7 @@ pnsim_status lts_check_determinism(const model *model,
     lts_normal_free(nf);
     free(labels);
     event_index_free(&events);
-    graph_free(&g);
+    lts_graph_free(&g);
     return status;
 }
 
@@ -714,7 +617,7 @@ pnsim_status lts_check_has_trace(const model *model,
     lts_graph g;
     pnsim_status status = graph_build(model, options, &g, result, error);
     if (status != PNSIM_OK) {
-        graph_free(&g);
+        lts_graph_free(&g);
         return status;
     }
     u32_list set = {0}, next = {0};
@@ -728,8 +631,8 @@ pnsim_status lts_check_has_trace(const model *model,
             if (v >= g.state_count)
                 continue;
             for (uint64_t e = g.row[v]; ok && e < g.row[v + 1]; e++)
-                if (model->transitions[g.label[e]].kind != MODEL_INTERNAL &&
-                    strcmp(lts_event_of(model, g.label[e]), trace[done]) == 0)
+                if (model->transitions[g.transition[e]].kind != MODEL_INTERNAL &&
+                    strcmp(lts_event_of(model, g.transition[e]), trace[done]) == 0)
                     ok = u32_push(&next, g.target[e]);
         }
         ok = ok && tau_close(&g, &next, mark);
@@ -764,6 +667,6 @@ pnsim_status lts_check_has_trace(const model *model,
     free(set.items);
     free(next.items);
     free(mark);
-    graph_free(&g);
+    lts_graph_free(&g);
     return status;
 }

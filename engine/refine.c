@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lts_graph.h"
 #include "lts_normal.h"
 #include "refine_product.h"
 #include "support.h"
@@ -148,66 +149,19 @@ static uint32_t alphabet_intern(alphabet *a, const char *name)
 
 /* ---- explored graphs -------------------------------------------------- */
 
+/* An explored model (lts_graph.h) with each edge's label: TAU, TICK or an
+ * event of the check's alphabet. */
 typedef struct lts {
-    const model *model;
-    uint32_t *label_of;         /* per transition: event id, TICK or TAU */
-    uint32_t state_count;
-    uint64_t *row;              /* state_count + 1 */
-    size_t row_capacity;
-    uint32_t *label, *target, *transition;  /* per edge */
-    size_t edge_count, edge_capacity;
-    bool failed;
+    lts_graph graph;
+    uint32_t *label_of;         /* per transition */
+    uint32_t *label;            /* per edge */
 } lts;
-
-static int lts_on_edge(void *context, explore_state_id source, uint32_t t,
-                       explore_state_id target)
-{
-    lts *g = context;
-    (void)source;
-    if (target >= UINT32_MAX) {
-        g->failed = true;
-        return 1;
-    }
-    size_t c1 = g->edge_capacity, c2 = c1, c3 = c1;
-    if (!SUPPORT_RESERVE(g->label, c1, g->edge_count + 1) ||
-        !SUPPORT_RESERVE(g->target, c2, g->edge_count + 1) ||
-        !SUPPORT_RESERVE(g->transition, c3, g->edge_count + 1)) {
-        g->failed = true;
-        return 1;
-    }
-    g->edge_capacity = c1;
-    g->label[g->edge_count] = g->label_of[t];
-    g->target[g->edge_count] = (uint32_t)target;
-    g->transition[g->edge_count] = t;
-    g->edge_count++;
-    return 0;
-}
-
-static int lts_on_state(void *context, explore_state_id id, const model_value *state,
-                        uint64_t edge_count, bool is_final)
-{
-    lts *g = context;
-    (void)state;
-    (void)edge_count;
-    (void)is_final;
-    if (id >= UINT32_MAX - 1 || !SUPPORT_RESERVE(g->row, g->row_capacity, (size_t)id + 2)) {
-        g->failed = true;
-        return 1;
-    }
-    if (id == 0)
-        g->row[0] = 0;
-    g->row[id + 1] = g->edge_count;
-    g->state_count = (uint32_t)id + 1;
-    return 0;
-}
 
 static void lts_free(lts *g)
 {
+    lts_graph_free(&g->graph);
     free(g->label_of);
-    free(g->row);
     free(g->label);
-    free(g->target);
-    free(g->transition);
     memset(g, 0, sizeof *g);
 }
 
@@ -242,37 +196,26 @@ static pnsim_status lts_build(const model *m, alphabet *a,
                               pnsim_error *error)
 {
     memset(g, 0, sizeof *g);
-    g->model = m;
     g->label_of = labels_of(m, a);
     if (g->label_of == NULL)
         return out_of_memory(error);
     explore_options copy = *options;
-    copy.on_edge = lts_on_edge;
-    copy.on_state = lts_on_state;
-    copy.hook_context = g;
-    copy.stop_at_deadlock = false;
     copy.skip_traces = true;
-    copy.find_pumping = false;
     copy.on_progress = NULL;
-    explore_result *r = explore_run(m, &copy, error);
-    if (r == NULL)
-        return error->status != PNSIM_OK ? error->status : out_of_memory(error);
-    *outcome = explore_result_outcome(r);
-    if (keep != NULL)
-        *keep = r;
-    else
-        explore_result_free(r);
-    if (g->failed || *outcome == EXPLORE_STOPPED_BY_HOOK)
-        return out_of_memory(error);
-    if (*outcome == EXPLORE_FAILED)
-        return error->status != PNSIM_OK
-                   ? error->status
-                   : pnsim_error_set(error, PNSIM_ERR_INTERNAL, "the exploration failed");
-    if (g->row == NULL) {
-        g->row = calloc(2, sizeof *g->row);
-        if (g->row == NULL)
-            return out_of_memory(error);
+    pnsim_status status = lts_graph_build(m, &copy, &g->graph, error);
+    if (g->graph.result != NULL)
+        *outcome = explore_result_outcome(g->graph.result);
+    if (keep != NULL) {
+        *keep = g->graph.result;
+        g->graph.result = NULL;
     }
+    if (status != PNSIM_OK)
+        return status;
+    g->label = malloc((g->graph.edge_count + 1) * sizeof *g->label);
+    if (g->label == NULL)
+        return out_of_memory(error);
+    for (size_t e = 0; e < g->graph.edge_count; e++)
+        g->label[e] = g->label_of[g->graph.transition[e]];
     return PNSIM_OK;
 }
 
@@ -313,8 +256,8 @@ static int normal_limit_check(void *context, uint64_t nodes, uint64_t bytes)
 static lts_normal_graph graph_of(const lts *g)
 {
     lts_normal_graph graph = {
-        .state_count = g->state_count, .row = g->row, .label = g->label,
-        .target = g->target, .tau = TAU, .tick = TICK,
+        .state_count = g->graph.state_count, .row = g->graph.row,
+        .label = g->label, .target = g->graph.target, .tau = TAU, .tick = TICK,
     };
     return graph;
 }
@@ -338,13 +281,13 @@ static pnsim_status normalise(const model *spec, const explore_options *options,
     }
     pnsim_status status = lts_build(spec, &n->events, options, &n->spec, outcome, NULL,
                                     error);
-    sizes[0] = n->spec.state_count;
+    sizes[0] = n->spec.graph.state_count;
     if (status != PNSIM_OK || *outcome != EXPLORE_COMPLETE) {
         refine_normal_free(n);
         return status;
     }
-    normal_limit l = {lim, (uint64_t)n->spec.edge_capacity * 12 +
-                               (uint64_t)n->spec.state_count * 8, EXPLORE_COMPLETE};
+    normal_limit l = {lim, (uint64_t)n->spec.graph.edge_capacity * 12 +
+                               (uint64_t)n->spec.graph.state_count * 8, EXPLORE_COMPLETE};
     lts_normal_graph graph = graph_of(&n->spec);
     status = lts_normal_build(&graph, normal_limit_check, &l, &n->nf, error);
     if (status != PNSIM_OK || n->nf == NULL) {
@@ -464,7 +407,7 @@ static pnsim_status find_divergences(const model *impl, alphabet *a,
         explore_result_free(r);
         return status;
     }
-    uint32_t n = d->graph.state_count;
+    uint32_t n = (uint32_t)d->graph.graph.state_count;
     uint8_t *on_cycle = calloc((size_t)n + 1, 1);
     lts_normal_graph graph = graph_of(&d->graph);
     bool ok = on_cycle != NULL && lts_normal_tau_cycles(&graph, on_cycle, NULL);
@@ -529,7 +472,8 @@ static bool take_trace(const explore_trace *trace, size_t steps, const uint32_t 
 static bool take_loop(const divergences *d, const model *impl, uint32_t s,
                       refine_result *r)
 {
-    const lts *g = &d->graph;
+    const lts_graph *g = &d->graph.graph;
+    const uint32_t *label = d->graph.label;
     size_t n = g->state_count;
     uint64_t *from = malloc((n + 1) * sizeof *from);        /* edge in */
     uint32_t *source = malloc((n + 1) * sizeof *source);
@@ -545,7 +489,7 @@ static bool take_loop(const divergences *d, const model *impl, uint32_t s,
             uint32_t v = queue[head++];
             for (uint64_t e = g->row[v]; e < g->row[v + 1]; e++) {
                 uint32_t w = g->target[e];
-                if (g->label[e] != TAU || (from[w] != UINT64_MAX && w != s))
+                if (label[e] != TAU || (from[w] != UINT64_MAX && w != s))
                     continue;
                 from[w] = e;
                 source[w] = v;
@@ -739,7 +683,7 @@ pnsim_status refine_check(const model *spec, const model *impl,
     }
     if (fd) {
         status = find_divergences(impl, &n->events, options, &d, &result->outcome, error);
-        result->impl_states = d.graph.state_count;
+        result->impl_states = d.graph.graph.state_count;
         if (status != PNSIM_OK || result->outcome != EXPLORE_COMPLETE)
             goto done;
     }
