@@ -321,6 +321,17 @@ static csp_expr *parse_replicated(parser *p, csp_span start, int op,
     return expr;
 }
 
+/* A prefix operator (its token is next): `op` applied to an operand bound
+ * as tightly as `power`. */
+static csp_expr *parse_unary(parser *p, csp_span start, int op, int power)
+{
+    advance(p);
+    csp_expr *expr = new_expr(p, CSP_E_UNARY, start);
+    expr->op = op;
+    expr->a = parse_expr(p, power);
+    return expr;
+}
+
 static csp_expr *parse_operand(parser *p)
 {
     while (at(p, CSP_T_NEWLINE))    /* an operand is due: a line break here */
@@ -412,22 +423,13 @@ static csp_expr *parse_operand(parser *p)
         expr = parse_collection(p, start, true, CSP_T_GT);
         break;
     case CSP_T_MINUS:
-        advance(p);
-        expr = new_expr(p, CSP_E_UNARY, start);
-        expr->op = CSP_OP_NEG;
-        expr->a = parse_expr(p, BP_NEGATE);
+        expr = parse_unary(p, start, CSP_OP_NEG, BP_NEGATE);
         break;
     case CSP_T_NOT:
-        advance(p);
-        expr = new_expr(p, CSP_E_UNARY, start);
-        expr->op = CSP_OP_NOT;
-        expr->a = parse_expr(p, BP_NOT);
+        expr = parse_unary(p, start, CSP_OP_NOT, BP_NOT);
         break;
     case CSP_T_HASH:
-        advance(p);
-        expr = new_expr(p, CSP_E_UNARY, start);
-        expr->op = CSP_OP_LENGTH;
-        expr->a = parse_expr(p, BP_LENGTH);
+        expr = parse_unary(p, start, CSP_OP_LENGTH, BP_LENGTH);
         break;
     case CSP_T_IF:
         advance(p);
