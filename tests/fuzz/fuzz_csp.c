@@ -43,13 +43,9 @@ static void explore_terms(csp_interp *interp, const csp_proc *initial)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    /* The text must be NUL-terminated; a NUL inside is the lexer's to
-     * reject. */
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (text == NULL)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
 
     csp_context context;
     csp_context_init(&context);

@@ -32,11 +32,9 @@ static void explore_bounded(model *compiled)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (text == NULL)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     pnsim_error error;
     pnsim_error_clear(&error);
     csp_script *script = csp_load_text("fuzz.csp", text, &error);

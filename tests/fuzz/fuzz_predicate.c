@@ -44,11 +44,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         model_initial_state(net_model, state);
     }
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (text == NULL)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     pnsim_error error;
     pnsim_error_clear(&error);
     state_predicate *predicate = state_predicate_parse(text, net_model,
