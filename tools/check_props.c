@@ -216,3 +216,34 @@ void check_props_races_json(json_writer *json, const model *model,
         json_end_object(json);
     }
 }
+
+void check_csp_races_run(csp_script *script, const cli_options *options,
+                         check_csp_races *races)
+{
+    memset(races, 0, sizeof *races);
+    csp_build_options build = {0};
+    if (options->max_states != 0)
+        build.max_leaf_states = (size_t)options->max_states;
+    races->model = csp_shared_model(script, options->process, &build,
+                                    &races->error);
+    if (races->model == NULL)
+        return;
+    explore_options explore;
+    cli_explore_options(options, &explore);
+    explore.stop_at_deadlock = false;
+    races->result = explore_run(races->model, &explore, &races->error);
+    cli_progress_done();
+    races->computed = races->result != NULL &&
+                      check_props_compute(races->model, races->result,
+                                          &races->props,
+                                          &races->error) == PNSIM_OK;
+}
+
+void check_csp_races_free(check_csp_races *races)
+{
+    if (races->computed)
+        check_props_free(&races->props);
+    explore_result_free(races->result);
+    model_destroy(races->model);
+    memset(races, 0, sizeof *races);
+}

@@ -20,6 +20,7 @@
 
 #include "bounded.h"
 #include "cli.h"
+#include "csp/csp.h"
 #include "json.h"
 #include "race.h"
 
@@ -65,5 +66,22 @@ void check_props_bounded_json(json_writer *json, const model *model,
 void check_props_races_json(json_writer *json, const model *model,
                             const explore_result *result,
                             const check_props *props, bool complete);
+
+
+/* The race check of a CSP script's shared resources (its pnsim pragmas):
+ * the process they name (or --process) is built, explored with the
+ * command's limits and checked.  Used by check and msc. */
+typedef struct check_csp_races {
+    model *model;               /* NULL: it could not be built (`error`) */
+    explore_result *result;     /* NULL: not explored */
+    check_props props;
+    bool computed;              /* `props` holds a result */
+    pnsim_error error;
+} check_csp_races;
+
+/* Fills `races` (free with check_csp_races_free, whatever happened). */
+void check_csp_races_run(csp_script *script, const cli_options *options,
+                         check_csp_races *races);
+void check_csp_races_free(check_csp_races *races);
 
 #endif

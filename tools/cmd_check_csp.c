@@ -172,54 +172,30 @@ static void run_assertion(csp_script *script, size_t index,
         report->outcome = OUTCOME_FAIL;
 }
 
-/* The race check of the script's shared resources. */
+/* The race check of the script's shared resources, and its verdict. */
 typedef struct csp_races {
-    model *model;               /* NULL: it could not be built */
-    explore_result *result;     /* NULL: not explored */
-    check_props props;
-    bool computed;              /* `props` holds a result */
+    check_csp_races check;
     csp_outcome outcome;
-    pnsim_error error;
 } csp_races;
 
 static void run_races(csp_script *script, const cli_options *options,
                       csp_races *races)
 {
-    memset(races, 0, sizeof *races);
-    csp_build_options build = {0};
-    if (options->max_states != 0)
-        build.max_leaf_states = (size_t)options->max_states;
-    races->model = csp_shared_model(script, options->process, &build,
-                                    &races->error);
-    if (races->model == NULL) {
-        races->outcome = csp_failure_of(&races->error) == CSP_FAILURE_LIMIT
+    const check_csp_races *c = &races->check;
+    check_csp_races_run(script, options, &races->check);
+    if (c->model == NULL) {
+        races->outcome = csp_failure_of(&c->error) == CSP_FAILURE_LIMIT
                              ? OUTCOME_UNKNOWN : OUTCOME_ERROR;
         return;
     }
-    explore_options explore;
-    cli_explore_options(options, &explore);
-    explore.stop_at_deadlock = false;
-    races->result = explore_run(races->model, &explore, &races->error);
-    cli_progress_done();
-    if (races->result == NULL ||
-        check_props_compute(races->model, races->result, &races->props,
-                            &races->error) != PNSIM_OK) {
+    if (!c->computed) {
         races->outcome = OUTCOME_ERROR;
         return;
     }
-    races->computed = true;
-    bool complete = explore_result_outcome(races->result) == EXPLORE_COMPLETE;
-    races->outcome = check_props_race_found(&races->props) ? OUTCOME_FAIL
-                   : check_props_race_unknown(&races->props, complete)
+    bool complete = explore_result_outcome(c->result) == EXPLORE_COMPLETE;
+    races->outcome = check_props_race_found(&c->props) ? OUTCOME_FAIL
+                   : check_props_race_unknown(&c->props, complete)
                        ? OUTCOME_UNKNOWN : OUTCOME_PASS;
-}
-
-static void free_races(csp_races *races)
-{
-    if (races->computed)
-        check_props_free(&races->props);
-    explore_result_free(races->result);
-    model_destroy(races->model);
 }
 
 /* ---- text ------------------------------------------------------------- */
@@ -360,11 +336,12 @@ static void print_text(const csp_report *r)
     print_counterexample(stdout, r);
 }
 
-static void print_races_text(const csp_races *races, const cli_options *options)
+static void print_races_text(const csp_races *verdict, const cli_options *options)
 {
+    const check_csp_races *races = &verdict->check;
     if (races->model == NULL || races->result == NULL || !races->computed) {
         char message[2048];
-        printf("  race-free      %-8s%s\n", outcome_word(races->outcome),
+        printf("  race-free      %-8s%s\n", outcome_word(verdict->outcome),
                pnsim_error_format(&races->error, message, sizeof message));
         return;
     }
@@ -541,8 +518,9 @@ static void print_json_property(json_writer *json, const csp_report *r)
     json_end_object(json);
 }
 
-static void print_races_json(json_writer *json, const csp_races *races)
+static void print_races_json(json_writer *json, const csp_races *verdict)
 {
+    const check_csp_races *races = &verdict->check;
     if (races->computed) {
         check_props_races_json(json, races->model, races->result, &races->props,
                                explore_result_outcome(races->result) ==
@@ -556,7 +534,7 @@ static void print_races_json(json_writer *json, const csp_races *races)
     json_key(json, "holds");
     json_null(json);
     json_key(json, "status");
-    json_string(json, races->outcome == OUTCOME_UNKNOWN ? "inconclusive" : "error");
+    json_string(json, verdict->outcome == OUTCOME_UNKNOWN ? "inconclusive" : "error");
     json_key(json, "error");
     json_string(json, pnsim_error_format(&races->error, message, sizeof message));
     json_end_object(json);
@@ -680,7 +658,7 @@ int cli_check_csp(const cli_options *options)
         model_destroy(models[i - first]);
         model_destroy(impls[i - first]);
     }
-    free_races(&races);
+    check_csp_races_free(&races.check);
     free(reports);
     free(models);
     free(impls);

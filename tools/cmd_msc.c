@@ -394,35 +394,25 @@ static int msc_csp_race(const cli_options *options, csp_script *script)
 {
     if (csp_shared_count(script) == 0)
         return -1;
-    pnsim_error error;
-    pnsim_error_clear(&error);
-    csp_build_options build = {0};
-    if (options->max_states != 0)
-        build.max_leaf_states = (size_t)options->max_states;
-    model *m = csp_shared_model(script, options->process, &build, &error);
-    if (m == NULL)
-        return cli_report_error(&error, csp_failure_of(&error) ==
-                                                CSP_FAILURE_LIMIT
-                                            ? CLI_EXIT_INCONCLUSIVE
-                                            : CLI_EXIT_ERROR);
-    explore_options explore;
-    cli_explore_options(options, &explore);
-    explore_result *result = explore_run(m, &explore, &error);
-    cli_progress_done();
+    check_csp_races races;
+    check_csp_races_run(script, options, &races);
     int code = -1;
-    check_props props;
-    if (result == NULL || explore_result_outcome(result) == EXPLORE_FAILED ||
-        check_props_compute(m, result, &props, &error) != PNSIM_OK) {
-        code = cli_report_error(&error, CLI_EXIT_ERROR);
+    if (races.model == NULL) {
+        code = cli_report_error(&races.error,
+                                csp_failure_of(&races.error) ==
+                                        CSP_FAILURE_LIMIT
+                                    ? CLI_EXIT_INCONCLUSIVE
+                                    : CLI_EXIT_ERROR);
+    } else if (!races.computed ||
+               explore_result_outcome(races.result) == EXPLORE_FAILED) {
+        code = cli_report_error(&races.error, CLI_EXIT_ERROR);
     } else {
-        for (size_t i = 0; i < props.races.count && code < 0; i++)
-            if (props.races.races[i].state != EXPLORE_NO_STATE)
-                code = msc_write_race(options, m, result,
-                                      &props.races.races[i]);
-        check_props_free(&props);
+        for (size_t i = 0; i < races.props.races.count && code < 0; i++)
+            if (races.props.races.races[i].state != EXPLORE_NO_STATE)
+                code = msc_write_race(options, races.model, races.result,
+                                      &races.props.races.races[i]);
     }
-    explore_result_free(result);
-    model_destroy(m);
+    check_csp_races_free(&races);
     return code;
 }
 
