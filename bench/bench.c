@@ -5,7 +5,9 @@
  * instances from $PNSIM_CORPUS/mcc, at 1 and 2 threads, checks every figure
  * against the contest's expected.json, and writes bench/results.md and
  * bench/results.json: states, edges, seconds, states per second, bytes per
- * state (peak resident memory / states) and the speedup from 1 to 2 threads.
+ * state (peak resident memory / states) and the speedup from 1 to 2 threads;
+ * instances of at least 10^7 states run once more, on 2 threads with
+ * --tree-compression, for their bytes per state.
  *
  * A benchmark, not a test: it measures, and exits non-zero only when a
  * figure is wrong or pnsim fails.
@@ -49,6 +51,7 @@ typedef struct bench_row {
     const char *instance;
     uint64_t states, edges, max_place, max_marking;   /* expected */
     bench_run runs[2];                                /* 1 and 2 threads */
+    bench_run tree;       /* 2 threads, --tree-compression (large ones) */
     bool correct;
 } bench_row;
 
@@ -91,12 +94,13 @@ static double bench_now(void)
 /* Runs pnsim statespace on one instance; fills `run` from its JSON. */
 static void bench_run_pnsim(const char *binary, const char *corpus,
                             const char *instance, unsigned threads,
-                            bench_run *run)
+                            bool tree, bench_run *run)
 {
     char command[8192];
     snprintf(command, sizeof command,
-             "'%s' statespace --json --threads %u '%s/mcc/%s/model.pnml'",
-             binary, threads, corpus, instance);
+             "'%s' statespace --json --threads %u%s '%s/mcc/%s/model.pnml'",
+             binary, threads, tree ? " --tree-compression" : "", corpus,
+             instance);
     memset(run, 0, sizeof *run);
     double start = bench_now();
     FILE *pipe = popen(command, "r");
@@ -246,9 +250,40 @@ static void bench_write(const char *directory, const bench_row *rows,
         fprintf(md, " | %.2f | %s |\n", speedup, row->correct ? "yes" : "NO");
         json_key(&json, "speedup");
         json_double(&json, speedup);
+        if (row->tree.states != 0) {
+            json_key(&json, "tree_compression");
+            json_begin_object(&json);
+            json_key(&json, "threads");
+            json_uint(&json, 2);
+            json_key(&json, "seconds");
+            json_double(&json, row->tree.seconds);
+            json_key(&json, "peak_memory_bytes");
+            json_uint(&json, row->tree.peak_bytes);
+            json_key(&json, "bytes_per_state");
+            json_double(&json, (double)row->tree.peak_bytes /
+                                   (double)row->tree.states);
+            json_end_object(&json);
+        }
         json_end_object(&json);
     }
     json_end_array(&json);
+    fprintf(md, "\nWith `--tree-compression` (store.h), on the instances of "
+                "at least 10^7 states, 2 threads:\n\n"
+                "| instance | states | seconds | states/s | bytes/state | "
+                "correct |\n|---|---:|---:|---:|---:|---|\n");
+    for (size_t i = 0; i < count; i++) {
+        const bench_row *row = &rows[i];
+        if (row->tree.states == 0)
+            continue;
+        fprintf(md, "| %s | %llu | %.2f | %.2fM | %.1f | %s |\n",
+                row->instance, (unsigned long long)row->tree.states,
+                row->tree.seconds,
+                row->tree.seconds > 0
+                    ? (double)row->tree.states / row->tree.seconds / 1e6
+                    : 0,
+                (double)row->tree.peak_bytes / (double)row->tree.states,
+                row->correct ? "yes" : "NO");
+    }
     json_end_object(&json);
     json_writer_finish(&json, NULL);
     fclose(md);
@@ -286,7 +321,7 @@ int main(int argc, char **argv)
         row->correct = true;
         for (unsigned t = 0; t < 2; t++) {
             bench_run *run = &row->runs[t];
-            bench_run_pnsim(binary, corpus, row->instance, t + 1, run);
+            bench_run_pnsim(binary, corpus, row->instance, t + 1, false, run);
             bool right = run->ok && run->states == row->states &&
                          run->edges == row->edges &&
                          run->max_place == row->max_place &&
@@ -297,6 +332,22 @@ int main(int argc, char **argv)
                    run->seconds, (unsigned long long)run->states,
                    run->seconds > 0 ? (double)run->states / run->seconds / 1e6
                                     : 0,
+                   run->states ? (double)run->peak_bytes /
+                                     (double)run->states : 0,
+                   right ? "ok" : "WRONG");
+            fflush(stdout);
+        }
+        if (row->states >= 10000000) {
+            bench_run *run = &row->tree;
+            bench_run_pnsim(binary, corpus, row->instance, 2, true, run);
+            bool right = run->ok && run->states == row->states &&
+                         run->edges == row->edges &&
+                         run->max_place == row->max_place &&
+                         run->max_marking == row->max_marking;
+            row->correct = row->correct && right;
+            printf("%-32s tree, 2 threads %8.2f s %12llu states %7.1f "
+                   "B/state %s\n", row->instance, run->seconds,
+                   (unsigned long long)run->states,
                    run->states ? (double)run->peak_bytes /
                                      (double)run->states : 0,
                    right ? "ok" : "WRONG");

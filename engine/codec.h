@@ -34,13 +34,17 @@ typedef struct state_codec {
     uint8_t *shift;           /* bit offset of the slot in its word */
     uint32_t *word;           /* word index of the slot */
     model_value *limit;       /* the largest value the slot can hold */
-    size_t *word_first;       /* slots of word k: [word_first[k], ..[k+1]) */
+    uint32_t *order;          /* the slots in the order they are packed */
+    size_t *word_first;       /* slots of word k: order[word_first[k]] ..
+                                 order[word_first[k + 1] - 1] */
     bool *word_bits;          /* word k holds only one-bit slots */
 } state_codec;
 
-/* Lays out `slots` slots of the given widths (1..64).  Returns 0, or -1 when
- * out of memory.  The codec owns its arrays (state_codec_free). */
-int state_codec_init(state_codec *codec, size_t slots, const uint8_t *widths);
+/* Lays out `slots` slots of the given widths (1..64), packing them in
+ * `order` (a permutation of the slots; NULL: their own order).  Returns 0,
+ * or -1 when out of memory.  The codec owns its arrays (state_codec_free). */
+int state_codec_init(state_codec *codec, size_t slots, const uint8_t *widths,
+                     const uint32_t *order);
 void state_codec_free(state_codec *codec);
 
 /* The number of bits `value` needs (at least 1). */

@@ -68,6 +68,7 @@ struct explore_result {
     bool with_keys;
     _Atomic unsigned char *fired;     /* one flag per transition */
     model_value *initial;             /* for slot constancy */
+    uint32_t *slot_order;             /* the codec's packing order */
     uint64_t *initial_packed;         /* ... in the current encoding */
     uint64_t *changed_words;          /* bits that ever left their initial
                                          value, in the current encoding */
@@ -91,7 +92,9 @@ typedef struct explore_worker {
     void *scratch;
     model_value *values;              /* the state being expanded */
     uint64_t *child;                  /* a successor, packed */
-    const uint64_t *parent_packed;
+    uint64_t *parent_packed;          /* the state being expanded, packed */
+    uint64_t *parent_tree;            /* ... its subtrees in the store */
+    uint64_t *ancestor_packed;        /* find_pumping's scratch */
     explore_state_id parent;
     uint64_t visit;                   /* successors of the parent so far */
 
@@ -104,6 +107,7 @@ typedef struct explore_worker {
 
     /* Successors wait in a batch while their table entries are fetched. */
     uint64_t *batch_vectors;          /* EXPLORE_BATCH vectors */
+    uint64_t *batch_stored;           /* ... and their stored forms */
     uint64_t batch_hash[16], batch_key[16];
     uint32_t batch_transition[16];
     unsigned batch_count;
@@ -206,8 +210,9 @@ static void explore_worker_account(explore_worker *worker,
             max_value = word != 0 && max_value == 0 ? 1 : max_value;
             continue;
         }
-        for (size_t i = codec->word_first[k]; i < codec->word_first[k + 1];
-             i++) {
+        for (size_t j = codec->word_first[k]; j < codec->word_first[k + 1];
+             j++) {
+            size_t i = codec->order[j];
             model_value value = (word >> codec->shift[i]) & codec->limit[i];
             max_value = value > max_value ? value : max_value;
             overflow |= __builtin_add_overflow(sum, value, &sum);
@@ -270,11 +275,13 @@ static bool explore_covers(const state_codec *codec, const uint64_t *big,
                 return false;
             continue;
         }
-        for (size_t i = codec->word_first[k]; i < codec->word_first[k + 1];
-             i++)
+        for (size_t j = codec->word_first[k]; j < codec->word_first[k + 1];
+             j++) {
+            size_t i = codec->order[j];
             if (((b >> codec->shift[i]) & codec->limit[i]) <
                 ((a >> codec->shift[i]) & codec->limit[i]))
                 return false;
+        }
     }
     return true;
 }
@@ -286,7 +293,8 @@ static bool explore_covers(const state_codec *codec, const uint64_t *big,
 static explore_state_id explore_pumping_check(explore_result *result,
                                               explore_state_id id,
                                               const model_value *values,
-                                              const uint64_t *packed)
+                                              const uint64_t *packed,
+                                              uint64_t *scratch)
 {
     uint64_t sum = 0;
     for (size_t i = 0; i < result->model->state_length; i++)
@@ -306,8 +314,8 @@ static explore_state_id explore_pumping_check(explore_result *result,
     if (own <= before)
         return EXPLORE_NO_STATE;
     for (;;) {
-        if (explore_covers(&result->codec, packed,
-                           state_store_get(result->store, ancestor)))
+        if (state_store_get(result->store, ancestor, scratch) &&
+            explore_covers(&result->codec, packed, scratch))
             return ancestor;
         key = state_store_key(result->store, ancestor);
         if (key == EXPLORE_ROOT_KEY)
@@ -343,18 +351,21 @@ static void explore_pumping_rest(explore_result *result, uint64_t first)
 {
     uint64_t count = state_store_count(result->store);
     size_t slots = result->model->state_length;
+    size_t words = result->codec.words;
     model_value *values = malloc((slots ? slots : 1) * sizeof *values);
-    if (values == NULL || !explore_pumping_reserve(result, count)) {
+    uint64_t *packed = malloc(2 * words * sizeof *packed);
+    if (values == NULL || packed == NULL ||
+        !explore_pumping_reserve(result, count)) {
         free(values);
+        free(packed);
         return;
     }
     for (uint64_t id = first; id < count; id++) {
-        const uint64_t *packed = state_store_get(result->store, id);
-        if (packed == NULL)
+        if (!state_store_get(result->store, id, packed))
             break;   /* the store ran out of memory while adding it */
         state_codec_decode(&result->codec, packed, values);
         explore_state_id ancestor =
-            explore_pumping_check(result, id, values, packed);
+            explore_pumping_check(result, id, values, packed, packed + words);
         if (ancestor != EXPLORE_NO_STATE) {
             result->stats.pumping_state = id;
             result->stats.pumping_ancestor = ancestor;
@@ -362,6 +373,7 @@ static void explore_pumping_rest(explore_result *result, uint64_t first)
         }
     }
     free(values);
+    free(packed);
 }
 
 /* ---- successors ----------------------------------------------------------- */
@@ -421,12 +433,11 @@ static int explore_visit(void *context, uint32_t transition,
     }
 
     worker->batch_count++;
-    worker->batch_hash[slot] = state_codec_hash(child, words);
+    state_store_prefetch_words(result->store, child, worker->parent_packed);
     uint64_t key = (worker->parent << EXPLORE_VISIT_BITS) |
                    (visit < EXPLORE_VISIT_MAX ? visit : EXPLORE_VISIT_MAX);
     worker->batch_key[slot] = key;
     worker->batch_transition[slot] = transition;
-    state_store_prefetch(result->store, worker->batch_hash[slot]);
     if (worker->batch_count == EXPLORE_BATCH)
         return explore_flush(worker);
     return 0;
@@ -439,15 +450,49 @@ static int explore_flush(explore_worker *worker)
     explore_shared *shared = worker->shared;
     explore_result *result = shared->result;
     size_t words = result->codec.words;
+    size_t stored_words = state_store_stored_words(result->store);
     unsigned count = worker->batch_count;
     worker->batch_count = 0;
+    /* Fold each successor into its stored form and have the processor
+     * fetch that form's table entry; then insert them all. */
+    bool dictionary_grew = false;
+    for (unsigned i = 0; i < count; i++) {
+        store_insert_result folded;
+        for (;;) {
+            /* Successors differ from their parent in few words. */
+            folded = state_store_fold_near(
+                result->store, worker->batch_vectors + i * words,
+                worker->parent_packed, worker->parent_tree,
+                worker->batch_stored + i * stored_words);
+            if (folded != STORE_FULL || shared->threads != 1 ||
+                !explore_grow_alone(worker))
+                break;
+        }
+        if (folded == STORE_FULL) {
+            atomic_store(&shared->table_full, true);
+            atomic_store(&shared->redo, true);
+            return 1;
+        }
+        if (folded == STORE_NO_MEMORY) {
+            explore_stop(shared, EXPLORE_LIMIT_MEMORY);
+            return 1;
+        }
+        dictionary_grew |= folded == STORE_ADDED;
+        worker->batch_hash[i] = state_store_hash(
+            result->store, worker->batch_stored + i * stored_words);
+        state_store_prefetch(result->store, worker->batch_hash[i]);
+    }
+    if (dictionary_grew && state_store_wants_growth(result->store))
+        atomic_store_explicit(&shared->pause, true, memory_order_relaxed);
     for (unsigned i = 0; i < count; i++) {
         const uint64_t *vector = worker->batch_vectors + i * words;
         explore_state_id target;
         store_insert_result inserted;
         for (;;) {
             inserted = state_store_insert(result->store, &worker->ids,
-                                          vector, worker->batch_hash[i],
+                                          worker->batch_stored +
+                                              i * stored_words,
+                                          worker->batch_hash[i],
                                           worker->batch_key[i], &target);
             /* Alone, the table can grow under our feet: try again. */
             if (inserted != STORE_FULL || shared->threads != 1 ||
@@ -500,12 +545,15 @@ static void explore_expand(explore_worker *worker, explore_state_id id)
     explore_result *result = shared->result;
     const model *model = shared->model;
     worker->parent = id;
-    worker->parent_packed = state_store_get(result->store, id);
+    /* Stored states are never lost: ids below the count have vectors. */
+    state_store_unfold(result->store, id, worker->parent_packed,
+                       worker->parent_tree);
     state_codec_decode(&result->codec, worker->parent_packed, worker->values);
     worker->visit = 0;
     if (shared->pumping) {
         explore_state_id ancestor = explore_pumping_check(
-            result, id, worker->values, worker->parent_packed);
+            result, id, worker->values, worker->parent_packed,
+            worker->ancestor_packed);
         if (ancestor != EXPLORE_NO_STATE && id < worker->pumping_state) {
             worker->pumping_state = id;
             worker->pumping_ancestor = ancestor;
@@ -612,13 +660,6 @@ static void explore_work(explore_shared *shared, explore_worker *worker,
     }
 }
 
-/* The hash of a stored (packed) vector, for rebuilding the table. */
-static uint64_t explore_hash_packed(void *context, const uint64_t *packed)
-{
-    const state_codec *codec = context;
-    return state_codec_hash(packed, codec->words);
-}
-
 /* Ends the workers' id blocks so that ids are dense again (the table can
  * grow, the level can end).  False when out of memory. */
 static bool explore_close_ids(explore_shared *shared, explore_worker *workers,
@@ -629,8 +670,8 @@ static bool explore_close_ids(explore_shared *shared, explore_worker *workers,
         shared->id_blocks[t] = workers[t].ids;
         workers[t].ids = (state_store_ids){0, 0};
     }
-    return state_store_close_ids(result->store, shared->id_blocks, count,
-                                 explore_hash_packed, &result->codec) == 0;
+    return state_store_close_ids(result->store, shared->id_blocks, count) ==
+           0;
 }
 
 /* Grows the table in the middle of an expansion: only safe when one thread
@@ -640,8 +681,7 @@ static bool explore_grow_alone(explore_worker *worker)
 {
     explore_result *result = worker->shared->result;
     return explore_close_ids(worker->shared, worker, 1) &&
-           state_store_grow(result->store, explore_hash_packed,
-                            &result->codec, 1) == 0;
+           state_store_grow(result->store, 1) == 0;
 }
 
 /* What explore_reencode_state needs: the old store and codec, the new
@@ -651,6 +691,7 @@ typedef struct explore_recode {
     const state_codec *codec;
     model_value *values;
     size_t slots;
+    uint64_t *packed;                 /* old codec's words, per thread */
 } explore_recode;
 
 static void explore_reencode_state(void *context, uint64_t id,
@@ -658,10 +699,11 @@ static void explore_reencode_state(void *context, uint64_t id,
 {
     const explore_recode *recode = context;
     const explore_result *result = recode->result;
-    model_value *values =
-        recode->values + (size_t)omp_get_thread_num() * recode->slots;
-    state_codec_decode(&result->codec, state_store_get(result->store, id),
-                       values);
+    size_t thread = (size_t)omp_get_thread_num();
+    model_value *values = recode->values + thread * recode->slots;
+    uint64_t *packed = recode->packed + thread * result->codec.words;
+    state_store_get(result->store, id, packed);
+    state_codec_decode(&result->codec, packed, values);
     state_codec_encode(recode->codec, values, vector);
     *key = state_store_key(result->store, id);
 }
@@ -682,7 +724,7 @@ static bool explore_reencode(explore_shared *shared, uint64_t keep,
         widths[i] = wanted > result->codec.width[i] ? wanted
                                                     : result->codec.width[i];
     }
-    ok = ok && state_codec_init(&codec, slots, widths) == 0;
+    ok = ok && state_codec_init(&codec, slots, widths, result->slot_order) == 0;
     free(widths);
     if (!ok)
         return false;
@@ -690,21 +732,23 @@ static bool explore_reencode(explore_shared *shared, uint64_t keep,
         .result = result, .codec = &codec, .slots = slots ? slots : 1,
         .values = malloc(shared->threads * (slots ? slots : 1) *
                          sizeof(model_value)),
+        .packed = malloc(shared->threads * result->codec.words *
+                         sizeof(uint64_t)),
     };
     state_store *store = state_store_create(codec.words, result->with_keys,
+                                            options->tree_compression,
                                             options->max_memory);
-    ok = store != NULL && recode.values != NULL;
+    ok = store != NULL && recode.values != NULL && recode.packed != NULL;
     /* A table that filled up mid-level comes back twice as large. */
     uint64_t capacity = state_store_capacity(result->store) *
                         (atomic_load(&shared->table_full) ? 2 : 1);
     while (ok && state_store_capacity(store) < capacity)
-        ok = state_store_grow(store, explore_hash_packed, &codec,
-                              shared->threads) == 0;
+        ok = state_store_grow(store, shared->threads) == 0;
     atomic_store(&shared->table_full, false);
     ok = ok && state_store_fill(store, keep, explore_reencode_state, &recode,
-                                explore_hash_packed, &codec,
                                 shared->threads) == 0;
     free(recode.values);
+    free(recode.packed);
     /* The new store carries the charge for path_max (find_pumping). */
     ok = ok && state_store_charge(store,
                                   result->path_max_size * sizeof(uint32_t));
@@ -802,19 +846,18 @@ static bool explore_renumber(explore_shared *shared, uint64_t first)
     if (order == NULL)
         return !failed;
     bool ok = state_store_reorder(result->store, first, order,
-                                  explore_hash_packed, &result->codec,
                                   shared->threads) == 0;
     free(order);
     return ok;
 }
 
-/* Chunk size: threads look at the table's load only between chunks, so a
- * round of chunks may add at most a sixteenth of the table (the table grows
- * at three quarters and refuses inserts at seven eighths). */
+/* Chunk size: threads look at the tables' load only between chunks, so a
+ * round of chunks may add at most half the store's room (its tables grow
+ * at three quarters and refuse inserts at seven eighths). */
 static uint64_t explore_chunk(explore_shared *shared)
 {
     uint64_t degree = atomic_load(&shared->max_degree);
-    uint64_t room = state_store_capacity(shared->result->store) / 16 /
+    uint64_t room = state_store_room(shared->result->store) / 2 /
                     (shared->threads * (degree + 1));
     return room < 1 ? 1 : room > 256 ? 256 : room;
 }
@@ -854,8 +897,7 @@ static explore_outcome explore_level(explore_shared *shared,
                 break;
             if (!atomic_load(&shared->pause))
                 break;   /* the level is done */
-            int grown = state_store_grow(result->store, explore_hash_packed,
-                                         &result->codec, shared->threads);
+            int grown = state_store_grow(result->store, shared->threads);
             if (grown != 0)
                 return EXPLORE_LIMIT_MEMORY;
         }
@@ -873,6 +915,40 @@ static explore_outcome explore_level(explore_shared *shared,
             return (explore_outcome)stop;
         return EXPLORE_COMPLETE;
     }
+}
+
+/* The order in which the codec packs the slots: those of each transition's
+ * writes together, transitions in order, then the slots no transition
+ * writes.  The slots a process owns are written by its transitions, so they
+ * share words, and the store's tree compression finds few distinct words
+ * (store.h).  Returns NULL when out of memory; the caller frees it. */
+static uint32_t *explore_slot_order(const model *model)
+{
+    size_t slots = model->state_length;
+    uint32_t *order = malloc((slots ? slots : 1) * sizeof *order);
+    bool *placed = calloc(slots ? slots : 1, sizeof *placed);
+    if (order == NULL || placed == NULL) {
+        free(order);
+        free(placed);
+        return NULL;
+    }
+    size_t count = 0;
+    for (uint32_t t = 0; t < model->transition_count; t++) {
+        const model_transition *facts = &model->transitions[t];
+        for (size_t k = 0; facts->writes != NULL && k < facts->write_count;
+             k++) {
+            uint32_t slot = facts->writes[k];
+            if (slot < slots && !placed[slot]) {
+                placed[slot] = true;
+                order[count++] = slot;
+            }
+        }
+    }
+    for (uint32_t slot = 0; slot < slots; slot++)
+        if (!placed[slot])
+            order[count++] = slot;
+    free(placed);
+    return order;
 }
 
 static explore_result *explore_result_create(const model *model,
@@ -899,7 +975,10 @@ static explore_result *explore_result_create(const model *model,
         bool hooked = options->on_state != NULL || options->on_edge != NULL;
         for (size_t i = 0; i < model->state_length; i++)
             widths[i] = hooked ? 64 : (uint8_t)state_codec_bits(initial[i]);
-        ok = state_codec_init(&result->codec, model->state_length, widths) == 0;
+        result->slot_order = explore_slot_order(model);
+        ok = result->slot_order != NULL &&
+             state_codec_init(&result->codec, model->state_length, widths,
+                              result->slot_order) == 0;
     }
     if (ok) {
         /* One word per slot is the most any encoding needs. */
@@ -914,6 +993,7 @@ static explore_result *explore_result_create(const model *model,
     if (ok)
         result->store = state_store_create(result->codec.words,
                                            result->with_keys,
+                                           options->tree_compression,
                                            options->max_memory);
     if (!ok || result->store == NULL) {
         explore_result_free(result);
@@ -933,8 +1013,12 @@ static void explore_workers_free(explore_worker *workers, unsigned count)
         free(workers[t].scratch);
         free(workers[t].values);
         free(workers[t].child);
+        free(workers[t].parent_packed);
+        free(workers[t].parent_tree);
+        free(workers[t].ancestor_packed);
         free(workers[t].changed_words);
         free(workers[t].batch_vectors);
+        free(workers[t].batch_stored);
     }
     free(workers);
 }
@@ -955,12 +1039,19 @@ static explore_worker *explore_workers_create(explore_shared *shared,
         worker->values = malloc(slots * sizeof *worker->values);
         /* Room for any width a re-encoding may choose. */
         worker->child = malloc((slots + words) * sizeof *worker->child);
+        worker->parent_packed = malloc((slots + words) * sizeof(uint64_t));
+        worker->parent_tree = malloc(2 * (slots + words) * sizeof(uint64_t));
+        worker->ancestor_packed = malloc((slots + words) * sizeof(uint64_t));
         worker->changed_words = calloc(slots + 1, sizeof(uint64_t));
         worker->batch_vectors = malloc(EXPLORE_BATCH * (slots + words) *
                                        sizeof(uint64_t));
+        worker->batch_stored = malloc(EXPLORE_BATCH * (slots + words) *
+                                      sizeof(uint64_t));
         if (worker->scratch == NULL || worker->values == NULL ||
-            worker->child == NULL || worker->changed_words == NULL ||
-            worker->batch_vectors == NULL) {
+            worker->child == NULL || worker->parent_packed == NULL ||
+            worker->parent_tree == NULL ||
+            worker->ancestor_packed == NULL || worker->changed_words == NULL ||
+            worker->batch_vectors == NULL || worker->batch_stored == NULL) {
             explore_workers_free(workers, shared->threads);
             return NULL;
         }
@@ -1020,8 +1111,10 @@ explore_result *explore_run(const model *model, const explore_options *options,
     uint64_t *packed = workers[0].child;
     state_codec_encode(&result->codec, initial, packed);
     explore_state_id id;
-    if (state_store_insert(result->store, NULL, packed,
-                           state_codec_hash(packed, result->codec.words),
+    uint64_t *stored = workers[0].batch_stored;
+    if (state_store_fold(result->store, packed, stored) >= STORE_FULL ||
+        state_store_insert(result->store, NULL, stored,
+                           state_store_hash(result->store, stored),
                            EXPLORE_ROOT_KEY, &id) != STORE_ADDED) {
         outcome = EXPLORE_LIMIT_MEMORY;
     } else {
@@ -1074,6 +1167,8 @@ explore_result *explore_run(const model *model, const explore_options *options,
     result->outcome = outcome;
     result->stats.states = state_store_count(result->store);
     result->stats.store_bytes = state_store_bytes(result->store);
+    result->stats.store_tree_nodes =
+        state_store_dictionary_count(result->store);
     result->stats.seconds = explore_now() - start;
     if (outcome == EXPLORE_LIMIT_MEMORY)
         pnsim_error_set(error, PNSIM_ERR_NOMEM,
@@ -1092,6 +1187,7 @@ void explore_result_free(explore_result *result)
     free(result->decoded);
     free((void *)result->fired);
     free(result->initial);
+    free(result->slot_order);
     free(result->initial_packed);
     free(result->changed_words);
     free(result->slot_changed);
@@ -1127,8 +1223,10 @@ const model_value *explore_result_state(const explore_result *result,
         cache->decoded[id] = malloc((slots ? slots : 1) * sizeof(model_value));
         if (cache->decoded[id] == NULL)
             return NULL;
-        state_codec_decode(&result->codec, state_store_get(result->store, id),
-                           cache->decoded[id]);
+        if (!explore_result_decode(result, id, cache->decoded[id])) {
+            free(cache->decoded[id]);
+            cache->decoded[id] = NULL;
+        }
     }
     return cache->decoded[id];
 }
@@ -1136,13 +1234,16 @@ const model_value *explore_result_state(const explore_result *result,
 bool explore_result_decode(const explore_result *result, explore_state_id id,
                            model_value *state)
 {
-    const uint64_t *packed = id < state_store_count(result->store)
-                                 ? state_store_get(result->store, id)
-                                 : NULL;
-    if (packed == NULL)
-        return false;
-    state_codec_decode(&result->codec, packed, state);
-    return true;
+    uint64_t local[8];
+    uint64_t *packed = result->codec.words <= 8
+                           ? local
+                           : malloc(result->codec.words * sizeof *packed);
+    bool stored = packed != NULL && state_store_get(result->store, id, packed);
+    if (stored)
+        state_codec_decode(&result->codec, packed, state);
+    if (packed != local)
+        free(packed);
+    return stored;
 }
 
 bool explore_result_transition_fired(const explore_result *result, uint32_t t)
@@ -1201,7 +1302,9 @@ pnsim_status explore_trace_to(const explore_result *result,
     trace->states = malloc((length + 1) * sizeof *trace->states);
     trace->storage = malloc((length + 1) * slots * sizeof *trace->storage);
     void *scratch = malloc(model->scratch_bytes ? model->scratch_bytes : 1);
-    uint64_t *packed = malloc(result->codec.words * sizeof *packed);
+    /* Scratch for a successor, and the child it must match. */
+    uint64_t *packed = malloc(2 * result->codec.words * sizeof *packed);
+    uint64_t *child = packed + result->codec.words;
     if (trace->transitions == NULL || trace->states == NULL ||
         trace->storage == NULL || scratch == NULL || packed == NULL) {
         free(scratch);
@@ -1217,19 +1320,23 @@ pnsim_status explore_trace_to(const explore_result *result,
     pnsim_status status = PNSIM_OK;
     for (size_t i = length + 1; i-- > 0;) {
         model_value *state = trace->storage + i * slots;
-        state_codec_decode(&result->codec, state_store_get(result->store, id),
-                           state);
+        if (!state_store_get(result->store, id, child)) {
+            status = pnsim_error_set(error, PNSIM_ERR_INTERNAL,
+                                     "state %llu was never stored",
+                                     (unsigned long long)id);
+            break;
+        }
+        state_codec_decode(&result->codec, child, state);
         trace->states[i] = state;
         if (i == 0)
             break;
         explore_state_id parent = state_store_key(result->store, id) >>
                                   EXPLORE_VISIT_BITS;
         model_value *parent_state = trace->storage + (i - 1) * slots;
-        state_codec_decode(&result->codec,
-                           state_store_get(result->store, parent),
-                           parent_state);
+        /* The parent comes next round; decoded now for its successors. */
+        explore_result_decode(result, parent, parent_state);
         explore_step_search search = {
-            .codec = &result->codec, .child = state_store_get(result->store, id),
+            .codec = &result->codec, .child = child,
             .packed = packed, .transition = -1,
         };
         pnsim_error step_error;

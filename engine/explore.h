@@ -83,6 +83,9 @@ typedef struct explore_options {
     unsigned threads;         /* worker threads; 0: all cores */
     bool skip_traces;         /* keep no parent links: less memory, but
                                  explore_trace_to is unavailable */
+    bool tree_compression;    /* store states folded into one word each
+                                 (store.h): less memory on vectors of two
+                                 words or more, a slower search */
     bool find_pumping;        /* for monotone models (model.monotone) with
                                  parent links: end the search when a state
                                  strictly covers one of its ancestors, which
@@ -120,6 +123,8 @@ typedef struct explore_stats {
     unsigned threads;
     double seconds;
     uint64_t store_bytes;         /* memory held by the state store */
+    uint64_t store_tree_nodes;    /* words and pairs that the store's tree
+                                     compression keeps (store.h) */
 } explore_stats;
 
 typedef struct explore_result explore_result;

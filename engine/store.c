@@ -4,20 +4,21 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <omp.h>
 #include <sys/mman.h>
 
-/* A table entry: 0 is empty; otherwise BUSY while the vector is being
- * written, the hash tag, and id + 1 in the low bits. */
-#define STORE_ID_BITS 40
-#define STORE_ID_MASK (((uint64_t)1 << STORE_ID_BITS) - 1)
-#define STORE_BUSY ((uint64_t)1 << 63)
-#define STORE_TAG_MASK (~STORE_ID_MASK & ~STORE_BUSY)
-#define STORE_MAX_STATES (STORE_ID_MASK - 1)
+#include "support.h"
 
-/* Arena chunks hold a power of two of states, about CHUNK_BYTES. */
+/* A table entry: 0 is empty; otherwise BUSY while the root is being
+ * written, the hash tag in the bits above the id, and id + 1 in the low
+ * table_log bits (ids stay below 7/8 of the table's size, so they fit). */
+#define STORE_BUSY ((uint32_t)1 << 31)
+#define STORE_MAX_TABLE_LOG 31
+
+/* Arena chunks hold a power of two of stored forms, about 4 MiB. */
 #define STORE_CHUNK_BYTES ((uint64_t)4 << 20)
-#define STORE_MAX_CHUNKS ((size_t)1 << 16)   /* 256 GiB of vectors */
-#define STORE_INITIAL_TABLE ((uint64_t)1 << 14)
+#define STORE_MAX_CHUNKS ((size_t)1 << 16)
+#define STORE_INITIAL_TABLE_LOG 14
 /* Ids a thread takes from the shared counter at once. */
 #define STORE_ID_BLOCK 128
 
@@ -25,14 +26,25 @@
  * NOLINTNEXTLINE(clang-analyzer-optin.performance.Padding) */
 struct state_store {
     size_t words;                   /* 64-bit words per vector */
-    bool with_keys;
+    size_t stored_words;            /* ... per stored form: 1 with a
+                                       dictionary, else `words` */
     unsigned chunk_shift;           /* log2 of states per chunk */
+    bool with_keys;
 
-    _Atomic(uint64_t *) *chunks;    /* STORE_MAX_CHUNKS vector chunks */
+    _Atomic(uint64_t *) *chunks;    /* STORE_MAX_CHUNKS chunks of stored
+                                       forms */
     _Atomic(uint64_t *) *key_chunks;/* same shape, one key per state */
 
-    _Atomic uint64_t *table;
-    uint64_t table_size;            /* a power of two */
+    _Atomic uint32_t *table;
+    uint64_t table_size;            /* 2^table_log entries */
+    unsigned table_log;
+
+    /* Vectors of two words or more: the words and pairs of ids they are
+     * folded from (a store of one-word vectors, without a dictionary). */
+    state_store *dictionary;
+    state_store *budget;            /* charged for this store's bytes: the
+                                       store itself, or the one this store
+                                       is the dictionary of */
 
     _Atomic uint64_t bytes;
     uint64_t max_bytes;             /* 0: no budget */
@@ -50,12 +62,18 @@ struct state_store {
 /* Counts `size` bytes against the budget; false when they do not fit. */
 static bool store_charge(state_store *store, uint64_t size)
 {
-    uint64_t now = atomic_fetch_add(&store->bytes, size) + size;
-    if (store->max_bytes != 0 && now > store->max_bytes) {
-        atomic_fetch_sub(&store->bytes, size);
+    state_store *budget = store->budget;
+    uint64_t now = atomic_fetch_add(&budget->bytes, size) + size;
+    if (budget->max_bytes != 0 && now > budget->max_bytes) {
+        atomic_fetch_sub(&budget->bytes, size);
         return false;
     }
     return true;
+}
+
+static void store_discharge(state_store *store, uint64_t size)
+{
+    atomic_fetch_sub(&store->budget->bytes, size);
 }
 
 bool state_store_charge(state_store *store, uint64_t bytes)
@@ -63,9 +81,9 @@ bool state_store_charge(state_store *store, uint64_t bytes)
     return store_charge(store, bytes);
 }
 
-static _Atomic uint64_t *store_table_alloc(uint64_t entries)
+static _Atomic uint32_t *store_table_alloc(uint64_t entries)
 {
-    size_t size = entries * sizeof(uint64_t);
+    size_t size = entries * sizeof(uint32_t);
     void *table = NULL;
     if (size >= ((size_t)2 << 20)) {
         /* Zeroed pages straight from the kernel, on huge pages if it
@@ -79,57 +97,71 @@ static _Atomic uint64_t *store_table_alloc(uint64_t entries)
 #endif
         return table;
     }
-    return calloc(entries, sizeof(_Atomic uint64_t));
+    return calloc(entries, sizeof(_Atomic uint32_t));
 }
 
-static void store_table_release(_Atomic uint64_t *table, uint64_t entries)
+static void store_table_release(_Atomic uint32_t *table, uint64_t entries)
 {
-    size_t size = entries * sizeof(uint64_t);
+    size_t size = entries * sizeof(uint32_t);
     if (size >= ((size_t)2 << 20))
         munmap((void *)table, size);
     else
         free((void *)table);
 }
 
-state_store *state_store_create(size_t words, bool with_keys,
-                                uint64_t max_bytes)
+static state_store *store_create(size_t words, bool with_keys, bool tree,
+                                 uint64_t max_bytes, state_store *budget)
 {
     state_store *store = calloc(1, sizeof *store);
     if (store == NULL)
         return NULL;
     store->words = words ? words : 1;
-    store->with_keys = with_keys;
-    store->max_bytes = max_bytes;
+    store->stored_words = tree ? 1 : store->words;
     store->chunk_shift = 6;
-    while (((uint64_t)1 << store->chunk_shift) * store->words * 8 <
+    while (((uint64_t)1 << store->chunk_shift) * store->stored_words * 8 <
            STORE_CHUNK_BYTES)
         store->chunk_shift++;
+    store->with_keys = with_keys;
+    store->max_bytes = max_bytes;
+    store->budget = budget ? budget : store;
     store->chunks = calloc(STORE_MAX_CHUNKS, sizeof *store->chunks);
     store->key_chunks = with_keys ? calloc(STORE_MAX_CHUNKS,
                                            sizeof *store->key_chunks)
                                   : NULL;
-    store->table_size = STORE_INITIAL_TABLE;
+    store->table_log = STORE_INITIAL_TABLE_LOG;
+    store->table_size = (uint64_t)1 << store->table_log;
     store->table = store_table_alloc(store->table_size);
-    if (store->chunks == NULL || store->table == NULL ||
-        (with_keys && store->key_chunks == NULL)) {
-        if (store->table != NULL)
-            store_table_release(store->table, store->table_size);
-        free(store->chunks);
-        free(store->key_chunks);
-        free(store);
+    bool ok = store->chunks != NULL && store->table != NULL &&
+              (!with_keys || store->key_chunks != NULL);
+    if (ok)
+        ok = store_charge(store,
+                          sizeof *store +
+                              STORE_MAX_CHUNKS * sizeof *store->chunks *
+                                  (with_keys ? 2 : 1) +
+                              store->table_size * sizeof(uint32_t));
+    if (ok && tree && store->words > 1) {
+        store->dictionary = store_create(1, false, false, 0, store->budget);
+        ok = store->dictionary != NULL;
+    }
+    if (!ok) {
+        state_store_free(store);
         return NULL;
     }
-    atomic_store(&store->bytes, sizeof *store +
-                 STORE_MAX_CHUNKS * sizeof *store->chunks * (with_keys ? 2 : 1) +
-                 store->table_size * sizeof(uint64_t));
     return store;
+}
+
+state_store *state_store_create(size_t words, bool with_keys, bool tree,
+                                uint64_t max_bytes)
+{
+    return store_create(words, with_keys, tree, max_bytes, NULL);
 }
 
 void state_store_free(state_store *store)
 {
     if (store == NULL)
         return;
-    for (size_t i = 0; i < STORE_MAX_CHUNKS; i++) {
+    state_store_free(store->dictionary);
+    for (size_t i = 0; store->chunks != NULL && i < STORE_MAX_CHUNKS; i++) {
         uint64_t *chunk = atomic_load(&store->chunks[i]);
         if (chunk == NULL)
             break;
@@ -139,7 +171,8 @@ void state_store_free(state_store *store)
     }
     free(store->chunks);
     free(store->key_chunks);
-    store_table_release(store->table, store->table_size);
+    if (store->table != NULL)
+        store_table_release(store->table, store->table_size);
     free(store);
 }
 
@@ -153,20 +186,20 @@ static bool store_ensure_chunk(state_store *store, uint64_t id)
         NULL)
         return true;
     uint64_t states = (uint64_t)1 << store->chunk_shift;
-    uint64_t size = states * store->words * sizeof(uint64_t) +
-                    (store->with_keys ? states * sizeof(uint64_t) : 0);
+    uint64_t size = states * sizeof(uint64_t) *
+                    (store->stored_words + (store->with_keys ? 1 : 0));
     if (!store_charge(store, size))
         return false;
-    uint64_t *chunk = malloc(states * store->words * sizeof(uint64_t));
+    uint64_t *chunk = malloc(states * store->stored_words * sizeof(uint64_t));
     uint64_t *keys = store->with_keys ? malloc(states * sizeof(uint64_t))
                                       : NULL;
     if (chunk == NULL || (store->with_keys && keys == NULL)) {
         free(chunk);
         free(keys);
-        atomic_fetch_sub(&store->bytes, size);
+        store_discharge(store, size);
         return false;
     }
-    /* Keys first: a reader that sees the vector chunk sees its keys. */
+    /* Keys first: a reader that sees the chunk sees its keys. */
     uint64_t *expected = NULL;
     if (store->with_keys &&
         !atomic_compare_exchange_strong(&store->key_chunks[index], &expected,
@@ -176,17 +209,18 @@ static bool store_ensure_chunk(state_store *store, uint64_t id)
     if (!atomic_compare_exchange_strong(&store->chunks[index], &expected,
                                         chunk)) {
         free(chunk);
-        atomic_fetch_sub(&store->bytes, size);
+        store_discharge(store, size);
     }
     return true;
 }
 
-static uint64_t *store_vector(const state_store *store, uint64_t id)
+/* The stored form of state `id`: its root, or its vector. */
+static uint64_t *store_stored(const state_store *store, uint64_t id)
 {
     uint64_t *chunk = atomic_load_explicit(
         &store->chunks[id >> store->chunk_shift], memory_order_relaxed);
     uint64_t mask = ((uint64_t)1 << store->chunk_shift) - 1;
-    return chunk + (id & mask) * store->words;
+    return chunk + (id & mask) * store->stored_words;
 }
 
 static _Atomic uint64_t *store_key_slot(const state_store *store, uint64_t id)
@@ -197,7 +231,39 @@ static _Atomic uint64_t *store_key_slot(const state_store *store, uint64_t id)
     return (_Atomic uint64_t *)(chunk + (id & mask));
 }
 
-/* ---- the table -------------------------------------------------------- */
+static bool store_equal(const state_store *store, const uint64_t *a,
+                        const uint64_t *b)
+{
+    if (store->stored_words == 1)
+        return a[0] == b[0];
+    return memcmp(a, b, store->stored_words * sizeof *a) == 0;
+}
+
+/* ---- entries ---------------------------------------------------------- */
+
+static uint32_t store_id_mask(unsigned table_log)
+{
+    return (uint32_t)(((uint64_t)1 << table_log) - 1);
+}
+
+/* The hash bits an entry keeps: from the high half of the hash, as the
+ * slot comes from the low half. */
+static uint32_t store_tag(unsigned table_log, uint64_t hash)
+{
+    return (uint32_t)(hash >> 32) & ~STORE_BUSY & ~store_id_mask(table_log);
+}
+
+uint64_t state_store_hash(const state_store *store, const uint64_t *stored)
+{
+    if (store->stored_words == 1)
+        return support_mix64(stored[0]);
+    uint64_t hash = 0x9E3779B97F4A7C15ull ^ (uint64_t)store->stored_words;
+    for (size_t i = 0; i < store->stored_words; i++)
+        hash = support_mix64(hash ^ stored[i]);
+    return hash;
+}
+
+/* ---- inserting -------------------------------------------------------- */
 
 /* The next id of the caller's block, taking a new block from the shared
  * counter when it is used up (and making sure the arena has room for it).
@@ -226,19 +292,20 @@ static bool store_take_id(state_store *store, state_store_ids *ids,
 
 store_insert_result state_store_insert(state_store *store,
                                        state_store_ids *ids,
-                                       const uint64_t *vector, uint64_t hash,
+                                       const uint64_t *stored, uint64_t hash,
                                        uint64_t key, uint64_t *id)
 {
-    uint64_t tag = hash & STORE_TAG_MASK;
+    uint32_t id_mask = store_id_mask(store->table_log);
+    uint32_t tag = store_tag(store->table_log, hash);
     uint64_t mask = store->table_size - 1;
     uint64_t slot = hash & mask;
-    size_t bytes = store->words * sizeof(uint64_t);
 
     for (uint64_t probes = 0; probes <= mask; probes++) {
-        _Atomic uint64_t *entry = &store->table[slot];
-        uint64_t seen = atomic_load_explicit(entry, memory_order_acquire);
+        _Atomic uint32_t *entry = &store->table[slot];
+        uint32_t seen = atomic_load_explicit(entry, memory_order_acquire);
         if (seen == 0) {
-            /* Refuse past 7/8 load: probes would grow long. */
+            /* Refuse past 7/8 load: probes would grow long, and ids must
+             * stay below the table's size to fit an entry. */
             if (atomic_load_explicit(&store->count, memory_order_relaxed) * 8 >=
                 store->table_size * 7)
                 return STORE_FULL;
@@ -251,25 +318,26 @@ store_insert_result state_store_insert(state_store *store,
                     atomic_store(&store->failed, true);
                     return STORE_NO_MEMORY;
                 }
-                memcpy(store_vector(store, new_id), vector, bytes);
+                memcpy(store_stored(store, new_id), stored,
+                       store->stored_words * sizeof *stored);
                 if (store->with_keys)
                     atomic_store_explicit(store_key_slot(store, new_id), key,
                                           memory_order_relaxed);
-                atomic_store_explicit(entry, tag | (new_id + 1),
+                atomic_store_explicit(entry, tag | (uint32_t)(new_id + 1),
                                       memory_order_release);
                 *id = new_id;
                 return STORE_ADDED;
             }
             /* Another thread claimed it first: look at what it put. */
         }
-        if ((seen & STORE_TAG_MASK) == tag) {
+        if ((seen & ~STORE_BUSY & ~id_mask) == tag) {
             while (seen & STORE_BUSY) {
                 if (atomic_load_explicit(&store->failed, memory_order_relaxed))
                     return STORE_NO_MEMORY;
                 seen = atomic_load_explicit(entry, memory_order_acquire);
             }
-            uint64_t candidate = (seen & STORE_ID_MASK) - 1;
-            if (memcmp(store_vector(store, candidate), vector, bytes) == 0) {
+            uint64_t candidate = (seen & id_mask) - 1;
+            if (store_equal(store, store_stored(store, candidate), stored)) {
                 *id = candidate;
                 return STORE_FOUND;
             }
@@ -285,10 +353,186 @@ void state_store_prefetch(const state_store *store, uint64_t hash)
                                                    (store->table_size - 1)]);
 }
 
-const uint64_t *state_store_get(const state_store *store, uint64_t id)
+/* ---- tree compression ------------------------------------------------- */
+
+/* The tree over `count` >= 2 word positions splits them into a left part of
+ * the largest power of two below `count` and the rest: a fixed shape, so
+ * folding and unfolding agree without storing it. */
+static size_t store_left_size(size_t count)
 {
-    return store_vector(store, id);
+    size_t left = 1;
+    while (left * 2 < count)
+        left *= 2;
+    return left;
 }
+
+static store_insert_result store_intern(state_store *dictionary,
+                                        uint64_t word, uint64_t *id)
+{
+    return state_store_insert(dictionary, NULL, &word,
+                              support_mix64(word), 0, id);
+}
+
+/* Interns `count` words as one dictionary id: a word's own id, or that of
+ * the pair of its two parts' ids. */
+static store_insert_result store_fold_words(state_store *dictionary,
+                                            const uint64_t *words,
+                                            size_t count, uint64_t *id)
+{
+    if (count == 1)
+        return store_intern(dictionary, words[0], id);
+    size_t left = store_left_size(count);
+    uint64_t a, b;
+    store_insert_result first = store_fold_words(dictionary, words, left, &a);
+    if (first >= STORE_FULL)
+        return first;
+    store_insert_result second =
+        store_fold_words(dictionary, words + left, count - left, &b);
+    if (second >= STORE_FULL)
+        return second;
+    store_insert_result pair = store_intern(dictionary, a | b << 32, id);
+    if (pair >= STORE_FULL)
+        return pair;
+    return first == STORE_ADDED || second == STORE_ADDED ? STORE_ADDED : pair;
+}
+
+store_insert_result state_store_fold(state_store *store,
+                                     const uint64_t *vector, uint64_t *root)
+{
+    if (store->dictionary == NULL) {
+        memcpy(root, vector, store->words * sizeof *vector);
+        return STORE_FOUND;
+    }
+    size_t left = store_left_size(store->words);
+    uint64_t a, b;
+    store_insert_result first =
+        store_fold_words(store->dictionary, vector, left, &a);
+    if (first >= STORE_FULL)
+        return first;
+    store_insert_result second = store_fold_words(
+        store->dictionary, vector + left, store->words - left, &b);
+    if (second >= STORE_FULL)
+        return second;
+    *root = a | b << 32;
+    return first == STORE_ADDED ? first : second;
+}
+
+/*
+ * Subtree ids, for folding near a stored state: a tree over `count` words
+ * at `index` keeps its own id there, its left part's tree from index + 1
+ * and its right part's from index + 2 * left (a tree over c words has
+ * 2c - 1 nodes).  The top level's two parts start at 0 and 2 * left - 1.
+ */
+static store_insert_result store_fold_near_words(
+    state_store *dictionary, const uint64_t *words, const uint64_t *near,
+    const uint64_t *tree, size_t index, size_t count, uint64_t *id)
+{
+    if (memcmp(words, near, count * sizeof *words) == 0) {
+        *id = tree[index];
+        return STORE_FOUND;
+    }
+    if (count == 1)
+        return store_intern(dictionary, words[0], id);
+    size_t left = store_left_size(count);
+    uint64_t a, b;
+    store_insert_result first = store_fold_near_words(
+        dictionary, words, near, tree, index + 1, left, &a);
+    if (first >= STORE_FULL)
+        return first;
+    store_insert_result second = store_fold_near_words(
+        dictionary, words + left, near + left, tree, index + 2 * left,
+        count - left, &b);
+    if (second >= STORE_FULL)
+        return second;
+    store_insert_result pair = store_intern(dictionary, a | b << 32, id);
+    if (pair >= STORE_FULL)
+        return pair;
+    return first == STORE_ADDED || second == STORE_ADDED ? STORE_ADDED : pair;
+}
+
+store_insert_result state_store_fold_near(state_store *store,
+                                          const uint64_t *vector,
+                                          const uint64_t *near,
+                                          const uint64_t *near_tree,
+                                          uint64_t *root)
+{
+    if (store->dictionary == NULL) {
+        memcpy(root, vector, store->words * sizeof *vector);
+        return STORE_FOUND;
+    }
+    size_t left = store_left_size(store->words);
+    uint64_t a, b;
+    store_insert_result first = store_fold_near_words(
+        store->dictionary, vector, near, near_tree, 0, left, &a);
+    if (first >= STORE_FULL)
+        return first;
+    store_insert_result second = store_fold_near_words(
+        store->dictionary, vector + left, near + left, near_tree,
+        2 * left - 1, store->words - left, &b);
+    if (second >= STORE_FULL)
+        return second;
+    *root = a | b << 32;
+    return first == STORE_ADDED ? first : second;
+}
+
+void state_store_prefetch_words(const state_store *store,
+                                const uint64_t *vector, const uint64_t *near)
+{
+    const state_store *dictionary = store->dictionary;
+    if (dictionary == NULL)
+        return;
+    for (size_t k = 0; k < store->words; k++)
+        if (vector[k] != near[k])
+            state_store_prefetch(dictionary, support_mix64(vector[k]));
+}
+
+/* Unfolds dictionary id `id` into `count` words, writing the subtree ids
+ * into `tree` from `index` on when it is not NULL. */
+static void store_unfold_words(const state_store *dictionary, uint64_t id,
+                               uint64_t *words, size_t count, uint64_t *tree,
+                               size_t index)
+{
+    uint64_t word = *store_stored(dictionary, id);
+    if (tree != NULL)
+        tree[index] = id;
+    if (count == 1) {
+        words[0] = word;
+        return;
+    }
+    size_t left = store_left_size(count);
+    store_unfold_words(dictionary, word & UINT32_MAX, words, left, tree,
+                       index + 1);
+    store_unfold_words(dictionary, word >> 32, words + left, count - left,
+                       tree, index + 2 * left);
+}
+
+bool state_store_unfold(const state_store *store, uint64_t id,
+                        uint64_t *vector, uint64_t *tree)
+{
+    if (id >= atomic_load_explicit(&store->count, memory_order_relaxed) ||
+        (id >> store->chunk_shift) >= STORE_MAX_CHUNKS ||
+        atomic_load_explicit(&store->chunks[id >> store->chunk_shift],
+                             memory_order_acquire) == NULL)
+        return false;
+    if (store->dictionary == NULL) {
+        memcpy(vector, store_stored(store, id), store->words * sizeof *vector);
+        return true;
+    }
+    uint64_t root = *store_stored(store, id);
+    size_t left = store_left_size(store->words);
+    store_unfold_words(store->dictionary, root & UINT32_MAX, vector, left,
+                       tree, 0);
+    store_unfold_words(store->dictionary, root >> 32, vector + left,
+                       store->words - left, tree, 2 * left - 1);
+    return true;
+}
+
+bool state_store_get(const state_store *store, uint64_t id, uint64_t *vector)
+{
+    return state_store_unfold(store, id, vector, NULL);
+}
+
+/* ---- figures ---------------------------------------------------------- */
 
 uint64_t state_store_key(const state_store *store, uint64_t id)
 {
@@ -311,14 +555,24 @@ void state_store_lower_key(state_store *store, uint64_t id, uint64_t key)
         ;
 }
 
+size_t state_store_stored_words(const state_store *store)
+{
+    return store->stored_words;
+}
+
 uint64_t state_store_count(const state_store *store)
 {
     return atomic_load(&store->count);
 }
 
+uint64_t state_store_dictionary_count(const state_store *store)
+{
+    return store->dictionary ? state_store_count(store->dictionary) : 0;
+}
+
 uint64_t state_store_bytes(const state_store *store)
 {
-    return atomic_load(&store->bytes);
+    return atomic_load(&store->budget->bytes);
 }
 
 uint64_t state_store_capacity(const state_store *store)
@@ -326,22 +580,49 @@ uint64_t state_store_capacity(const state_store *store)
     return store->table_size;
 }
 
-bool state_store_wants_growth(const state_store *store)
+static bool store_table_wants_growth(const state_store *store)
 {
     return atomic_load_explicit(&store->count, memory_order_relaxed) * 4 >=
            store->table_size * 3;
 }
 
-/* Puts `id` into `table`, which holds no duplicate of it; other threads may
- * place other ids at the same time. */
-static void store_place(_Atomic uint64_t *table, uint64_t size, uint64_t hash,
-                        uint64_t id)
+bool state_store_wants_growth(const state_store *store)
 {
-    uint64_t mask = size - 1;
+    return store_table_wants_growth(store) ||
+           (store->dictionary != NULL &&
+            store_table_wants_growth(store->dictionary));
+}
+
+/* Dictionary entries a new state adds at most: its words, and the pairs of
+ * its tree but the root. */
+static uint64_t store_parts(const state_store *store)
+{
+    return store->words * 2 - 2;
+}
+
+uint64_t state_store_room(const state_store *store)
+{
+    uint64_t room = store->table_size / 8;
+    if (store->dictionary != NULL) {
+        uint64_t words = store->dictionary->table_size / 8 / store_parts(store);
+        room = words < room ? words : room;
+    }
+    return room;
+}
+
+/* ---- growth ----------------------------------------------------------- */
+
+/* Puts `id` (its root hashing to `hash`) into `table` of 2^`table_log`
+ * entries, which holds no duplicate of it; other threads may place other
+ * ids at the same time. */
+static void store_place(_Atomic uint32_t *table, unsigned table_log,
+                        uint64_t hash, uint64_t id)
+{
+    uint64_t mask = ((uint64_t)1 << table_log) - 1;
     uint64_t slot = hash & mask;
-    uint64_t entry = (hash & STORE_TAG_MASK) | (id + 1);
+    uint32_t entry = store_tag(table_log, hash) | (uint32_t)(id + 1);
     for (;;) {
-        uint64_t empty = 0;
+        uint32_t empty = 0;
         if (atomic_compare_exchange_weak_explicit(&table[slot], &empty, entry,
                                                   memory_order_relaxed,
                                                   memory_order_relaxed))
@@ -351,75 +632,132 @@ static void store_place(_Atomic uint64_t *table, uint64_t size, uint64_t hash,
     }
 }
 
-int state_store_grow(state_store *store, state_store_hash_fn hash,
-                     void *context, unsigned threads)
+/* Doubles one table, placing every stored root again. */
+static int store_grow_table(state_store *store, unsigned threads)
 {
-    uint64_t size = store->table_size * 2;
-    uint64_t extra = store->table_size * sizeof(uint64_t);
-    if (!store_charge(store, extra))
+    if (store->table_log >= STORE_MAX_TABLE_LOG)
         return -1;
-    _Atomic uint64_t *table = store_table_alloc(size);
+    unsigned log = store->table_log + 1;
+    uint64_t size = (uint64_t)1 << log;
+    /* Both tables live while the roots move over. */
+    if (!store_charge(store, size * sizeof(uint32_t)))
+        return -1;
+    _Atomic uint32_t *table = store_table_alloc(size);
     if (table == NULL) {
-        atomic_fetch_sub(&store->bytes, extra);
+        store_discharge(store, size * sizeof(uint32_t));
         return -1;
     }
-    /* Every stored vector is rehashed: with a large table this is the one
-     * pass over all states, so it is shared out like the search. */
+    /* With a large table this is the one pass over all states, so it is
+     * shared out like the search. */
     int64_t count = (int64_t)atomic_load(&store->count);
 #pragma omp parallel for num_threads(threads ? threads : 1) schedule(static) \
     if (threads > 1 && count > 65536)
-    for (int64_t id = 0; id < count; id++)
-        store_place(table, size,
-                    hash(context, store_vector(store, (uint64_t)id)),
+    for (int64_t id = 0; id < count; id++) {
+        store_place(table, log,
+                    state_store_hash(store, store_stored(store, (uint64_t)id)),
                     (uint64_t)id);
+    }
     store_table_release(store->table, store->table_size);
+    store_discharge(store, store->table_size * sizeof(uint32_t));
     store->table = table;
     store->table_size = size;
+    store->table_log = log;
+    return 0;
+}
+
+int state_store_grow(state_store *store, unsigned threads)
+{
+    bool dictionary = store->dictionary != NULL &&
+                      store_table_wants_growth(store->dictionary);
+    bool roots = store_table_wants_growth(store) || !dictionary;
+    if (dictionary && store_grow_table(store->dictionary, threads) != 0)
+        return -1;
+    if (roots && store_grow_table(store, threads) != 0)
+        return -1;
     return 0;
 }
 
 int state_store_fill(state_store *store, uint64_t count,
-                     state_store_fill_fn fill, void *fill_context,
-                     state_store_hash_fn hash, void *hash_context,
+                     state_store_fill_fn fill, void *context,
                      unsigned threads)
 {
+    threads = threads ? threads : 1;
     if (atomic_load(&store->count) != 0 || count > STORE_MAX_STATES)
         return -1;
     /* Room below the load at which the explorer would grow it anyway. */
     while (count * 4 >= store->table_size * 3)
-        if (state_store_grow(store, hash, hash_context, threads) != 0)
+        if (store_grow_table(store, threads) != 0)
             return -1;
     for (uint64_t id = 0; id < count;
          id = ((id >> store->chunk_shift) + 1) << store->chunk_shift)
         if (!store_ensure_chunk(store, id))
             return -1;
+    uint64_t *vectors = malloc(threads * store->words * sizeof *vectors);
+    if (vectors == NULL)
+        return -1;
     atomic_store(&store->count, count);
-    int64_t n = (int64_t)count;
-#pragma omp parallel for num_threads(threads ? threads : 1) schedule(static) \
-    if (threads > 1 && n > 65536)
-    for (int64_t i = 0; i < n; i++) {
-        uint64_t id = (uint64_t)i, key = 0;
-        uint64_t *vector = store_vector(store, id);
-        fill(fill_context, id, vector, &key);
-        if (store->with_keys)
-            atomic_store_explicit(store_key_slot(store, id), key,
-                                  memory_order_relaxed);
-        store_place(store->table, store->table_size,
-                    hash(hash_context, vector), id);
+    atomic_bool failed = false;
+    /* In rounds that cannot fill the dictionary, which grows in between. */
+    for (uint64_t done = 0; done < count && !atomic_load(&failed);) {
+        uint64_t round = count - done;
+        if (store->dictionary != NULL) {
+            while (store_table_wants_growth(store->dictionary) ||
+                   state_store_room(store) == 0)
+                if (store_grow_table(store->dictionary, threads) != 0) {
+                    free(vectors);
+                    return -1;
+                }
+            uint64_t room = state_store_room(store);
+            round = room < round ? room : round;
+        }
+        int64_t first = (int64_t)done, last = (int64_t)(done + round);
+#pragma omp parallel for num_threads(threads) schedule(static) \
+    if (threads > 1 && round > 65536)
+        for (int64_t i = first; i < last; i++) {
+            uint64_t id = (uint64_t)i, key = 0;
+            uint64_t *vector =
+                vectors + (size_t)omp_get_thread_num() * store->words;
+            uint64_t *stored = store_stored(store, id);
+            fill(context, id, vector, &key);
+            if (state_store_fold(store, vector, stored) >= STORE_FULL) {
+                atomic_store(&failed, true);
+                continue;
+            }
+            if (store->with_keys)
+                atomic_store_explicit(store_key_slot(store, id), key,
+                                      memory_order_relaxed);
+            store_place(store->table, store->table_log,
+                        state_store_hash(store, stored), id);
+        }
+        done += round;
     }
-    return 0;
+    free(vectors);
+    return atomic_load(&failed) ? -1 : 0;
 }
 
-/* The table entry of `id`, whose vector hashes to `hash`. */
-static uint64_t store_find_entry(const state_store *store, uint64_t hash,
-                                 uint64_t id)
+/* ---- renumbering ------------------------------------------------------ */
+
+/* The table entry of `id`. */
+static uint64_t store_find_entry(const state_store *store, uint64_t id)
 {
+    uint64_t hash = state_store_hash(store, store_stored(store, id));
+    uint32_t id_mask = store_id_mask(store->table_log);
     uint64_t mask = store->table_size - 1;
     uint64_t slot = hash & mask;
     while ((atomic_load_explicit(&store->table[slot], memory_order_relaxed) &
-            STORE_ID_MASK) != id + 1)
+            id_mask) != id + 1)
         slot = (slot + 1) & mask;
     return slot;
+}
+
+/* Points entry `slot` at `id`, keeping its tag. */
+static void store_repoint(state_store *store, uint64_t slot, uint64_t id)
+{
+    uint32_t id_mask = store_id_mask(store->table_log);
+    _Atomic uint32_t *entry = &store->table[slot];
+    uint32_t value = atomic_load_explicit(entry, memory_order_relaxed);
+    atomic_store_explicit(entry, (value & ~id_mask) | (uint32_t)(id + 1),
+                          memory_order_relaxed);
 }
 
 static int store_compare_ranges(const void *a, const void *b)
@@ -440,8 +778,7 @@ static bool store_in_ranges(const state_store_ids *ranges, size_t count,
 }
 
 int state_store_close_ids(state_store *store, state_store_ids *blocks,
-                          size_t count, state_store_hash_fn hash,
-                          void *context)
+                          size_t count)
 {
     state_store_ids *unused = malloc((count ? count : 1) * sizeof *unused);
     if (unused == NULL)
@@ -458,7 +795,6 @@ int state_store_close_ids(state_store *store, state_store_ids *blocks,
     qsort(unused, ranges, sizeof *unused, store_compare_ranges);
     uint64_t handed = atomic_load(&store->count);
     uint64_t dense = handed - holes;
-    size_t bytes = store->words * sizeof(uint64_t);
     /* Fill each hole below `dense` with the used state of highest id. */
     uint64_t source = handed;
     for (size_t r = 0; r < ranges; r++) {
@@ -467,21 +803,16 @@ int state_store_close_ids(state_store *store, state_store_ids *blocks,
             do
                 source--;
             while (store_in_ranges(unused, ranges, source));
-            const uint64_t *vector = store_vector(store, source);
-            uint64_t slot = store_find_entry(store, hash(context, vector),
-                                             source);
-            memcpy(store_vector(store, hole), vector, bytes);
+            uint64_t slot = store_find_entry(store, source);
+            memcpy(store_stored(store, hole), store_stored(store, source),
+                   store->stored_words * sizeof(uint64_t));
             if (store->with_keys)
                 atomic_store_explicit(
                     store_key_slot(store, hole),
                     atomic_load_explicit(store_key_slot(store, source),
                                          memory_order_relaxed),
                     memory_order_relaxed);
-            uint64_t value = atomic_load_explicit(&store->table[slot],
-                                                  memory_order_relaxed);
-            atomic_store_explicit(&store->table[slot],
-                                  (value & STORE_TAG_MASK) | (hole + 1),
-                                  memory_order_relaxed);
+            store_repoint(store, slot, hole);
         }
     }
     atomic_store(&store->count, dense);
@@ -490,18 +821,18 @@ int state_store_close_ids(state_store *store, state_store_ids *blocks,
 }
 
 int state_store_reorder(state_store *store, uint64_t first,
-                        const uint64_t *order, state_store_hash_fn hash,
-                        void *context, unsigned threads)
+                        const uint64_t *order, unsigned threads)
 {
     uint64_t count = atomic_load(&store->count);
     int64_t n = (int64_t)(count - first);
-    size_t words = store->words;
+    threads = threads ? threads : 1;
     uint64_t *entries = malloc((n ? (size_t)n : 1) * sizeof *entries);
-    uint64_t *vectors = malloc((n ? (size_t)n : 1) * words * sizeof *vectors);
+    size_t words = store->stored_words;
+    uint64_t *stored = malloc((n ? (size_t)n : 1) * words * sizeof *stored);
     uint64_t *keys = malloc((n ? (size_t)n : 1) * sizeof *keys);
-    if (entries == NULL || vectors == NULL || keys == NULL) {
+    if (entries == NULL || stored == NULL || keys == NULL) {
         free(entries);
-        free(vectors);
+        free(stored);
         free(keys);
         return -1;
     }
@@ -509,32 +840,27 @@ int state_store_reorder(state_store *store, uint64_t first,
      * each state's entry is, while the ids still match. */
 #pragma omp parallel for num_threads(threads) schedule(static) if (n > 4096)
     for (int64_t i = 0; i < n; i++)
-        entries[i] = store_find_entry(
-            store, hash(context, store_vector(store, first + (uint64_t)i)),
-            first + (uint64_t)i);
+        entries[i] = store_find_entry(store, first + (uint64_t)i);
     /* Then gather in the new order... */
 #pragma omp parallel for num_threads(threads) schedule(static) if (n > 4096)
     for (int64_t i = 0; i < n; i++) {
-        memcpy(vectors + (uint64_t)i * words, store_vector(store, order[i]),
-               words * sizeof *vectors);
+        memcpy(stored + (uint64_t)i * words, store_stored(store, order[i]),
+               words * sizeof *stored);
         keys[i] = state_store_key(store, order[i]);
     }
     /* ... and put back, pointing each entry at its new id. */
 #pragma omp parallel for num_threads(threads) schedule(static) if (n > 4096)
     for (int64_t i = 0; i < n; i++) {
         uint64_t id = first + (uint64_t)i;
-        memcpy(store_vector(store, id), vectors + (uint64_t)i * words,
-               words * sizeof *vectors);
+        memcpy(store_stored(store, id), stored + (uint64_t)i * words,
+               words * sizeof *stored);
         if (store->with_keys)
             atomic_store_explicit(store_key_slot(store, id), keys[i],
                                   memory_order_relaxed);
-        _Atomic uint64_t *entry = &store->table[entries[order[i] - first]];
-        uint64_t value = atomic_load_explicit(entry, memory_order_relaxed);
-        atomic_store_explicit(entry, (value & STORE_TAG_MASK) | (id + 1),
-                              memory_order_relaxed);
+        store_repoint(store, entries[order[i] - first], id);
     }
     free(entries);
-    free(vectors);
+    free(stored);
     free(keys);
     return 0;
 }

@@ -6,30 +6,47 @@
  * the explorer use id ranges as its breadth-first levels and keep per-state
  * data in plain arrays.
  *
- * Design, after the multi-core hash tables of Laarman et al. (LTSmin):
+ * Design, after the multi-core tables of Laarman et al. (LTSmin):
  *
- *   - Vectors live in an arena of fixed-size chunks, allocated on demand by
- *     whichever thread first needs one (a compare-and-swap on the chunk
- *     directory), so growing never moves a stored vector.
- *   - An open-addressing table with linear probing maps a vector to its id.
- *     An entry is one 64-bit word: a "busy" bit, 23 bits of the vector's
- *     hash and the id + 1 (0 is an empty entry).  A thread claims an empty
- *     entry with compare-and-swap, marking it busy; writes the vector; then
- *     publishes the id.  A thread that meets a busy entry with its own hash
- *     bits waits for the id, then compares vectors.  No locks.
+ *   - Stored forms.  A flat store keeps each vector as it is.  A tree
+ *     store (tree compression, optional) folds a vector of two words or
+ *     more into one word, its root: its words are interned in a dictionary
+ *     (a word -> dense id store of its own), and so are pairs of ids, along
+ *     a fixed binary tree over the word positions, up to the two ids the
+ *     root pairs.  States differ, but their halves, quarters and words
+ *     repeat: the dictionary stays far smaller than the set of states, and
+ *     each state costs one word whatever its length.  The price is a
+ *     dictionary lookup or more per successor, for the words that differ
+ *     from its parent's (state_store_fold_near).
+ *   - Stored forms live in an arena of fixed-size chunks, allocated on
+ *     demand by whichever thread first needs one (a compare-and-swap on the
+ *     chunk directory), so growing never moves one.
+ *   - An open-addressing table with linear probing maps a stored form to its
+ *     id.  An entry is 32 bits: a "busy" bit, as many bits of the form's
+ *     hash as the table's size leaves free, and the id + 1 (0 is an empty
+ *     entry).  A thread claims an empty entry with compare-and-swap, marking
+ *     it busy; writes the form; then publishes the id.  A thread that meets
+ *     a busy entry with its own hash bits waits for the id, then compares.
+ *     No locks.
  *   - Each state may carry a 64-bit key (the explorer keeps its parent link
  *     there); store_lower_key lowers it atomically.
  *
- * The table does not grow while threads insert: it refuses (STORE_FULL) past
- * 7/8 load, and the explorer grows it between batches of work, when
+ * So a state costs its vector (a tree store: 8 bytes, plus its share of the
+ * dictionary) and 4 to 11 bytes of table (load 3/8 to 3/4), with its key 8
+ * more.
+ *
+ * The tables do not grow while threads insert: they refuse (STORE_FULL)
+ * past 7/8 load, and the explorer grows them between batches of work, when
  * state_store_wants_growth says so (past 3/4 load).  Growth and
  * renumbering run while no thread inserts, and share their work out among
- * threads themselves.
+ * threads themselves.  A table holds at most 2^31 entries, so a store at
+ * most STORE_MAX_STATES states.
  *
- * Memory.  Every byte the store allocates is counted against its budget;
- * past it, inserts and growth fail with STORE_NO_MEMORY and the explorer
- * ends with the statistics so far.  Tables are allocated with
- * madvise(MADV_HUGEPAGE) so that random probes miss the TLB less.
+ * Memory.  Every byte the store allocates, its dictionary's included, is
+ * counted against its budget; past it, inserts and growth fail with
+ * STORE_NO_MEMORY and the explorer ends with the statistics so far.  Tables
+ * are allocated with madvise(MADV_HUGEPAGE) so that random probes miss the
+ * TLB less.
  */
 #ifndef PNSIM_STORE_H
 #define PNSIM_STORE_H
@@ -40,23 +57,54 @@
 
 typedef struct state_store state_store;
 
+/* The most states a store holds: 7/8 of a table of 2^31 entries. */
+#define STORE_MAX_STATES (((uint64_t)7 << 31) / 8)
+
 typedef enum store_insert_result {
     STORE_ADDED,      /* new: *id is its id */
     STORE_FOUND,      /* already there: *id is its id */
-    STORE_FULL,       /* the table is too full: grow it and try again */
+    STORE_FULL,       /* a table is too full: grow the store, try again */
     STORE_NO_MEMORY   /* the memory budget (or malloc) said no */
 } store_insert_result;
 
-/* Computes the hash of stored vector `id` (for rebuilding the table). */
-typedef uint64_t (*state_store_hash_fn)(void *context, const uint64_t *vector);
-
 /* Creates an empty store of vectors of `words` 64-bit words, keeping a key
- * per state when `with_keys`, within `max_bytes` (0: no budget).  Returns
- * NULL when out of memory.  The caller owns the store (state_store_free). */
-state_store *state_store_create(size_t words, bool with_keys,
+ * per state when `with_keys`, with tree compression when `tree`, within
+ * `max_bytes` (0: no budget).  Returns NULL when out of memory.  The caller
+ * owns the store (state_store_free). */
+state_store *state_store_create(size_t words, bool with_keys, bool tree,
                                 uint64_t max_bytes);
 
+/* Words of a stored form: 1 in a tree store, else the vector's. */
+size_t state_store_stored_words(const state_store *store);
+
 void state_store_free(state_store *store);
+
+/* Writes into `stored` the form the table keeps for `vector`: a copy, or
+ * in a tree store its root, interning in the dictionary the parts it has
+ * not seen.  Thread-safe.  Returns STORE_FOUND (or STORE_ADDED when the
+ * dictionary grew) with the form written, STORE_FULL when the dictionary
+ * must grow first, or STORE_NO_MEMORY. */
+store_insert_result state_store_fold(state_store *store,
+                                     const uint64_t *vector, uint64_t *stored);
+
+/* As state_store_fold, for a vector that differs from `near`, the vector of
+ * a stored state whose tree state_store_unfold wrote, in few words: only
+ * the parts of the tree that differ are looked up. */
+store_insert_result state_store_fold_near(state_store *store,
+                                          const uint64_t *vector,
+                                          const uint64_t *near,
+                                          const uint64_t *near_tree,
+                                          uint64_t *stored);
+
+/* Asks the processor to fetch the dictionary entries where the words of
+ * `vector` that differ from `near` are looked up, ahead of
+ * state_store_fold_near. */
+void state_store_prefetch_words(const state_store *store,
+                                const uint64_t *vector, const uint64_t *near);
+
+/* The hash of a stored form, for state_store_prefetch and
+ * state_store_insert. */
+uint64_t state_store_hash(const state_store *store, const uint64_t *stored);
 
 /* A block of ids a thread hands out to the states it adds, so that adding
  * a state does not write a counter all threads share.  Zero it before its
@@ -65,31 +113,37 @@ typedef struct state_store_ids {
     uint64_t next, end;
 } state_store_ids;
 
-/* Inserts `vector` whose hash is `hash`, with key `key` if it is new.
- * Safe to call from many threads at once, each with its own `ids` block
- * (or NULL: then each new state takes its id from the shared counter). */
+/* Inserts the state of stored form `stored` (state_store_fold), whose hash
+ * is `hash`, with key `key` if it is new.  Safe to call from many threads
+ * at once, each with its own `ids` block (or NULL: then each new state
+ * takes its id from the shared counter). */
 store_insert_result state_store_insert(state_store *store,
                                        state_store_ids *ids,
-                                       const uint64_t *vector, uint64_t hash,
+                                       const uint64_t *stored, uint64_t hash,
                                        uint64_t key, uint64_t *id);
 
 /* Ends the threads' `count` id blocks: moves the states of highest ids into
  * the ids the blocks left unused, so that ids are dense again, 0 ..
  * state_store_count() - 1, and zeroes the blocks.  Ids of states added
- * since the blocks opened may change; older ones do not.  `hash` is as for
- * state_store_grow.  No insert may run at the same time.  Returns 0, or -1
- * when out of memory. */
+ * since the blocks opened may change; older ones do not.  No insert may
+ * run at the same time.  Returns 0, or -1 when out of memory. */
 int state_store_close_ids(state_store *store, state_store_ids *blocks,
-                          size_t count, state_store_hash_fn hash,
-                          void *context);
+                          size_t count);
 
-/* Asks the processor to fetch the table entry where a vector with this hash
+/* Asks the processor to fetch the table entry where a form with this hash
  * starts its probe, ahead of state_store_insert. */
 void state_store_prefetch(const state_store *store, uint64_t hash);
 
-/* The vector with id `id`, valid as long as the store (and until the next
- * state_store_reorder or truncation). */
-const uint64_t *state_store_get(const state_store *store, uint64_t id);
+/* Unfolds the vector of state `id` into `vector` (`words` words).  Returns
+ * false when the store ran out of memory while adding that state, so that
+ * it has no vector. */
+bool state_store_get(const state_store *store, uint64_t id, uint64_t *vector);
+
+/* As state_store_get, also writing the ids of the state's subtrees into
+ * `tree` (2 * words entries; a flat store writes none), for
+ * state_store_fold_near. */
+bool state_store_unfold(const state_store *store, uint64_t id,
+                        uint64_t *vector, uint64_t *tree);
 
 uint64_t state_store_key(const state_store *store, uint64_t id);
 
@@ -98,6 +152,9 @@ void state_store_lower_key(state_store *store, uint64_t id, uint64_t key);
 
 /* Ids handed out: the number of states, once the blocks are closed. */
 uint64_t state_store_count(const state_store *store);
+
+/* Distinct words and pairs in the dictionary (0 for one-word vectors). */
+uint64_t state_store_dictionary_count(const state_store *store);
 
 /* Bytes the store holds now, with those charged by state_store_charge. */
 uint64_t state_store_bytes(const state_store *store);
@@ -108,18 +165,21 @@ uint64_t state_store_bytes(const state_store *store);
  * not fit.  Thread-safe. */
 bool state_store_charge(state_store *store, uint64_t bytes);
 
-/* Entries in the table. */
+/* Entries in the table of stored forms. */
 uint64_t state_store_capacity(const state_store *store);
 
-/* True once the table is three quarters full. */
+/* New states the store can surely take, while neither table wants to grow,
+ * before one of them refuses: an eighth of the room of each. */
+uint64_t state_store_room(const state_store *store);
+
+/* True once the table or the dictionary is three quarters full. */
 bool state_store_wants_growth(const state_store *store);
 
-/* Doubles the table, recomputing each stored vector's hash with `hash`
- * (on `threads` threads: then `hash` must be safe to call from several).
- * No insert may run at the same time.  Returns 0, or -1 when the budget or
- * malloc says no. */
-int state_store_grow(state_store *store, state_store_hash_fn hash,
-                     void *context, unsigned threads);
+/* Doubles the tables that want to grow, or the main table when none
+ * does, rehashing on `threads` threads.  No insert may run at the same
+ * time.  Returns 0, or -1 when the budget or malloc says no, or the table
+ * is as large as it gets. */
+int state_store_grow(state_store *store, unsigned threads);
 
 /* Writes the vector of state `id` into `vector` and its key into *key. */
 typedef void (*state_store_fill_fn)(void *context, uint64_t id,
@@ -127,26 +187,22 @@ typedef void (*state_store_fill_fn)(void *context, uint64_t id,
 
 /*
  * Fills an empty store with `count` states, ids 0 .. count - 1, whose
- * vectors and keys `fill` writes (with `fill_context`), on `threads`
- * threads: so both callbacks must be safe to call from several at once.
- * The table first grows to hold them (`hash`, `hash_context` as for
- * state_store_grow).  The vectors must be distinct.  Returns 0, or -1 when
- * the budget or malloc says no.
+ * vectors and keys `fill` writes (with `context`), on `threads` threads:
+ * so `fill` must be safe to call from several at once.  The tables grow as
+ * needed.  The vectors must be distinct.  Returns 0, or -1 when the budget
+ * or malloc says no.
  */
 int state_store_fill(state_store *store, uint64_t count,
-                     state_store_fill_fn fill, void *fill_context,
-                     state_store_hash_fn hash, void *hash_context,
+                     state_store_fill_fn fill, void *context,
                      unsigned threads);
 
 /*
  * Renumbers ids [first, count): the state that had id order[i] gets id
  * first + i (`order` is a permutation of that range).  No insert may run at
- * the same time; the work itself is shared by `threads` threads, so `hash`
- * must be safe to call from several threads.  Returns 0, or -1 when out of
- * memory.
+ * the same time; the work itself is shared by `threads` threads.  Returns
+ * 0, or -1 when out of memory.
  */
 int state_store_reorder(state_store *store, uint64_t first,
-                        const uint64_t *order, state_store_hash_fn hash,
-                        void *context, unsigned threads);
+                        const uint64_t *order, unsigned threads);
 
 #endif

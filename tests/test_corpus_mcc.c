@@ -170,16 +170,19 @@ static void corpus_check_instance(const char *directory, const char *name,
         return;
     }
 
-    /* Every instance at one and at two threads: the figures must match the
-     * contest's both times, and a deadlock's shortest run must be the same
-     * run both times (the search is deterministic). */
+    /* Every instance at one and at two threads, and at two threads with
+     * tree compression: the figures must match the contest's every time,
+     * and a deadlock's shortest run must be the same run every time (the
+     * search is deterministic). */
     explore_trace first_trace = {0};
     bool all_ok = true;
-    for (unsigned threads = 1; threads <= 2; threads++) {
+    for (unsigned run = 0; run < 3; run++) {
+        unsigned threads = run == 0 ? 1 : 2;
         explore_options options;
         explore_options_init(&options);
         options.max_memory = (uint64_t)4 << 30;
         options.threads = threads;
+        options.tree_compression = run == 2;
         if (expected.unbounded)
             options.max_states = CORPUS_UNBOUNDED_LIMIT;
         explore_result *result = explore_run(model, &options, &error);
@@ -194,10 +197,12 @@ static void corpus_check_instance(const char *directory, const char *name,
                   outcome == EXPLORE_FAILED) &&
                  !(deadlock && expected.deadlock == 0);
             printf("%-38s %12s  %s after %llu states, deadlock found %s, "
-                   "%u thread%s: %s\n", name, "unbounded",
+                   "%u thread%s%s: %s\n", name, "unbounded",
                    explore_outcome_name(outcome),
                    (unsigned long long)stats->states, deadlock ? "yes" : "no",
-                   threads, threads == 1 ? "" : "s", ok ? "ok" : "MISMATCH");
+                   threads, threads == 1 ? "" : "s",
+                   options.tree_compression ? ", tree" : "",
+                   ok ? "ok" : "MISMATCH");
         } else {
             ok = outcome == EXPLORE_COMPLETE &&
                  stats->states == expected.states &&
@@ -210,7 +215,7 @@ static void corpus_check_instance(const char *directory, const char *name,
                 explore_trace trace;
                 assert_int_equal(explore_trace_to(result, stats->first_deadlock,
                                                   &trace, &error), PNSIM_OK);
-                if (threads == 1) {
+                if (run == 0) {
                     first_trace = trace;
                 } else {
                     ok = trace.length == first_trace.length &&
@@ -219,12 +224,13 @@ static void corpus_check_instance(const char *directory, const char *name,
                     explore_trace_free(&trace);
                 }
             }
-            printf("%-38s %12llu  %12llu %4llu %6llu %-5s %7.3fs %ut  %s\n",
+            printf("%-38s %12llu  %12llu %4llu %6llu %-5s %7.3fs %ut%s %s\n",
                    name, (unsigned long long)stats->states,
                    (unsigned long long)stats->edges,
                    (unsigned long long)stats->max_slot_value,
                    (unsigned long long)stats->max_slot_sum,
                    corpus_bool_word(deadlock), stats->seconds, threads,
+                   options.tree_compression ? " tree" : "",
                    ok ? "ok" : "MISMATCH");
             if (!ok)
                 printf("%-38s expected %llu states, %llu edges, %llu, %llu, "
@@ -287,7 +293,8 @@ static void test_corpus_mcc(void **unused)
         free(names[i]);
     }
     free(names);
-    printf("\nMCC corpus (each at 1 and 2 threads): %u matched exactly, "
+    printf("\nMCC corpus (each at 1 and 2 threads, and 2 with tree "
+           "compression): %u matched exactly, "
            "%u unbounded ended inconclusive, "
            "%u coloured refused, %u skipped (not counted), %u mismatched\n",
            tally.matched, tally.inconclusive, tally.refused, tally.skipped,

@@ -110,17 +110,12 @@ static void grid_init(grid *g, model_value limit, const model_ops *ops)
 
 /* ---- The codec and the store ------------------------------------------- */
 
-static uint64_t test_hash(uint64_t i)
-{
-    return state_codec_hash(&i, 1);
-}
-
 static void test_codec_round_trip_and_hash(void **unused)
 {
     (void)unused;
     uint8_t widths[5] = {1, 3, 64, 60, 1};
     state_codec codec;
-    assert_int_equal(state_codec_init(&codec, 5, widths), 0);
+    assert_int_equal(state_codec_init(&codec, 5, widths, NULL), 0);
     assert_int_equal(codec.words, 3);   /* 1+3 | 64 | 60+1 */
     model_value values[5] = {1, 7, UINT64_MAX, ((uint64_t)1 << 60) - 1, 0};
     uint64_t packed[3];
@@ -152,7 +147,7 @@ static void test_codec_round_trip_and_hash(void **unused)
     uint8_t bits[70];
     memset(bits, 1, sizeof bits);
     state_codec ones;
-    assert_int_equal(state_codec_init(&ones, 70, bits), 0);
+    assert_int_equal(state_codec_init(&ones, 70, bits, NULL), 0);
     assert_int_equal(ones.words, 2);
     assert_true(ones.word_bits[0] && ones.word_bits[1]);
     model_value marking[70] = {0}, decoded[70];
@@ -168,70 +163,121 @@ static void test_codec_round_trip_and_hash(void **unused)
     state_codec_free(&codec);
 }
 
-static uint64_t test_store_rehash(void *context, const uint64_t *vector)
+/* Folds and inserts `vector`, as the explorer does. */
+static store_insert_result test_store_put(state_store *store,
+                                          state_store_ids *ids,
+                                          const uint64_t *vector, uint64_t key,
+                                          uint64_t *id)
 {
-    (void)context;
-    return test_hash(vector[0]);
+    uint64_t stored[16];
+    store_insert_result folded = state_store_fold(store, vector, stored);
+    if (folded >= STORE_FULL)
+        return folded;
+    return state_store_insert(store, ids, stored,
+                              state_store_hash(store, stored), key, id);
 }
 
 static void test_store_dense_ids_and_duplicates(void **unused)
 {
     (void)unused;
-    state_store *store = state_store_create(1, true, 0);
+    state_store *store = state_store_create(1, true, false, 0);
     assert_non_null(store);
     const uint64_t count = 150000;
     for (uint64_t i = 0; i < count; i++) {
         uint64_t v[1] = {i * 7 + 3};
         uint64_t id;
         if (state_store_wants_growth(store))
-            assert_int_equal(state_store_grow(store, test_store_rehash, NULL, 2), 0);
-        assert_int_equal(state_store_insert(store, NULL, v, test_hash(v[0]), 1000 + i,
-                                            &id), STORE_ADDED);
+            assert_int_equal(state_store_grow(store, 2), 0);
+        assert_int_equal(test_store_put(store, NULL, v, 1000 + i, &id),
+                         STORE_ADDED);
         assert_int_equal(id, i);
     }
     for (uint64_t i = 0; i < count; i += 997) {
-        uint64_t v[1] = {i * 7 + 3};
+        uint64_t v[1] = {i * 7 + 3}, back[1];
         uint64_t id;
-        assert_int_equal(state_store_insert(store, NULL, v, test_hash(v[0]), 0, &id),
-                         STORE_FOUND);
+        assert_int_equal(test_store_put(store, NULL, v, 0, &id), STORE_FOUND);
         assert_int_equal(id, i);
-        assert_int_equal(state_store_get(store, id)[0], v[0]);
+        assert_true(state_store_get(store, id, back));
+        assert_int_equal(back[0], v[0]);
         assert_int_equal(state_store_key(store, id), 1000 + i);
         state_store_lower_key(store, id, 5);
         state_store_lower_key(store, id, 9);
         assert_int_equal(state_store_key(store, id), 5);
     }
     assert_int_equal(state_store_count(store), count);
+    uint64_t none[1];
+    assert_false(state_store_get(store, count, none));
 
     /* Renumbering the last three states keeps them findable. */
     uint64_t order[3] = {count - 1, count - 3, count - 2};
-    assert_int_equal(state_store_reorder(store, count - 3, order,
-                                         test_store_rehash, NULL, 2), 0);
-    uint64_t v[1] = {(count - 1) * 7 + 3}, id;
-    assert_int_equal(state_store_insert(store, NULL, v, test_hash(v[0]), 0, &id),
-                     STORE_FOUND);
+    assert_int_equal(state_store_reorder(store, count - 3, order, 2), 0);
+    uint64_t v[1] = {(count - 1) * 7 + 3}, back[1], id;
+    assert_int_equal(test_store_put(store, NULL, v, 0, &id), STORE_FOUND);
     assert_int_equal(id, count - 3);
-    assert_int_equal(state_store_get(store, count - 3)[0], v[0]);
+    assert_true(state_store_get(store, count - 3, back));
+    assert_int_equal(back[0], v[0]);
     state_store_free(store);
+}
+
+/* Vectors of every length from 2 to 9 words fold into roots and unfold
+ * back, equal words and equal halves sharing dictionary entries. */
+static void test_store_tree_compression(void **unused)
+{
+    (void)unused;
+    for (size_t words = 2; words <= 9; words++) {
+        state_store *store = state_store_create(words, false, true, 0);
+        assert_non_null(store);
+        const uint64_t count = 20000;
+        uint64_t v[9], back[9], id;
+        for (uint64_t i = 0; i < count; i++) {
+            /* Word k < words - 1 is bit k of i, the last word i / 16:
+             * many states, few distinct words. */
+            for (size_t k = 0; k + 1 < words; k++)
+                v[k] = (i >> k) & 1;
+            v[words - 1] = i / 16;
+            store_insert_result put;
+            while ((put = test_store_put(store, NULL, v, 0, &id)) == STORE_FULL)
+                assert_int_equal(state_store_grow(store, 1), 0);
+            assert_true(put == STORE_ADDED || put == STORE_FOUND);
+            if (state_store_wants_growth(store))
+                assert_int_equal(state_store_grow(store, 1), 0);
+        }
+        uint64_t states = state_store_count(store);
+        assert_true(states > 1000);
+        /* Far fewer dictionary entries than words stored. */
+        assert_true(state_store_dictionary_count(store) < states * words / 2);
+        for (uint64_t id2 = 0; id2 < states; id2++) {
+            assert_true(state_store_get(store, id2, back));
+            uint64_t again;
+            assert_int_equal(test_store_put(store, NULL, back, 0, &again),
+                             STORE_FOUND);
+            assert_int_equal(again, id2);
+        }
+        /* A vector that differs in its last word only is new. */
+        assert_true(state_store_get(store, 0, v));
+        v[words - 1] += 1000003;
+        assert_int_equal(test_store_put(store, NULL, v, 0, &id), STORE_ADDED);
+        assert_int_equal(id, states);
+        state_store_free(store);
+    }
 }
 
 static void test_store_budget_and_full_table(void **unused)
 {
     (void)unused;
-    state_store *store = state_store_create(4, false, 24u << 20);
+    state_store *store = state_store_create(4, false, true, 24u << 20);
     assert_non_null(store);
     store_insert_result last = STORE_ADDED;
     for (uint64_t i = 0; i < 10000000 && last == STORE_ADDED; i++) {
         uint64_t v[4] = {i, 0, 0, 1};
         uint64_t id;
-        last = state_store_insert(store, NULL, v, test_hash(i), 0, &id);
+        last = test_store_put(store, NULL, v, 0, &id);
         if (last == STORE_FULL) {
             /* Refused at 7/8 load: growing makes room again. */
-            assert_true(state_store_count(store) * 8 >=
-                        state_store_capacity(store) * 7);
-            if (state_store_grow(store, test_store_rehash, NULL, 2) != 0)
+            assert_true(state_store_wants_growth(store));
+            if (state_store_grow(store, 2) != 0)
                 break;
-            last = state_store_insert(store, NULL, v, test_hash(i), 0, &id);
+            last = test_store_put(store, NULL, v, 0, &id);
         }
     }
     assert_true(last == STORE_NO_MEMORY || last == STORE_FULL);
@@ -240,7 +286,7 @@ static void test_store_budget_and_full_table(void **unused)
     state_store_free(store);
 
     /* Memory the caller keeps per state shares the budget. */
-    store = state_store_create(4, false, 8u << 20);
+    store = state_store_create(4, false, false, 8u << 20);
     assert_non_null(store);
     uint64_t before = state_store_bytes(store);
     assert_false(state_store_charge(store, 8u << 20));
@@ -250,62 +296,79 @@ static void test_store_budget_and_full_table(void **unused)
     state_store_free(store);
 }
 
-/* Several threads insert overlapping ranges at once: every value must get
- * exactly one id, and every id must hold its value. */
 /* Four threads insert overlapping ranges at once, taking ids one by one
  * from the shared counter or (`blocks`) in per-thread blocks that are
  * closed afterwards: every value must get exactly one id, ids must be
- * dense, and every id must hold its value and be found again by value. */
-static void test_store_hammer(bool blocks)
+ * dense, and every id must hold its value and be found again by value.
+ * Vectors of three words share their first two among many states, so in a
+ * tree store the threads race on the dictionary too.  As in the explorer,
+ * the store grows between rounds, when a thread found it full. */
+static void test_store_hammer(bool blocks, bool tree)
 {
     const uint64_t distinct = 400000;
-    state_store *store = state_store_create(2, true, 0);
+    state_store *store = state_store_create(3, true, tree, 0);
     assert_non_null(store);
     while (state_store_capacity(store) < distinct * 2)
-        assert_int_equal(state_store_grow(store, test_store_rehash, NULL, 2), 0);
+        assert_int_equal(state_store_grow(store, 2), 0);
     _Atomic uint64_t added = 0, found = 0;
     int failures = 0;
-    state_store_ids closing[4] = {{0, 0}, {0, 0}, {0, 0}, {0, 0}};
-#pragma omp parallel num_threads(4) reduction(+ : failures)
-    {
-        int thread = omp_get_thread_num();
-        state_store_ids ids = {0, 0};
-        /* Each thread walks all values from its own starting point. */
-        for (uint64_t k = 0; k < distinct; k++) {
-            uint64_t value = (k + (uint64_t)thread * 100003) % distinct;
-            uint64_t v[2] = {value, ~value};
-            uint64_t id;
-            switch (state_store_insert(store, blocks ? &ids : NULL, v,
-                                       test_hash(value), value, &id)) {
-            case STORE_ADDED: atomic_fetch_add(&added, 1); break;
-            case STORE_FOUND: atomic_fetch_add(&found, 1); break;
-            default: failures++; break;
+    uint64_t next[4] = {0, 0, 0, 0};
+    bool done = false;
+    int rounds = 0;
+    while (!done) {
+        state_store_ids closing[4] = {{0, 0}, {0, 0}, {0, 0}, {0, 0}};
+        bool full = false;
+        rounds++;
+#pragma omp parallel num_threads(4) reduction(+ : failures) \
+    reduction(|| : full)
+        {
+            int thread = omp_get_thread_num();
+            state_store_ids ids = {0, 0};
+            /* Each thread walks all values from its own starting point. */
+            for (; next[thread] < distinct; next[thread]++) {
+                uint64_t value =
+                    (next[thread] + (uint64_t)thread * 100003) % distinct;
+                uint64_t v[3] = {value % 61, value / 61 % 59, ~value};
+                uint64_t id;
+                store_insert_result put =
+                    test_store_put(store, blocks ? &ids : NULL, v, value, &id);
+                if (put == STORE_FULL) {
+                    full = true;
+                    break;
+                }
+                switch (put) {
+                case STORE_ADDED: atomic_fetch_add(&added, 1); break;
+                case STORE_FOUND: atomic_fetch_add(&found, 1); break;
+                default: failures++; break;
+                }
             }
+            closing[thread] = ids;
         }
-        closing[thread] = ids;
+        if (blocks)
+            assert_int_equal(state_store_close_ids(store, closing, 4), 0);
+        if (full)
+            assert_int_equal(state_store_grow(store, 2), 0);
+        done = !full;
     }
+    assert_true(!tree || rounds > 1);   /* the dictionary did fill up */
     assert_int_equal(failures, 0);
     assert_int_equal(atomic_load(&added), distinct);
     assert_int_equal(atomic_load(&found), 3 * distinct);
-    if (blocks) {
-        assert_true(state_store_count(store) >= distinct);
-        assert_int_equal(state_store_close_ids(store, closing, 4,
-                                               test_store_rehash, NULL), 0);
-    }
     assert_int_equal(state_store_count(store), distinct);
     unsigned char *seen = calloc(distinct, 1);
     assert_non_null(seen);
     for (uint64_t id = 0; id < distinct; id++) {
-        const uint64_t *v = state_store_get(store, id);
-        assert_true(v[0] < distinct);
-        assert_int_equal(v[1], ~v[0]);
-        assert_int_equal(state_store_key(store, id), v[0]);
-        assert_int_equal(seen[v[0]], 0);
-        seen[v[0]] = 1;
+        uint64_t v[3];
+        assert_true(state_store_get(store, id, v));
+        uint64_t value = ~v[2];
+        assert_true(value < distinct);
+        assert_int_equal(v[0], value % 61);
+        assert_int_equal(v[1], value / 61 % 59);
+        assert_int_equal(state_store_key(store, id), value);
+        assert_int_equal(seen[value], 0);
+        seen[value] = 1;
         uint64_t again;
-        uint64_t copy[2] = {v[0], v[1]};
-        assert_int_equal(state_store_insert(store, NULL, copy,
-                                            test_hash(copy[0]), 0, &again),
+        assert_int_equal(test_store_put(store, NULL, v, 0, &again),
                          STORE_FOUND);
         assert_int_equal(again, id);
     }
@@ -323,36 +386,39 @@ static void test_fill_state(void *context, uint64_t id, uint64_t *vector,
 }
 
 /* A store filled at once on two threads (as re-encoding does) finds every
- * state at its id, with its key. */
+ * state at its id, with its key; its dictionary grows between rounds. */
 static void test_store_filled_by_threads(void **unused)
 {
     (void)unused;
     const uint64_t count = 200000;
-    state_store *store = state_store_create(2, true, 0);
+    state_store *store = state_store_create(2, true, true, 0);
     assert_non_null(store);
-    assert_int_equal(state_store_fill(store, count, test_fill_state, NULL,
-                                      test_store_rehash, NULL, 2), 0);
+    assert_int_equal(state_store_fill(store, count, test_fill_state, NULL, 2),
+                     0);
     assert_int_equal(state_store_count(store), count);
-    assert_false(state_store_wants_growth(store));
+    assert_int_equal(state_store_dictionary_count(store), 2 * count);
     for (uint64_t id = 0; id < count; id++) {
-        uint64_t v[2], key, found;
+        uint64_t v[2], back[2], key, found;
         test_fill_state(NULL, id, v, &key);
         assert_int_equal(state_store_key(store, id), key);
-        assert_int_equal(state_store_insert(store, NULL, v, test_hash(v[0]), 0,
-                                            &found), STORE_FOUND);
+        assert_int_equal(test_store_put(store, NULL, v, 0, &found),
+                         STORE_FOUND);
         assert_int_equal(found, id);
+        assert_true(state_store_get(store, id, back));
+        assert_memory_equal(v, back, sizeof v);
     }
     /* only an empty store can be filled */
-    assert_int_equal(state_store_fill(store, 1, test_fill_state, NULL,
-                                      test_store_rehash, NULL, 1), -1);
+    assert_int_equal(state_store_fill(store, 1, test_fill_state, NULL, 1), -1);
     state_store_free(store);
 }
 
 static void test_store_hammered_by_threads(void **unused)
 {
     (void)unused;
-    test_store_hammer(false);
-    test_store_hammer(true);
+    test_store_hammer(false, false);
+    test_store_hammer(true, false);
+    test_store_hammer(false, true);
+    test_store_hammer(true, true);
 }
 
 /* ---- The explorer ------------------------------------------------------- */
@@ -575,6 +641,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_codec_round_trip_and_hash),
         cmocka_unit_test(test_store_dense_ids_and_duplicates),
+        cmocka_unit_test(test_store_tree_compression),
         cmocka_unit_test(test_store_budget_and_full_table),
         cmocka_unit_test(test_store_hammered_by_threads),
         cmocka_unit_test(test_store_filled_by_threads),

@@ -44,6 +44,7 @@ typedef struct cli_options {
     bool json;
     bool stop_at_first;          /* --stop-at-first */
     bool progress;
+    bool tree_compression;       /* --tree-compression */
     uint64_t max_states;         /* 0: none */
     uint64_t max_memory;         /* bytes; 0: the default budget */
     double time_limit;           /* seconds; 0: none */

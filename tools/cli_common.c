@@ -152,6 +152,9 @@ int cli_parse_options_with(int argc, char **argv, unsigned accepted,
         } else if (explore && strcmp(name, "--progress") == 0 &&
                    equals == NULL) {
             options->progress = true;
+        } else if (explore && strcmp(name, "--tree-compression") == 0 &&
+                   equals == NULL) {
+            options->tree_compression = true;
         } else if (budget && strcmp(name, "--max-states") == 0) {
             value = cli_option_value(argc, argv, &i, equals);
             if (value == NULL || cli_parse_count(value, &options->max_states))
@@ -414,6 +417,7 @@ void cli_explore_options(const cli_options *options, explore_options *explore)
                                               : cli_default_memory_budget();
     explore->time_limit = options->time_limit;
     explore->threads = options->threads;
+    explore->tree_compression = options->tree_compression;
     explore->stop_at_deadlock = options->stop_at_first;
     explore->interrupt = &cli_interrupted;
     /* Progress: asked for, or on a terminal when no JSON is printed. */

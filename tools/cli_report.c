@@ -73,6 +73,8 @@ void cli_report_resources_text(FILE *out, const explore_stats *stats,
     fprintf(out, "  %.3f s, %u thread%s, state store ", stats->seconds,
             stats->threads, stats->threads == 1 ? "" : "s");
     cli_report_bytes(out, stats->store_bytes);
+    if (stats->store_tree_nodes != 0)
+        fprintf(out, " (%" PRIu64 " tree nodes)", stats->store_tree_nodes);
     fprintf(out, ", peak memory ");
     cli_report_bytes(out, cli_peak_memory());
     fputc('\n', out);
@@ -178,6 +180,8 @@ void cli_report_stats_json(json_writer *json, const model *model,
     json_double(json, stats->seconds);
     json_key(json, "store_bytes");
     json_uint(json, stats->store_bytes);
+    json_key(json, "store_tree_nodes");
+    json_uint(json, stats->store_tree_nodes);
     json_key(json, "peak_memory_bytes");
     json_uint(json, cli_peak_memory());
     json_end_object(json);

@@ -66,6 +66,8 @@ static const char check_help[] =
     "                     (default: 80% of the free memory)\n"
     "  --time-limit SEC   stop after SEC seconds (exit 3)\n"
     "  --threads N        worker threads (default: all cores)\n"
+    "  --tree-compression store each state in one word plus shared parts:\n"
+    "                     about half the memory on long vectors, slower\n"
     "  --progress         report progress on stderr\n"
     "  --assert N         CSP: check assertion N only\n"
     "  --process EXPR     CSP: the process the race check explores\n"

@@ -22,7 +22,8 @@ static const char mcc_help[] =
     "StableMarking.  Others print DO_NOT_COMPETE.\n"
     "\n"
     "Options:\n"
-    "  --max-states N, --max-memory SIZE, --time-limit SEC, --threads N\n"
+    "  --max-states N, --max-memory SIZE, --time-limit SEC, --threads N,\n"
+    "  --tree-compression\n"
     "\n"
     "Exit status: 0 answered (or DO_NOT_COMPETE), 2 bad input,\n"
     "3 CANNOT_COMPUTE.\n";

@@ -23,6 +23,8 @@ static const char statespace_help[] =
     "  --max-memory SIZE  memory for the state store, e.g. 512M, 4G\n"
     "  --time-limit SEC   stop after SEC seconds (exit 3)\n"
     "  --threads N        worker threads (default: all cores)\n"
+    "  --tree-compression store each state in one word plus shared parts:\n"
+    "                     about half the memory on long vectors, slower\n"
     "  --progress         report progress on stderr\n"
     "\n"
     "Exit status: 0 complete, 2 bad input, 3 a limit or Ctrl-C ended the run.\n";
