@@ -1,5 +1,5 @@
 /*
- * codec.h — packing state vectors into few bits, and hashing them.
+ * codec.h — packing state vectors into few bits.
  *
  * A model hands the explorer vectors of 64-bit slots, but most slots hold
  * small numbers: a 1-safe place needs one bit, a counter up to 10 needs
@@ -12,11 +12,6 @@
  * value does not fit: state_codec_encode reports the slot, and the explorer
  * re-encodes what it has stored with wider slots.  No value is ever
  * truncated.
- *
- * Hashing.  A state's hash is computed from its packed words: a few
- * multiplications for a typical vector of one to eight words, and no
- * decoding when the table grows or states are renumbered.  Re-encoding with
- * wider slots re-inserts every state, so the hash may depend on the layout.
  */
 #ifndef PNSIM_CODEC_H
 #define PNSIM_CODEC_H
@@ -68,23 +63,6 @@ static inline void state_codec_set(const state_codec *codec, uint64_t *packed,
     uint64_t mask = codec->limit[slot] << shift;
     uint64_t *word = &packed[codec->word[slot]];
     *word = (*word & ~mask) | (value << shift);
-}
-
-/* The hash of a packed vector of `words` words. */
-static inline uint64_t state_codec_hash(const uint64_t *packed, size_t words)
-{
-    uint64_t hash = 0x9E3779B97F4A7C15ull ^ (uint64_t)words;
-    for (size_t i = 0; i < words; i++) {
-        hash ^= packed[i];
-        hash *= 0xBF58476D1CE4E5B9ull;
-        hash ^= hash >> 31;
-    }
-    hash ^= hash >> 33;
-    hash *= 0xFF51AFD7ED558CCDull;
-    hash ^= hash >> 33;
-    hash *= 0xC4CEB9FE1A85EC53ull;
-    hash ^= hash >> 33;
-    return hash;
 }
 
 #endif

@@ -1304,7 +1304,6 @@ pnsim_status explore_trace_to(const explore_result *result,
     void *scratch = malloc(model->scratch_bytes ? model->scratch_bytes : 1);
     /* Scratch for a successor, and the child it must match. */
     uint64_t *packed = malloc(2 * result->codec.words * sizeof *packed);
-    uint64_t *child = packed + result->codec.words;
     if (trace->transitions == NULL || trace->states == NULL ||
         trace->storage == NULL || scratch == NULL || packed == NULL) {
         free(scratch);
@@ -1313,6 +1312,7 @@ pnsim_status explore_trace_to(const explore_result *result,
         return pnsim_error_set(error, PNSIM_ERR_NOMEM,
                                "out of memory building a trace");
     }
+    uint64_t *child = packed + result->codec.words;
     trace->length = length;
 
     /* Walk back from the target, recovering each step's transition. */

@@ -9,7 +9,7 @@
 
 #include "support.h"
 
-/* A table entry: 0 is empty; otherwise BUSY while the root is being
+/* A table entry: 0 is empty; otherwise BUSY while the stored form is being
  * written, the hash tag in the bits above the id, and id + 1 in the low
  * table_log bits (ids stay below 7/8 of the table's size, so they fit). */
 #define STORE_BUSY ((uint32_t)1 << 31)
@@ -825,7 +825,6 @@ int state_store_reorder(state_store *store, uint64_t first,
 {
     uint64_t count = atomic_load(&store->count);
     int64_t n = (int64_t)(count - first);
-    threads = threads ? threads : 1;
     uint64_t *entries = malloc((n ? (size_t)n : 1) * sizeof *entries);
     size_t words = store->stored_words;
     uint64_t *stored = malloc((n ? (size_t)n : 1) * words * sizeof *stored);
