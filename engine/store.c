@@ -373,106 +373,87 @@ static store_insert_result store_intern(state_store *dictionary,
                               support_mix64(word), 0, id);
 }
 
-/* Interns `count` words as one dictionary id: a word's own id, or that of
- * the pair of its two parts' ids. */
-static store_insert_result store_fold_words(state_store *dictionary,
-                                            const uint64_t *words,
-                                            size_t count, uint64_t *id)
+/*
+ * Folding.  A tree over `count` >= 2 words splits into two parts
+ * (store_left_size); each part is a word's id, or the id of its own parts'
+ * pair.  The root is the pair of the top level's two parts.
+ *
+ * Subtree ids, for folding near a stored state (`near` and its `tree`, or
+ * both NULL): a part over `count` words at `index` keeps its id there, its
+ * own parts' trees start at index + 1 and index + 2 * left (a part over c
+ * words has 2c - 1 nodes).  The top level's two parts start at 0 and
+ * 2 * left - 1.
+ */
+static store_insert_result store_fold_part(state_store *dictionary,
+                                           const uint64_t *words,
+                                           const uint64_t *near,
+                                           const uint64_t *tree, size_t index,
+                                           size_t count, uint64_t *id);
+
+/* Folds the two parts of `count` >= 2 words, whose trees start at `index`,
+ * into the pair of their ids. */
+static store_insert_result store_fold_pair(state_store *dictionary,
+                                           const uint64_t *words,
+                                           const uint64_t *near,
+                                           const uint64_t *tree, size_t index,
+                                           size_t count, uint64_t *pair)
 {
-    if (count == 1)
-        return store_intern(dictionary, words[0], id);
     size_t left = store_left_size(count);
     uint64_t a, b;
-    store_insert_result first = store_fold_words(dictionary, words, left, &a);
-    if (first >= STORE_FULL)
-        return first;
-    store_insert_result second =
-        store_fold_words(dictionary, words + left, count - left, &b);
-    if (second >= STORE_FULL)
-        return second;
-    store_insert_result pair = store_intern(dictionary, a | b << 32, id);
-    if (pair >= STORE_FULL)
-        return pair;
-    return first == STORE_ADDED || second == STORE_ADDED ? STORE_ADDED : pair;
-}
-
-store_insert_result state_store_fold(state_store *store,
-                                     const uint64_t *vector, uint64_t *root)
-{
-    if (store->dictionary == NULL) {
-        memcpy(root, vector, store->words * sizeof *vector);
-        return STORE_FOUND;
-    }
-    size_t left = store_left_size(store->words);
-    uint64_t a, b;
     store_insert_result first =
-        store_fold_words(store->dictionary, vector, left, &a);
+        store_fold_part(dictionary, words, near, tree, index, left, &a);
     if (first >= STORE_FULL)
         return first;
-    store_insert_result second = store_fold_words(
-        store->dictionary, vector + left, store->words - left, &b);
+    store_insert_result second = store_fold_part(
+        dictionary, words + left, near ? near + left : NULL, tree,
+        index + 2 * left - 1, count - left, &b);
     if (second >= STORE_FULL)
         return second;
-    *root = a | b << 32;
+    *pair = a | b << 32;
     return first == STORE_ADDED ? first : second;
 }
 
-/*
- * Subtree ids, for folding near a stored state: a tree over `count` words
- * at `index` keeps its own id there, its left part's tree from index + 1
- * and its right part's from index + 2 * left (a tree over c words has
- * 2c - 1 nodes).  The top level's two parts start at 0 and 2 * left - 1.
- */
-static store_insert_result store_fold_near_words(
-    state_store *dictionary, const uint64_t *words, const uint64_t *near,
-    const uint64_t *tree, size_t index, size_t count, uint64_t *id)
+static store_insert_result store_fold_part(state_store *dictionary,
+                                           const uint64_t *words,
+                                           const uint64_t *near,
+                                           const uint64_t *tree, size_t index,
+                                           size_t count, uint64_t *id)
 {
-    if (memcmp(words, near, count * sizeof *words) == 0) {
+    if (near != NULL && memcmp(words, near, count * sizeof *words) == 0) {
         *id = tree[index];
         return STORE_FOUND;
     }
     if (count == 1)
         return store_intern(dictionary, words[0], id);
-    size_t left = store_left_size(count);
-    uint64_t a, b;
-    store_insert_result first = store_fold_near_words(
-        dictionary, words, near, tree, index + 1, left, &a);
-    if (first >= STORE_FULL)
-        return first;
-    store_insert_result second = store_fold_near_words(
-        dictionary, words + left, near + left, tree, index + 2 * left,
-        count - left, &b);
-    if (second >= STORE_FULL)
-        return second;
-    store_insert_result pair = store_intern(dictionary, a | b << 32, id);
-    if (pair >= STORE_FULL)
-        return pair;
-    return first == STORE_ADDED || second == STORE_ADDED ? STORE_ADDED : pair;
+    uint64_t pair;
+    store_insert_result parts =
+        store_fold_pair(dictionary, words, near, tree, index + 1, count, &pair);
+    if (parts >= STORE_FULL)
+        return parts;
+    store_insert_result interned = store_intern(dictionary, pair, id);
+    return interned >= STORE_FULL ? interned
+           : parts == STORE_ADDED ? parts
+                                  : interned;
 }
 
 store_insert_result state_store_fold_near(state_store *store,
                                           const uint64_t *vector,
                                           const uint64_t *near,
                                           const uint64_t *near_tree,
-                                          uint64_t *root)
+                                          uint64_t *stored)
 {
     if (store->dictionary == NULL) {
-        memcpy(root, vector, store->words * sizeof *vector);
+        memcpy(stored, vector, store->words * sizeof *vector);
         return STORE_FOUND;
     }
-    size_t left = store_left_size(store->words);
-    uint64_t a, b;
-    store_insert_result first = store_fold_near_words(
-        store->dictionary, vector, near, near_tree, 0, left, &a);
-    if (first >= STORE_FULL)
-        return first;
-    store_insert_result second = store_fold_near_words(
-        store->dictionary, vector + left, near + left, near_tree,
-        2 * left - 1, store->words - left, &b);
-    if (second >= STORE_FULL)
-        return second;
-    *root = a | b << 32;
-    return first == STORE_ADDED ? first : second;
+    return store_fold_pair(store->dictionary, vector, near, near_tree, 0,
+                           store->words, stored);
+}
+
+store_insert_result state_store_fold(state_store *store,
+                                     const uint64_t *vector, uint64_t *stored)
+{
+    return state_store_fold_near(store, vector, NULL, NULL, stored);
 }
 
 void state_store_prefetch_words(const state_store *store,
@@ -486,24 +467,34 @@ void state_store_prefetch_words(const state_store *store,
             state_store_prefetch(dictionary, support_mix64(vector[k]));
 }
 
-/* Unfolds dictionary id `id` into `count` words, writing the subtree ids
- * into `tree` from `index` on when it is not NULL. */
-static void store_unfold_words(const state_store *dictionary, uint64_t id,
-                               uint64_t *words, size_t count, uint64_t *tree,
-                               size_t index)
+static void store_unfold_part(const state_store *dictionary, uint64_t id,
+                              uint64_t *words, size_t count, uint64_t *tree,
+                              size_t index);
+
+/* Unfolds the pair of the two parts of `count` >= 2 words, writing their
+ * subtree ids into `tree` from `index` on when it is not NULL (as for
+ * folding). */
+static void store_unfold_pair(const state_store *dictionary, uint64_t pair,
+                              uint64_t *words, size_t count, uint64_t *tree,
+                              size_t index)
+{
+    size_t left = store_left_size(count);
+    store_unfold_part(dictionary, pair & UINT32_MAX, words, left, tree, index);
+    store_unfold_part(dictionary, pair >> 32, words + left, count - left, tree,
+                      index + 2 * left - 1);
+}
+
+static void store_unfold_part(const state_store *dictionary, uint64_t id,
+                              uint64_t *words, size_t count, uint64_t *tree,
+                              size_t index)
 {
     uint64_t word = *store_stored(dictionary, id);
     if (tree != NULL)
         tree[index] = id;
-    if (count == 1) {
+    if (count == 1)
         words[0] = word;
-        return;
-    }
-    size_t left = store_left_size(count);
-    store_unfold_words(dictionary, word & UINT32_MAX, words, left, tree,
-                       index + 1);
-    store_unfold_words(dictionary, word >> 32, words + left, count - left,
-                       tree, index + 2 * left);
+    else
+        store_unfold_pair(dictionary, word, words, count, tree, index + 1);
 }
 
 bool state_store_unfold(const state_store *store, uint64_t id,
@@ -514,16 +505,11 @@ bool state_store_unfold(const state_store *store, uint64_t id,
         atomic_load_explicit(&store->chunks[id >> store->chunk_shift],
                              memory_order_acquire) == NULL)
         return false;
-    if (store->dictionary == NULL) {
+    if (store->dictionary == NULL)
         memcpy(vector, store_stored(store, id), store->words * sizeof *vector);
-        return true;
-    }
-    uint64_t root = *store_stored(store, id);
-    size_t left = store_left_size(store->words);
-    store_unfold_words(store->dictionary, root & UINT32_MAX, vector, left,
-                       tree, 0);
-    store_unfold_words(store->dictionary, root >> 32, vector + left,
-                       store->words - left, tree, 2 * left - 1);
+    else
+        store_unfold_pair(store->dictionary, *store_stored(store, id), vector,
+                          store->words, tree, 0);
     return true;
 }
 
