@@ -453,10 +453,13 @@ static int explore_flush(explore_worker *worker)
     size_t stored_words = state_store_stored_words(result->store);
     unsigned count = worker->batch_count;
     worker->batch_count = 0;
-    /* Fold each successor into its stored form and have the processor
-     * fetch that form's table entry; then insert them all. */
+    /* Fold each successor into its stored form (unless that is the vector
+     * itself) and have the processor fetch that form's table entry; then
+     * insert them all. */
+    bool folds = stored_words != words;
+    uint64_t *forms = folds ? worker->batch_stored : worker->batch_vectors;
     bool dictionary_grew = false;
-    for (unsigned i = 0; i < count; i++) {
+    for (unsigned i = 0; i < count && folds; i++) {
         store_insert_result folded;
         for (;;) {
             /* Successors differ from their parent in few words. */
@@ -478,8 +481,10 @@ static int explore_flush(explore_worker *worker)
             return 1;
         }
         dictionary_grew |= folded == STORE_ADDED;
-        worker->batch_hash[i] = state_store_hash(
-            result->store, worker->batch_stored + i * stored_words);
+    }
+    for (unsigned i = 0; i < count; i++) {
+        worker->batch_hash[i] =
+            state_store_hash(result->store, forms + i * stored_words);
         state_store_prefetch(result->store, worker->batch_hash[i]);
     }
     if (dictionary_grew && state_store_wants_growth(result->store))
@@ -490,8 +495,7 @@ static int explore_flush(explore_worker *worker)
         store_insert_result inserted;
         for (;;) {
             inserted = state_store_insert(result->store, &worker->ids,
-                                          worker->batch_stored +
-                                              i * stored_words,
+                                          forms + i * stored_words,
                                           worker->batch_hash[i],
                                           worker->batch_key[i], &target);
             /* Alone, the table can grow under our feet: try again. */

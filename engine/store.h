@@ -74,7 +74,9 @@ typedef enum store_insert_result {
 state_store *state_store_create(size_t words, bool with_keys, bool tree,
                                 uint64_t max_bytes);
 
-/* Words of a stored form: 1 in a tree store, else the vector's. */
+/* Words of a stored form: 1 in a tree store, else the vector's.  When it
+ * equals the vector's words, the stored form is the vector itself and
+ * state_store_fold only copies it. */
 size_t state_store_stored_words(const state_store *store);
 
 void state_store_free(state_store *store);
