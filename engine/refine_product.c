@@ -30,20 +30,12 @@ typedef struct product {
     size_t divergent_table_size;
 } product;
 
-static uint64_t hash_vector(const model_value *v, size_t words)
-{
-    uint64_t h = words;
-    for (size_t i = 0; i < words; i++)
-        h = support_mix64(h ^ v[i]) + i;
-    return h;
-}
-
 static long divergent_index(const product *p, const model_value *state)
 {
     if (p->divergent_table_size == 0)
         return -1;
     size_t mask = p->divergent_table_size - 1;
-    for (size_t at = hash_vector(state, p->words) & mask;; at = (at + 1) & mask) {
+    for (size_t at = support_hash_words(state, p->words) & mask;; at = (at + 1) & mask) {
         uint64_t id = p->divergent_table[at];
         if (id == 0)
             return -1;
@@ -266,7 +258,7 @@ model *refine_product_create(const refine_product_config *config, pnsim_error *e
         p->divergent_table_size = size;
         for (size_t i = 0; i < config->divergent_count; i++) {
             const model_value *v = config->divergent + i * p->words;
-            size_t slot = hash_vector(v, p->words) & (size - 1);
+            size_t slot = support_hash_words(v, p->words) & (size - 1);
             while (p->divergent_table[slot] != 0)
                 slot = (slot + 1) & (size - 1);
             p->divergent_table[slot] = i + 1;

@@ -257,10 +257,7 @@ uint64_t state_store_hash(const state_store *store, const uint64_t *stored)
 {
     if (store->stored_words == 1)
         return support_mix64(stored[0]);
-    uint64_t hash = 0x9E3779B97F4A7C15ull ^ (uint64_t)store->stored_words;
-    for (size_t i = 0; i < store->stored_words; i++)
-        hash = support_mix64(hash ^ stored[i]);
-    return hash;
+    return support_hash_words(stored, store->stored_words);
 }
 
 /* ---- inserting -------------------------------------------------------- */

@@ -1,6 +1,6 @@
 /*
- * support.h — two small routines several engine modules need: a growable
- * array's reserve, and a 64-bit mixer for hash tables keyed by integers.
+ * support.h — small routines several engine modules need: a growable
+ * array's reserve, and a 64-bit mixer and word-array hash for hash tables.
  */
 #ifndef PNSIM_SUPPORT_H
 #define PNSIM_SUPPORT_H
@@ -41,6 +41,15 @@ static inline uint64_t support_mix64(uint64_t x)
     x *= 0x94d049bb133111ebULL;
     x ^= x >> 31;
     return x;
+}
+
+/* A hash of `count` 64-bit words, each mixed in with its position. */
+static inline uint64_t support_hash_words(const uint64_t *words, size_t count)
+{
+    uint64_t hash = count;
+    for (size_t i = 0; i < count; i++)
+        hash = support_mix64(hash ^ words[i]) + i;
+    return hash;
 }
 
 #endif
