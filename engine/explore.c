@@ -50,6 +50,7 @@
 #include <time.h>
 
 #include "codec.h"
+#include "packed.h"
 #include "store.h"
 
 /* A key packs the parent id (high bits) and the successor's position among
@@ -64,6 +65,8 @@
 struct explore_result {
     const model *model;
     state_codec codec;
+    packed_model *packed;             /* successors on packed vectors, for
+                                         linear models; else NULL */
     state_store *store;
     bool with_keys;
     _Atomic unsigned char *fired;     /* one flag per transition */
@@ -95,6 +98,8 @@ typedef struct explore_worker {
     uint64_t *parent_packed;          /* the state being expanded, packed */
     uint64_t *parent_tree;            /* ... its subtrees in the store */
     uint64_t *ancestor_packed;        /* find_pumping's scratch */
+    uint64_t *candidates;             /* packed_model_enabled's scratch */
+    uint32_t *enabled;                /* ... and its answer */
     explore_state_id parent;
     uint64_t visit;                   /* successors of the parent so far */
 
@@ -105,19 +110,29 @@ typedef struct explore_worker {
     bool sum_overflow;
     uint64_t *changed_words;
 
-    /* Successors wait in a batch while their table entries are fetched. */
+    /* Successors wait in a batch while their table entries are fetched:
+     * places [0, batch_count) of the arrays.  A pipelined worker uses the
+     * same arrays as a ring: successors ring_tail .. ring_head - 1 (place:
+     * number modulo EXPLORE_BATCH) are in flight. */
     uint64_t *batch_vectors;          /* EXPLORE_BATCH vectors */
     uint64_t *batch_stored;           /* ... and their stored forms */
     uint64_t batch_hash[16], batch_key[16];
     uint32_t batch_transition[16];
     unsigned batch_count;
+    bool pipelined;
+    uint64_t ring_head, ring_tail;
 
     state_store_ids ids;              /* this thread's block of new ids */
     char padding[64];                 /* no cache line shared with the next
                                          thread's worker */
 } explore_worker;
 
+/* Batch size, and ring size of the pipeline: a power of two. */
 #define EXPLORE_BATCH 16
+/* Successors between the steps of the pipeline: a successor's table entry
+ * is fetched when it joins the ring, its stored form EXPLORE_PIPE_DISTANCE
+ * successors later, and it is inserted EXPLORE_BATCH successors later. */
+#define EXPLORE_PIPE_DISTANCE 8
 
 /* What every thread shares during one run. */
 struct explore_shared {
@@ -183,6 +198,14 @@ static void explore_worker_reset(explore_worker *worker)
            /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
            (worker->shared->model->state_length + 1) * sizeof(uint64_t));
     worker->batch_count = 0;
+    worker->ring_head = worker->ring_tail = 0;
+    /* Hooks want each state's edges before the next state; a tree store
+     * folds successors near their parent: both insert state by state. */
+    const explore_shared *shared = worker->shared;
+    worker->pipelined =
+        shared->options->on_edge == NULL && shared->options->on_state == NULL &&
+        state_store_stored_words(shared->result->store) ==
+            shared->result->codec.words;
     worker->edges = worker->dead_final = worker->dead_nonfinal = 0;
     worker->new_states = 0;
     worker->first_deadlock = EXPLORE_NO_STATE;
@@ -243,8 +266,11 @@ static void explore_merge(explore_result *result, explore_worker *worker)
     if (worker->max_sum > stats->max_slot_sum)
         stats->max_slot_sum = worker->max_sum;
     stats->max_slot_sum_overflow |= worker->sum_overflow;
+    /* Every worker has its changed_words (explore_workers_create).
+     * NOLINTBEGIN(clang-analyzer-core.NullDereference) */
     for (size_t k = 0; k < result->codec.words; k++)
         result->changed_words[k] |= worker->changed_words[k];
+    /* NOLINTEND(clang-analyzer-core.NullDereference) */
 }
 
 /* Moves the changed bits of the current encoding into per-slot flags, before
@@ -394,15 +420,78 @@ static int explore_widen(explore_shared *shared, size_t slot, model_value value)
 
 static bool explore_grow_alone(explore_worker *worker);
 static int explore_flush(explore_worker *worker);
+static int explore_insert(explore_worker *worker, unsigned place,
+                          const uint64_t *stored);
+static int explore_pipe_pop(explore_worker *worker);
 
-static int explore_visit(void *context, uint32_t transition,
-                         const model_value *successor)
+/* Puts the successor just encoded at place `place` of the ring into the
+ * pipeline: fetches its table entry, the stored form of the one that
+ * joined EXPLORE_PIPE_DISTANCE successors before, and inserts the oldest
+ * once the ring is full.  Successors of several parents are in flight
+ * together, so the table's misses overlap the work on the next states.
+ * Returns nonzero when the expansion must stop. */
+static int explore_pipe_push(explore_worker *worker, unsigned place)
 {
-    explore_worker *worker = context;
-    explore_shared *shared = worker->shared;
-    explore_result *result = shared->result;
-    const state_codec *codec = &result->codec;
-    const model_transition *facts = &shared->model->transitions[transition];
+    state_store *store = worker->shared->result->store;
+    const uint64_t *vector = worker->batch_vectors +
+                             place * worker->shared->result->codec.words;
+    worker->batch_hash[place] = state_store_hash(store, vector);
+    state_store_prefetch(store, worker->batch_hash[place]);
+    worker->ring_head++;
+    if (worker->ring_head - worker->ring_tail > EXPLORE_PIPE_DISTANCE)
+        state_store_prefetch_stored(
+            store, worker->batch_hash[(worker->ring_head - 1 -
+                                       EXPLORE_PIPE_DISTANCE) &
+                                      (EXPLORE_BATCH - 1)]);
+    if (worker->ring_head - worker->ring_tail < EXPLORE_BATCH)
+        return 0;
+    return explore_pipe_pop(worker);
+}
+
+/* Inserts the oldest successor of the ring. */
+static int explore_pipe_pop(explore_worker *worker)
+{
+    size_t words = worker->shared->result->codec.words;
+    unsigned place = (unsigned)(worker->ring_tail++ & (EXPLORE_BATCH - 1));
+    if (explore_insert(worker, place, worker->batch_vectors + place * words))
+        return 1;
+    return explore_should_halt(worker->shared) ? 1 : 0;
+}
+
+/* Inserts every successor still in the ring: at the end of a chunk. */
+static int explore_pipe_drain(explore_worker *worker)
+{
+    /* Set for every worker before the first level.
+     * NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
+    state_store *store = worker->shared->result->store;
+    uint64_t first = worker->ring_head - worker->ring_tail >
+                             EXPLORE_PIPE_DISTANCE
+                         ? worker->ring_head - EXPLORE_PIPE_DISTANCE
+                         : worker->ring_tail;
+    for (uint64_t at = first; at < worker->ring_head; at++)
+        state_store_prefetch_stored(
+            store, worker->batch_hash[at & (EXPLORE_BATCH - 1)]);
+    while (worker->ring_tail < worker->ring_head)
+        if (explore_pipe_pop(worker) != 0)
+            return 1;
+    return 0;
+}
+
+/* The batch place where the next successor is to be encoded. */
+static unsigned explore_next_place(const explore_worker *worker)
+{
+    return worker->pipelined
+               ? (unsigned)(worker->ring_head & (EXPLORE_BATCH - 1))
+               : worker->batch_count;
+}
+
+/* Sends on the successor by `transition` that is encoded at batch place
+ * `place`, the next of the parent's.  Returns nonzero when the expansion
+ * must stop. */
+static int explore_emit(explore_worker *worker, uint32_t transition,
+                        unsigned place)
+{
+    explore_result *result = worker->shared->result;
     uint64_t visit = worker->visit++;
     /* Read first: writing a flag that is already set would still pull the
      * cache line away from the other threads. */
@@ -410,13 +499,35 @@ static int explore_visit(void *context, uint32_t transition,
                              memory_order_relaxed) == 0)
         atomic_store_explicit(&result->fired[transition], 1,
                               memory_order_relaxed);
+    worker->batch_key[place] =
+        (worker->parent << EXPLORE_VISIT_BITS) |
+        (visit < EXPLORE_VISIT_MAX ? visit : EXPLORE_VISIT_MAX);
+    worker->batch_transition[place] = transition;
+    if (worker->pipelined)
+        return explore_pipe_push(worker, place);
+    worker->batch_count++;
+    state_store_prefetch_words(result->store,
+                               worker->batch_vectors +
+                                   place * result->codec.words,
+                               worker->parent_packed);
+    if (worker->batch_count == EXPLORE_BATCH)
+        return explore_flush(worker);
+    return 0;
+}
 
-    /* Encode straight into the next batch place: re-pack only the written
-     * slots when the model says which.  A slot too narrow leaves the place
-     * unclaimed. */
-    unsigned slot = worker->batch_count;
+/* The model's visitor: encodes the successor, re-packing only the written
+ * slots when the model says which.  A slot too narrow leaves the place
+ * unclaimed. */
+static int explore_visit(void *context, uint32_t transition,
+                         const model_value *successor)
+{
+    explore_worker *worker = context;
+    explore_shared *shared = worker->shared;
+    const state_codec *codec = &shared->result->codec;
+    const model_transition *facts = &shared->model->transitions[transition];
+    unsigned place = explore_next_place(worker);
     size_t words = codec->words;
-    uint64_t *child = worker->batch_vectors + slot * words;
+    uint64_t *child = worker->batch_vectors + place * words;
     if (facts->writes != NULL) {
         memcpy(child, worker->parent_packed, words * sizeof *child);
         for (size_t k = 0; k < facts->write_count; k++) {
@@ -431,15 +542,109 @@ static int explore_visit(void *context, uint32_t transition,
         if (wide >= 0)
             return explore_widen(shared, (size_t)wide, successor[wide]);
     }
+    return explore_emit(worker, transition, place);
+}
 
-    worker->batch_count++;
-    state_store_prefetch_words(result->store, child, worker->parent_packed);
-    uint64_t key = (worker->parent << EXPLORE_VISIT_BITS) |
-                   (visit < EXPLORE_VISIT_MAX ? visit : EXPLORE_VISIT_MAX);
-    worker->batch_key[slot] = key;
-    worker->batch_transition[slot] = transition;
-    if (worker->batch_count == EXPLORE_BATCH)
-        return explore_flush(worker);
+static int explore_ignore(void *context, uint32_t transition,
+                          const model_value *successor)
+{
+    (void)context;
+    (void)transition;
+    (void)successor;
+    return 0;
+}
+
+/* The successors of the parent, a state of a linear model, computed on its
+ * packed vector (packed.h) without asking the model. */
+static model_result explore_successors_packed(explore_worker *worker,
+                                              pnsim_error *error)
+{
+    explore_shared *shared = worker->shared;
+    const packed_model *packed = shared->result->packed;
+    size_t words = shared->result->codec.words;
+    size_t count = packed_model_enabled(packed, worker->parent_packed,
+                                        worker->candidates, worker->enabled);
+    for (size_t i = 0; i < count; i++) {
+        uint32_t transition = worker->enabled[i];
+        unsigned place = explore_next_place(worker);
+        model_value value;
+        long fired = packed_model_fire(packed, transition,
+                                       worker->parent_packed,
+                                       worker->batch_vectors + place * words,
+                                       &value);
+        if (fired == PACKED_OVERFLOW) {
+            /* The model says which value, in its own words. */
+            state_codec_decode(&shared->result->codec, worker->parent_packed,
+                               worker->values);
+            if (model_successors(shared->model, worker->values,
+                                 worker->scratch, explore_ignore, NULL,
+                                 error) != MODEL_FAILED)
+                pnsim_error_set(error, PNSIM_ERR_INTERNAL,
+                                "a value of transition '%s' exceeds 2^64-1",
+                                shared->model->transitions[transition].name);
+            return MODEL_FAILED;
+        }
+        if (fired >= 0) {
+            explore_widen(shared, (size_t)fired, value);
+            return MODEL_STOPPED;
+        }
+        if (explore_emit(worker, transition, place) != 0)
+            return MODEL_STOPPED;
+    }
+    return MODEL_DONE;
+}
+
+/* Inserts the successor at batch place `place`, of stored form `stored`
+ * and hash batch_hash[place], and counts its edge.  Returns nonzero when
+ * the expansion must stop (a full table, out of memory, a hook). */
+static int explore_insert(explore_worker *worker, unsigned place,
+                          const uint64_t *stored)
+{
+    explore_shared *shared = worker->shared;
+    explore_result *result = shared->result;
+    uint64_t key = worker->batch_key[place];
+    explore_state_id target;
+    store_insert_result inserted;
+    for (;;) {
+        inserted = state_store_insert(result->store, &worker->ids, stored,
+                                      worker->batch_hash[place], key, &target);
+        /* Alone, the table can grow under our feet: try again. */
+        if (inserted != STORE_FULL || shared->threads != 1 ||
+            !explore_grow_alone(worker))
+            break;
+    }
+    switch (inserted) {
+    case STORE_ADDED:
+        explore_worker_account(
+            worker, worker->batch_vectors + place * result->codec.words);
+        /* The id tells the load: no need to read the shared count. */
+        if ((target + 1) * 4 >= state_store_capacity(result->store) * 3)
+            atomic_store_explicit(&shared->pause, true, memory_order_relaxed);
+        if (shared->options->max_states != 0 &&
+            target + 1 > shared->options->max_states)
+            explore_stop(shared, EXPLORE_LIMIT_STATES);
+        break;
+    case STORE_FOUND:
+        if (target >= shared->level_end)
+            state_store_lower_key(result->store, target, key);
+        break;
+    case STORE_FULL:
+        atomic_store(&shared->table_full, true);
+        atomic_store(&shared->redo, true);
+        return 1;
+    case STORE_NO_MEMORY:
+        explore_stop(shared, EXPLORE_LIMIT_MEMORY);
+        return 1;
+    }
+    worker->edges++;
+    if (shared->options->on_edge != NULL &&
+        shared->options->on_edge(shared->options->hook_context,
+                                 key >> EXPLORE_VISIT_BITS,
+                                 worker->batch_transition[place],
+                                 target) != 0) {
+        explore_stop(shared, EXPLORE_STOPPED_BY_HOOK);
+        return 1;
+    }
     return 0;
 }
 
@@ -454,8 +659,8 @@ static int explore_flush(explore_worker *worker)
     unsigned count = worker->batch_count;
     worker->batch_count = 0;
     /* Fold each successor into its stored form (unless that is the vector
-     * itself) and have the processor fetch that form's table entry; then
-     * insert them all. */
+     * itself) and have the processor fetch that form's table entry, then
+     * the stored form that entry points to; then insert them all. */
     bool folds = stored_words != words;
     uint64_t *forms = folds ? worker->batch_stored : worker->batch_vectors;
     bool dictionary_grew = false;
@@ -487,56 +692,13 @@ static int explore_flush(explore_worker *worker)
             state_store_hash(result->store, forms + i * stored_words);
         state_store_prefetch(result->store, worker->batch_hash[i]);
     }
+    for (unsigned i = 0; i < count; i++)
+        state_store_prefetch_stored(result->store, worker->batch_hash[i]);
     if (dictionary_grew && state_store_wants_growth(result->store))
         atomic_store_explicit(&shared->pause, true, memory_order_relaxed);
-    for (unsigned i = 0; i < count; i++) {
-        const uint64_t *vector = worker->batch_vectors + i * words;
-        explore_state_id target;
-        store_insert_result inserted;
-        for (;;) {
-            inserted = state_store_insert(result->store, &worker->ids,
-                                          forms + i * stored_words,
-                                          worker->batch_hash[i],
-                                          worker->batch_key[i], &target);
-            /* Alone, the table can grow under our feet: try again. */
-            if (inserted != STORE_FULL || shared->threads != 1 ||
-                !explore_grow_alone(worker))
-                break;
-        }
-        switch (inserted) {
-        case STORE_ADDED:
-            explore_worker_account(worker, vector);
-            /* The id tells the load: no need to read the shared count. */
-            if ((target + 1) * 4 >= state_store_capacity(result->store) * 3)
-                atomic_store_explicit(&shared->pause, true,
-                                      memory_order_relaxed);
-            if (shared->options->max_states != 0 &&
-                target + 1 > shared->options->max_states)
-                explore_stop(shared, EXPLORE_LIMIT_STATES);
-            break;
-        case STORE_FOUND:
-            if (target >= shared->level_end)
-                state_store_lower_key(result->store, target,
-                                      worker->batch_key[i]);
-            break;
-        case STORE_FULL:
-            atomic_store(&shared->table_full, true);
-            atomic_store(&shared->redo, true);
+    for (unsigned i = 0; i < count; i++)
+        if (explore_insert(worker, i, forms + i * stored_words) != 0)
             return 1;
-        case STORE_NO_MEMORY:
-            explore_stop(shared, EXPLORE_LIMIT_MEMORY);
-            return 1;
-        }
-        worker->edges++;
-        if (shared->options->on_edge != NULL &&
-            shared->options->on_edge(shared->options->hook_context,
-                                     worker->parent,
-                                     worker->batch_transition[i],
-                                     target) != 0) {
-            explore_stop(shared, EXPLORE_STOPPED_BY_HOOK);
-            return 1;
-        }
-    }
     return explore_should_halt(shared) ? 1 : 0;
 }
 
@@ -552,7 +714,13 @@ static void explore_expand(explore_worker *worker, explore_state_id id)
     /* Stored states are never lost: ids below the count have vectors. */
     state_store_unfold(result->store, id, worker->parent_packed,
                        worker->parent_tree);
-    state_codec_decode(&result->codec, worker->parent_packed, worker->values);
+    /* Successors on packed vectors need no decoded state, unless for a
+     * hook, the pumping check or a dead state. */
+    bool decoded = result->packed == NULL || shared->pumping ||
+                   shared->options->on_state != NULL;
+    if (decoded)
+        state_codec_decode(&result->codec, worker->parent_packed,
+                           worker->values);
     worker->visit = 0;
     if (shared->pumping) {
         explore_state_id ancestor = explore_pumping_check(
@@ -567,9 +735,11 @@ static void explore_expand(explore_worker *worker, explore_state_id id)
     pnsim_error error;
     pnsim_error_clear(&error);
     worker->batch_count = 0;
-    model_result expanded = model_successors(model, worker->values,
-                                             worker->scratch, explore_visit,
-                                             worker, &error);
+    model_result expanded =
+        result->packed != NULL
+            ? explore_successors_packed(worker, &error)
+            : model_successors(model, worker->values, worker->scratch,
+                               explore_visit, worker, &error);
     if (expanded == MODEL_DONE && worker->batch_count > 0 &&
         explore_flush(worker) != 0)
         expanded = MODEL_STOPPED;
@@ -587,6 +757,9 @@ static void explore_expand(explore_worker *worker, explore_state_id id)
         worker->max_degree = worker->visit;
     bool is_final = false;
     if (worker->visit == 0) {
+        if (!decoded)
+            state_codec_decode(&result->codec, worker->parent_packed,
+                               worker->values);
         is_final = explore_is_final(model, shared->options, worker->values);
         if (is_final) {
             worker->dead_final++;
@@ -661,6 +834,10 @@ static void explore_work(explore_shared *shared, explore_worker *worker,
                 return;
             }
         }
+        /* A chunk's successors are all in the store before the table
+         * may grow or the level end. */
+        if (explore_pipe_drain(worker) != 0)
+            return;
     }
 }
 
@@ -767,6 +944,10 @@ static bool explore_reencode(explore_shared *shared, uint64_t keep,
     result->store = store;
     result->codec = codec;
     state_codec_encode(&result->codec, result->initial, result->initial_packed);
+    /* Compiled for the old layout.  Without it (short of memory) the
+     * model computes the successors. */
+    packed_model_free(result->packed);
+    result->packed = packed_model_create(result->model, &result->codec);
     return true;
 }
 
@@ -995,6 +1176,8 @@ static explore_result *explore_result_create(const model *model,
     }
     free(widths);
     if (ok)
+        result->packed = packed_model_create(model, &result->codec);
+    if (ok)
         result->store = state_store_create(result->codec.words,
                                            result->with_keys,
                                            options->tree_compression,
@@ -1020,6 +1203,8 @@ static void explore_workers_free(explore_worker *workers, unsigned count)
         free(workers[t].parent_packed);
         free(workers[t].parent_tree);
         free(workers[t].ancestor_packed);
+        free(workers[t].candidates);
+        free(workers[t].enabled);
         free(workers[t].changed_words);
         free(workers[t].batch_vectors);
         free(workers[t].batch_stored);
@@ -1047,6 +1232,10 @@ static explore_worker *explore_workers_create(explore_shared *shared,
         worker->parent_tree = malloc(2 * (slots + words) * sizeof(uint64_t));
         worker->ancestor_packed = malloc((slots + words) * sizeof(uint64_t));
         worker->changed_words = calloc(slots + 1, sizeof(uint64_t));
+        worker->candidates = malloc(2 * (model->transition_count / 64 + 1) *
+                                    sizeof *worker->candidates);
+        worker->enabled = malloc((model->transition_count + 1) *
+                                 sizeof *worker->enabled);
         worker->batch_vectors = malloc(EXPLORE_BATCH * (slots + words) *
                                        sizeof(uint64_t));
         worker->batch_stored = malloc(EXPLORE_BATCH * (slots + words) *
@@ -1055,6 +1244,7 @@ static explore_worker *explore_workers_create(explore_shared *shared,
             worker->child == NULL || worker->parent_packed == NULL ||
             worker->parent_tree == NULL ||
             worker->ancestor_packed == NULL || worker->changed_words == NULL ||
+            worker->candidates == NULL || worker->enabled == NULL ||
             worker->batch_vectors == NULL || worker->batch_stored == NULL) {
             explore_workers_free(workers, shared->threads);
             return NULL;
@@ -1185,6 +1375,7 @@ void explore_result_free(explore_result *result)
     if (result == NULL)
         return;
     state_store_free(result->store);
+    packed_model_free(result->packed);
     state_codec_free(&result->codec);
     for (uint64_t i = 0; i < result->decoded_count && result->decoded; i++)
         free(result->decoded[i]);

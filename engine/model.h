@@ -68,6 +68,23 @@ typedef enum model_transition_kind {
     MODEL_TERMINATION    /* tick: the process finished (SKIP) */
 } model_transition_kind;
 
+/* A condition of a linear transition (model.linear) on one slot: the
+ * transition is enabled only when at_least <= value, and value < below
+ * unless below is 0. */
+typedef struct model_guard {
+    uint32_t slot;
+    model_value at_least;
+    model_value below;          /* 0: no upper bound */
+} model_guard;
+
+/* What firing a linear transition does to one slot: value - take + give.
+ * Its guards make sure the value is at least `take`. */
+typedef struct model_effect {
+    uint32_t slot;
+    model_value take;
+    model_value give;
+} model_effect;
+
 /* Facts about one transition.  Arrays may be NULL when their count is 0.
  * Names need not be unique (several CSP synchronisation rules can carry the
  * same event); `event` is what an observer sees and may equal `name`. */
@@ -101,6 +118,13 @@ typedef struct model_transition {
     size_t consume_count;
     const uint32_t *consumes;
     const model_value *consume_weights;
+    /* A linear model's transitions (model.linear) say all they do here:
+     * enabled exactly when every guard holds, firing changes exactly the
+     * slots of the effects (the `writes`, in the same order). */
+    size_t guard_count;
+    const model_guard *guards;
+    size_t effect_count;
+    const model_effect *effects;
 } model_transition;
 
 /* Outcome of model_successors(). */
@@ -171,6 +195,15 @@ struct model {
      * of its ancestors proves that some slot grows without bound (Karp and
      * Miller).  False unless a front end knows better. */
     bool monotone;
+
+    /* True when every transition is given by its guards and effects
+     * (model_transition) and successors() visits exactly the enabled
+     * transitions, each once, in index order, with the successor those
+     * facts give (failing where a value would exceed 2^64 - 1).  An
+     * algorithm may then compute successors from the facts alone, on
+     * states in its own encoding (the explorer works on packed vectors).
+     * A Petri net is linear; a CSP system is not. */
+    bool linear;
 
     size_t scratch_bytes;               /* per-caller buffer for successors */
 };

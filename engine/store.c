@@ -17,6 +17,9 @@
 
 /* Arena chunks hold a power of two of stored forms, about 4 MiB. */
 #define STORE_CHUNK_BYTES ((uint64_t)4 << 20)
+#define STORE_HUGE_PAGE ((size_t)2 << 20)
+/* Entries state_store_prefetch_stored looks at. */
+#define STORE_PREFETCH_PROBES 4
 #define STORE_MAX_CHUNKS ((size_t)1 << 16)
 #define STORE_INITIAL_TABLE_LOG 14
 /* Ids a thread takes from the shared counter at once. */
@@ -81,32 +84,51 @@ bool state_store_charge(state_store *store, uint64_t bytes)
     return store_charge(store, bytes);
 }
 
+/* Memory for a table or a chunk of stored forms: large blocks come zeroed
+ * straight from the kernel, on huge pages if it agrees, so that random
+ * probes and compares miss the TLB less; small ones from calloc. */
+static void *store_pages_alloc(size_t size)
+{
+    if (size < STORE_HUGE_PAGE)
+        return calloc(1, size);
+    void *pages = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (pages == MAP_FAILED)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(pages, size, MADV_HUGEPAGE);
+#endif
+    return pages;
+}
+
+static void store_pages_free(void *pages, size_t size)
+{
+    if (size < STORE_HUGE_PAGE)
+        free(pages);
+    else if (pages != NULL)
+        munmap(pages, size);
+}
+
 static _Atomic uint32_t *store_table_alloc(uint64_t entries)
 {
-    size_t size = entries * sizeof(uint32_t);
-    void *table = NULL;
-    if (size >= ((size_t)2 << 20)) {
-        /* Zeroed pages straight from the kernel, on huge pages if it
-         * agrees. */
-        table = mmap(NULL, size, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (table == MAP_FAILED)
-            return NULL;
-#ifdef MADV_HUGEPAGE
-        madvise(table, size, MADV_HUGEPAGE);
-#endif
-        return table;
-    }
-    return calloc(entries, sizeof(_Atomic uint32_t));
+    return store_pages_alloc(entries * sizeof(uint32_t));
 }
 
 static void store_table_release(_Atomic uint32_t *table, uint64_t entries)
 {
-    size_t size = entries * sizeof(uint32_t);
-    if (size >= ((size_t)2 << 20))
-        munmap((void *)table, size);
-    else
-        free((void *)table);
+    store_pages_free((void *)table, entries * sizeof(uint32_t));
+}
+
+/* Bytes of one chunk of stored forms, and of one chunk of keys. */
+static size_t store_chunk_bytes(const state_store *store)
+{
+    return ((size_t)1 << store->chunk_shift) * store->stored_words *
+           sizeof(uint64_t);
+}
+
+static size_t store_key_chunk_bytes(const state_store *store)
+{
+    return ((size_t)1 << store->chunk_shift) * sizeof(uint64_t);
 }
 
 static state_store *store_create(size_t words, bool with_keys, bool tree,
@@ -162,12 +184,12 @@ void state_store_free(state_store *store)
         return;
     state_store_free(store->dictionary);
     for (size_t i = 0; store->chunks != NULL && i < STORE_MAX_CHUNKS; i++) {
-        uint64_t *chunk = atomic_load(&store->chunks[i]);
-        if (chunk == NULL)
-            break;
-        free(chunk);
-        if (store->with_keys)
-            free(atomic_load(&store->key_chunks[i]));
+        /* A chunk whose allocation failed may leave a hole: look at all. */
+        store_pages_free(atomic_load(&store->chunks[i]),
+                         store_chunk_bytes(store));
+        if (store->key_chunks != NULL)
+            store_pages_free(atomic_load(&store->key_chunks[i]),
+                             store_key_chunk_bytes(store));
     }
     free(store->chunks);
     free(store->key_chunks);
@@ -190,12 +212,13 @@ static bool store_ensure_chunk(state_store *store, uint64_t id)
                     (store->stored_words + (store->with_keys ? 1 : 0));
     if (!store_charge(store, size))
         return false;
-    uint64_t *chunk = malloc(states * store->stored_words * sizeof(uint64_t));
-    uint64_t *keys = store->with_keys ? malloc(states * sizeof(uint64_t))
-                                      : NULL;
+    uint64_t *chunk = store_pages_alloc(store_chunk_bytes(store));
+    uint64_t *keys = store->with_keys
+                         ? store_pages_alloc(store_key_chunk_bytes(store))
+                         : NULL;
     if (chunk == NULL || (store->with_keys && keys == NULL)) {
-        free(chunk);
-        free(keys);
+        store_pages_free(chunk, store_chunk_bytes(store));
+        store_pages_free(keys, store_key_chunk_bytes(store));
         store_discharge(store, size);
         return false;
     }
@@ -204,11 +227,11 @@ static bool store_ensure_chunk(state_store *store, uint64_t id)
     if (store->with_keys &&
         !atomic_compare_exchange_strong(&store->key_chunks[index], &expected,
                                         keys))
-        free(keys);
+        store_pages_free(keys, store_key_chunk_bytes(store));
     expected = NULL;
     if (!atomic_compare_exchange_strong(&store->chunks[index], &expected,
                                         chunk)) {
-        free(chunk);
+        store_pages_free(chunk, store_chunk_bytes(store));
         store_discharge(store, size);
     }
     return true;
@@ -348,6 +371,34 @@ void state_store_prefetch(const state_store *store, uint64_t hash)
 {
     __builtin_prefetch((const void *)&store->table[hash &
                                                    (store->table_size - 1)]);
+}
+
+void state_store_prefetch_stored(const state_store *store, uint64_t hash)
+{
+    uint32_t id_mask = store_id_mask(store->table_log);
+    uint32_t tag = store_tag(store->table_log, hash);
+    uint64_t mask = store->table_size - 1;
+    uint64_t slot = hash & mask;
+    /* The first entries of the probe: they share the cache line that
+     * state_store_prefetch fetched, most of the time. */
+    for (int probes = 0; probes < STORE_PREFETCH_PROBES; probes++) {
+        uint32_t seen = atomic_load_explicit(&store->table[slot],
+                                             memory_order_acquire);
+        if (seen == 0)
+            return;
+        if ((seen & STORE_BUSY) == 0 && (seen & ~id_mask) == tag) {
+            uint64_t id = (seen & id_mask) - 1;
+            const uint64_t *chunk = atomic_load_explicit(
+                &store->chunks[id >> store->chunk_shift],
+                memory_order_relaxed);
+            if (chunk != NULL)
+                __builtin_prefetch(
+                    chunk + (id & (((uint64_t)1 << store->chunk_shift) - 1)) *
+                                store->stored_words);
+            return;
+        }
+        slot = (slot + 1) & mask;
+    }
 }
 
 /* ---- tree compression ------------------------------------------------- */

@@ -136,6 +136,13 @@ int state_store_close_ids(state_store *store, state_store_ids *blocks,
  * starts its probe, ahead of state_store_insert. */
 void state_store_prefetch(const state_store *store, uint64_t hash);
 
+/* The second step, once that entry has had time to arrive: when one of the
+ * first entries of the probe carries this hash's bits, asks for the stored
+ * form it points to, which state_store_insert will compare.  Most
+ * successors are states already seen, and that compare is otherwise a
+ * second miss that nothing overlaps. */
+void state_store_prefetch_stored(const state_store *store, uint64_t hash);
+
 /* Unfolds the vector of state `id` into `vector` (`words` words).  Returns
  * false when the store ran out of memory while adding that state, so that
  * it has no vector. */

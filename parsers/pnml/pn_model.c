@@ -21,7 +21,14 @@
  * is marked, so each transition is filed under one of its input places (its
  * "watch" place): successors() looks only at the transitions watched by the
  * marked places, plus the few that need no place at all.  On a net where a
- * handful of places are marked, most transitions are never looked at.
+ * handful of places are marked, most transitions are never looked at.  The
+ * candidates are gathered as a bit set and tried in index order, the order
+ * the model interface promises for linear models.
+ *
+ * Linear facts.  Every transition is also described by guards (a lower
+ * bound per needed place, an upper bound per inhibitor arc) and effects
+ * (tokens taken and given per written place), so that the explorer can
+ * fire transitions on packed states without calling successors().
  *
  * Firing.  successors() copies the state into the caller's scratch buffer
  * once, then for each enabled transition applies its consumption and
@@ -71,6 +78,8 @@ typedef struct pn_model {
     model_transition *transitions;
     model_access *accesses;
     uint32_t *writes;    /* every transition's write set, back to back */
+    model_effect *effects; /* ... and what firing does to it */
+    model_guard *guards; /* every transition's needs, then inhibitors */
     uint32_t *consumes;  /* every transition's control inputs, back to back */
     model_value *consume_weights;
     size_t *watch_start; /* place p watches watchers[watch_start[p] ..] */
@@ -138,6 +147,8 @@ static int pn_model_fire(const model *m, const pn_model *net, uint32_t t,
     return stop;
 }
 
+/* The candidates, a set of transitions as bits, are visited in index
+ * order: the order model.linear promises. */
 static model_result pn_model_successors(const model *m,
                                         const model_value *state,
                                         void *scratch, model_visit_fn visit,
@@ -145,23 +156,26 @@ static model_result pn_model_successors(const model *m,
 {
     const pn_model *net = m->implementation;
     model_value *next = scratch;
+    uint64_t *candidates = (uint64_t *)scratch + m->state_length;
+    size_t candidate_words = (m->transition_count + 63) / 64;
     if (m->state_length > 0)
         memcpy(next, state, m->state_length * sizeof *next);
+    memset(candidates, 0, candidate_words * sizeof *candidates);
 
-    for (size_t i = 0; i < net->unwatched_count; i++) {
-        uint32_t t = net->unwatched[i];
-        if (!pn_model_enabled(net, t, state))
-            continue;
-        int stop = pn_model_fire(m, net, t, next, visit, context, error);
-        if (stop != 0)
-            return stop < 0 ? MODEL_FAILED : MODEL_STOPPED;
-    }
+    for (size_t i = 0; i < net->unwatched_count; i++)
+        candidates[net->unwatched[i] / 64] |= (uint64_t)1
+                                              << (net->unwatched[i] % 64);
     for (size_t p = 0; p < m->state_length; p++) {
         if (state[p] == 0)
             continue;
         for (size_t i = net->watch_start[p]; i < net->watch_start[p + 1];
-             i++) {
-            uint32_t t = net->watchers[i];
+             i++)
+            candidates[net->watchers[i] / 64] |= (uint64_t)1
+                                                 << (net->watchers[i] % 64);
+    }
+    for (size_t k = 0; k < candidate_words; k++) {
+        for (uint64_t bits = candidates[k]; bits != 0; bits &= bits - 1) {
+            uint32_t t = (uint32_t)(k * 64 + (size_t)__builtin_ctzll(bits));
             /* The watch place is marked, but maybe not enough. */
             if (!pn_model_enabled(net, t, state))
                 continue;
@@ -215,6 +229,8 @@ static void pn_model_destroy(model *m)
     free(net->transitions);
     free(net->accesses);
     free(net->writes);
+    free(net->effects);
+    free(net->guards);
     free(net->consumes);
     free(net->consume_weights);
     free(net->watch_start);
@@ -754,6 +770,56 @@ static pnsim_status pn_model_build_writes(pn_model *net, pnsim_error *error)
     return PNSIM_OK;
 }
 
+/* The weight of the arc of `list` from or to `place` for transition t, 0
+ * when there is none (parallel arcs are merged already). */
+static model_value pn_model_arc_weight(const pn_model_list *list, size_t t,
+                                       uint32_t place)
+{
+    for (size_t i = list->start[t]; i < list->start[t + 1]; i++)
+        if (list->arcs[i].place == place)
+            return list->arcs[i].weight;
+    return 0;
+}
+
+/* The linear facts (model.linear): a guard per needed place and per
+ * inhibitor arc, an effect per written place. */
+static pnsim_status pn_model_build_linear(pn_model *net, pnsim_error *error)
+{
+    const pn_model_list *needs = &net->lists[PN_MODEL_NEEDS];
+    const pn_model_list *inhibit = &net->lists[PN_MODEL_INHIBIT];
+    size_t transitions = net->model.transition_count;
+    size_t guards = needs->start[transitions] + inhibit->start[transitions];
+    size_t writes = 0;
+    for (size_t t = 0; t < transitions; t++)
+        writes += net->transitions[t].write_count;
+    net->guards = malloc((guards + 1) * sizeof *net->guards);
+    net->effects = malloc((writes + 1) * sizeof *net->effects);
+    if (net->guards == NULL || net->effects == NULL)
+        return pnsim_error_set(error, PNSIM_ERR_NOMEM, "out of memory");
+    size_t guard = 0, effect = 0;
+    for (size_t t = 0; t < transitions; t++) {
+        model_transition *facts = &net->transitions[t];
+        facts->guards = net->guards + guard;
+        for (size_t i = needs->start[t]; i < needs->start[t + 1]; i++)
+            net->guards[guard++] = (model_guard){
+                needs->arcs[i].place, needs->arcs[i].weight, 0};
+        for (size_t i = inhibit->start[t]; i < inhibit->start[t + 1]; i++)
+            net->guards[guard++] = (model_guard){
+                inhibit->arcs[i].place, 0, inhibit->arcs[i].weight};
+        facts->guard_count = (size_t)(net->guards + guard - facts->guards);
+        facts->effects = net->effects + effect;
+        for (size_t k = 0; k < facts->write_count; k++) {
+            uint32_t place = facts->writes[k];
+            net->effects[effect++] = (model_effect){
+                place,
+                pn_model_arc_weight(&net->lists[PN_MODEL_CONSUME], t, place),
+                pn_model_arc_weight(&net->lists[PN_MODEL_PRODUCE], t, place)};
+        }
+        facts->effect_count = facts->write_count;
+    }
+    return PNSIM_OK;
+}
+
 /* Groups arc indices by transition (a counting sort, stable so that lists
  * keep file order).  Returns false when out of memory. */
 static bool pn_model_group_arcs(const pn_net *source, size_t **first,
@@ -804,6 +870,8 @@ model *pn_net_model(const pn_net *source, pnsim_error *error)
     if (status == PNSIM_OK)
         status = pn_model_build_watch(net, error);
     if (status == PNSIM_OK)
+        status = pn_model_build_linear(net, error);
+    if (status == PNSIM_OK)
         status = pn_model_build_resources(net, source, error);
     if (status == PNSIM_OK)
         status = pn_model_build_components(net, source, error);
@@ -816,7 +884,11 @@ model *pn_net_model(const pn_net *source, pnsim_error *error)
     m->slot_names = (const char *const *)net->slot_names;
     m->resource_names = (const char *const *)net->resource_names;
     m->transitions = net->transitions;
-    m->scratch_bytes = source->place_count * sizeof(model_value);
+    /* The successor being built, then the candidates as bits. */
+    m->scratch_bytes = source->place_count * sizeof(model_value) +
+                       (source->transition_count + 63) / 64 *
+                           sizeof(uint64_t);
+    m->linear = true;
     /* Without inhibitor arcs more tokens never disable a transition. */
     m->monotone = net->lists[PN_MODEL_INHIBIT].start[source->transition_count]
                   == 0;

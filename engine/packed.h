@@ -1,0 +1,166 @@
+/*
+ * packed.h — successors of a linear model, computed on packed vectors.
+ *
+ * The explorer stores states packed (codec.h).  Asking the model for
+ * successors means unpacking every state into 64-bit slots, letting the
+ * model test each candidate transition slot by slot, and packing every
+ * successor again.  For a linear model (model.linear: each transition is a
+ * set of guards and effects on slots) none of that is needed: a packed
+ * model compiles the guards and effects against the codec once, into
+ * tests and changes on the packed words themselves.
+ *
+ *   - A guard is a test on one field: ((word >> shift) & mask) - at_least
+ *     < span, one subtraction and one comparison for a lower and an upper
+ *     bound together.  The guards of a transition on one-bit slots of the
+ *     same word merge into two tests, one for the bits that must be set
+ *     and one for those that must be clear.
+ *   - An effect is a change of one field (take, check room, give), or, for
+ *     one-bit slots of one word, a single clear-and-set of bit masks.
+ *   - Candidates.  A transition with guards "slot >= 1 or more" is filed
+ *     under two of those slots (its watch slots; one when it has one), so
+ *     only the transitions both of whose watch slots hold a nonzero value
+ *     are tested: two sets of bits, one per watch slot, and'ed.  One-bit
+ *     words yield their nonzero fields by counting trailing zeros.  On a
+ *     ring of processes, where a step needs its own process's state and
+ *     its neighbour's, the second watch cuts the candidates tenfold.
+ *
+ * Enabled transitions come out in index order, as the model's own
+ * successors() gives them (model.h), so that searches are numbered alike
+ * whichever path computes the successors.
+ *
+ * A packed model is compiled for one codec: compile it again when the
+ * codec changes.  It is read-only once built, so threads share it.
+ */
+#ifndef PNSIM_PACKED_H
+#define PNSIM_PACKED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "codec.h"
+#include "model.h"
+
+/* A guard on one field: enabled only when
+ * ((packed[word] >> shift) & mask) - at_least < span (unsigned). */
+typedef struct packed_test {
+    uint64_t mask;
+    uint64_t at_least;
+    uint64_t span;
+    uint32_t word;
+    uint32_t shift;
+} packed_test;
+
+/* An effect on one field (slot < PACKED_BITS): value - take + give, which
+ * must not exceed `mask`; or on the one-bit slots of a word (slot ==
+ * PACKED_BITS): clear the bits of `take`, then set those of `give`, which
+ * must have been clear. */
+#define PACKED_BITS UINT32_MAX
+typedef struct packed_change {
+    uint64_t mask;
+    uint64_t take;
+    uint64_t give;
+    uint32_t word;
+    uint32_t shift;
+    uint32_t slot;
+} packed_change;
+
+/* Transitions as bits: `bits` are transitions word * 64 + 0 .. 63. */
+typedef struct packed_bits {
+    uint64_t bits;
+    uint32_t word;
+} packed_bits;
+
+/* Transitions filed under slots: those of slot s are words[start[s] ..
+ * start[s + 1] - 1]; those filed under none are the bit set `unwatched`
+ * (candidate_words words). */
+typedef struct packed_watch_index {
+    size_t *start;
+    packed_bits *words;
+    uint64_t *unwatched;
+} packed_watch_index;
+
+typedef struct packed_model {
+    const model *model;
+    const state_codec *codec;
+    size_t transitions;
+    size_t *test_start;           /* transition t's tests: tests[test_start[t]
+                                     .. test_start[t + 1] - 1] */
+    packed_test *tests;
+    size_t *change_start;         /* likewise for changes */
+    packed_change *changes;
+    packed_watch_index watch[2];  /* by first and second watch slot */
+    bool two_watches;             /* the second index is worth its pass */
+    size_t candidate_words;       /* 64-bit words of a candidate set */
+    uint64_t *field_low;          /* per word: each field's bits but its
+                                     top one */
+    uint64_t *field_top;          /* per word: each field's top bit */
+    uint32_t *slot_at;            /* the slot whose top bit is bit b of
+                                     word k: slot_at[k * 64 + b] */
+} packed_model;
+
+/* Compiles linear `model` (model.linear) for `codec`, both of which must
+ * outlive the result.  Returns NULL when the model is not linear or memory
+ * is short.  The caller owns the result (packed_model_free). */
+packed_model *packed_model_create(const model *model,
+                                  const state_codec *codec);
+
+void packed_model_free(packed_model *packed);
+
+/* Writes into `enabled` the transitions enabled in packed state `state`, in
+ * index order, and returns their number.  `candidates` is the caller's
+ * scratch of 2 * candidate_words words; `enabled` has room for every
+ * transition. */
+size_t packed_model_enabled(const packed_model *packed, const uint64_t *state,
+                            uint64_t *candidates, uint32_t *enabled);
+
+/* The slot of the one-bit field at bit `bit` of word `word`. */
+uint32_t packed_model_bit_slot(const packed_model *packed, uint32_t word,
+                               unsigned bit);
+
+/* What firing a transition gave. */
+#define PACKED_FIRED (-1L)     /* the successor is written */
+#define PACKED_OVERFLOW (-2L)  /* a value would exceed 2^64 - 1 */
+
+/*
+ * Writes into `child` the successor of packed state `state` by enabled
+ * transition t.  Returns PACKED_FIRED; or the first slot whose new value
+ * does not fit its width, with that value in *value (the codec must widen
+ * it: `child` is then incomplete); or PACKED_OVERFLOW.
+ */
+static inline long packed_model_fire(const packed_model *packed, uint32_t t,
+                                     const uint64_t *state, uint64_t *child,
+                                     model_value *value)
+{
+    memcpy(child, state, packed->codec->words * sizeof *child);
+    for (size_t i = packed->change_start[t]; i < packed->change_start[t + 1];
+         i++) {
+        const packed_change *change = &packed->changes[i];
+        uint64_t word = child[change->word];
+        if (change->slot == PACKED_BITS) {
+            word &= ~change->take;
+            uint64_t twice = word & change->give;
+            if (twice != 0) {
+                *value = 2;
+                return (long)packed_model_bit_slot(
+                    packed, change->word, (unsigned)__builtin_ctzll(twice));
+            }
+            child[change->word] = word | change->give;
+            continue;
+        }
+        uint64_t field = ((word >> change->shift) & change->mask) -
+                         change->take;
+        if (change->give > change->mask - field) {
+            if (__builtin_add_overflow(field, change->give, value))
+                return PACKED_OVERFLOW;
+            return (long)change->slot;
+        }
+        field += change->give;
+        child[change->word] = (word & ~(change->mask << change->shift)) |
+                              field << change->shift;
+    }
+    return PACKED_FIRED;
+}
+
+#endif

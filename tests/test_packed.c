@@ -1,0 +1,304 @@
+/*
+ * test_packed.c — successors on packed vectors (packed.h) against the
+ * model's own successors().
+ *
+ * A Petri net is a linear model, so the explorer fires its transitions on
+ * packed states.  The same net seen through a copy of its model with
+ * `linear` off makes the explorer ask the model instead.  Both searches
+ * number states alike (transitions in index order), so they must agree
+ * state by state, not only in their counts.  The nets are generated at
+ * random, with weights, read and inhibitor arcs, self-loops, places that
+ * outgrow their first width (the store is re-encoded) and counts near
+ * 2^64 (the model must fail).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "explore.h"
+#include "packed.h"
+#include "pnml/pn_net.h"
+
+/* A small deterministic generator (xorshift64*). */
+static uint64_t random_state = 0x9E3779B97F4A7C15u;
+
+static uint64_t random_below(uint64_t bound)
+{
+    random_state ^= random_state >> 12;
+    random_state ^= random_state << 25;
+    random_state ^= random_state >> 27;
+    return (random_state * 0x2545F4914F6CDD1Du >> 11) % bound;
+}
+
+/* Appends to a growing text. */
+typedef struct text {
+    char buffer[1 << 16];
+    size_t length;
+} text;
+
+static void text_add(text *out, const char *format, ...)
+{
+    va_list arguments;
+    va_start(arguments, format);
+    int written = vsnprintf(out->buffer + out->length,
+                            sizeof out->buffer - out->length, format,
+                            arguments);
+    va_end(arguments);
+    assert_true(written >= 0 &&
+                (size_t)written < sizeof out->buffer - out->length);
+    out->length += (size_t)written;
+}
+
+/* A random net of a few places and transitions. */
+static void random_net(text *out, bool huge)
+{
+    size_t places = 1 + random_below(7);
+    /* Up to five transitions per place: some nets take the second watch
+     * index (packed.h). */
+    size_t transitions = 1 + random_below(5 * places + 4);
+    out->length = 0;
+    text_add(out, "<?xml version=\"1.0\"?>\n<pnml xmlns=\"http://www.pnml.org/"
+                  "version-2009/grammar/pnml\"><net id=\"n\" type=\"http://"
+                  "www.pnml.org/version-2009/grammar/ptnet\"><page id=\"g\">\n");
+    for (size_t p = 0; p < places; p++) {
+        unsigned long long tokens = random_below(4) == 0 ? random_below(4) : 0;
+        if (huge && p == 0)
+            tokens = UINT64_MAX - random_below(3);
+        text_add(out,
+                 "<place id=\"p%zu\"><initialMarking><text>%llu</text>"
+                 "</initialMarking></place>\n",
+                 p, tokens);
+    }
+    for (size_t t = 0; t < transitions; t++)
+        text_add(out, "<transition id=\"t%zu\"/>\n", t);
+    size_t arcs = 0;
+    for (size_t t = 0; t < transitions; t++)
+        for (size_t p = 0; p < places; p++) {
+            unsigned kind = (unsigned)random_below(9);
+            unsigned weight = 1 + (unsigned)random_below(3);
+            const char *source = kind == 1 ? "t" : "p";
+            const char *type = kind == 3   ? "<type value=\"read\"/>"
+                               : kind == 4 ? "<type value=\"inhibitor\"/>"
+                                           : "";
+            if (kind > 4)
+                continue;   /* most pairs have no arc */
+            if (kind == 2) {  /* both ways: a self-loop or a net change */
+                text_add(out,
+                         "<arc id=\"a%zu\" source=\"p%zu\" target=\"t%zu\">"
+                         "<inscription><text>%u</text></inscription></arc>\n",
+                         arcs++, p, t, weight);
+                source = "t";
+                weight = 1 + (unsigned)random_below(3);
+            }
+            if (source[0] == 't')
+                text_add(out,
+                         "<arc id=\"a%zu\" source=\"t%zu\" target=\"p%zu\">"
+                         "<inscription><text>%u</text></inscription></arc>\n",
+                         arcs++, t, p, weight);
+            else
+                text_add(out,
+                         "<arc id=\"a%zu\" source=\"p%zu\" target=\"t%zu\">%s"
+                         "<inscription><text>%u</text></inscription></arc>\n",
+                         arcs++, p, t, type, weight);
+        }
+    text_add(out, "</page></net></pnml>\n");
+}
+
+/* Explores `m` on `threads` threads up to `limit` states. */
+static explore_result *explore(const model *m, unsigned threads,
+                               uint64_t limit, pnsim_error *error)
+{
+    explore_options options;
+    explore_options_init(&options);
+    options.threads = threads;
+    options.max_states = limit;
+    explore_result *result = explore_run(m, &options, error);
+    assert_non_null(result);
+    return result;
+}
+
+/* The two searches agree in everything they report, and state by state. */
+static void expect_same(const model *m, const explore_result *packed,
+                        const explore_result *asked, const char *net)
+{
+    const explore_stats *a = explore_result_stats(packed);
+    const explore_stats *b = explore_result_stats(asked);
+    if (explore_result_outcome(packed) != explore_result_outcome(asked) ||
+        a->states != b->states || a->edges != b->edges)
+        fprintf(stderr, "disagreement on:\n%s\n", net);
+    assert_int_equal(explore_result_outcome(packed),
+                     explore_result_outcome(asked));
+    /* A failed search stops in the middle of a state: what it counted of
+     * that state's successors depends on when they were inserted. */
+    if (explore_result_outcome(packed) == EXPLORE_FAILED)
+        return;
+    assert_int_equal(a->states, b->states);
+    assert_int_equal(a->edges, b->edges);
+    assert_int_equal(a->levels, b->levels);
+    assert_true(a->max_slot_value == b->max_slot_value);
+    assert_true(a->max_slot_sum == b->max_slot_sum);
+    assert_int_equal(a->dead_final, b->dead_final);
+    assert_int_equal(a->dead_nonfinal, b->dead_nonfinal);
+    assert_int_equal(a->first_deadlock, b->first_deadlock);
+    for (uint32_t t = 0; t < m->transition_count; t++)
+        assert_int_equal(explore_result_transition_fired(packed, t),
+                         explore_result_transition_fired(asked, t));
+    model_value x[16], y[16];
+    for (uint64_t id = 0; id < a->states; id++) {
+        bool in_a = explore_result_decode(packed, id, x);
+        bool in_b = explore_result_decode(asked, id, y);
+        assert_int_equal(in_a, in_b);
+        if (in_a)
+            assert_memory_equal(x, y, m->state_length * sizeof *x);
+    }
+}
+
+static void compare_random_nets(size_t count, bool huge)
+{
+    static text net;
+    size_t failed = 0;
+    for (size_t i = 0; i < count; i++) {
+        random_net(&net, huge);
+        pnsim_error error;
+        pn_net *parsed = pnml_read_memory(net.buffer, net.length, "random.pnml",
+                                          &error);
+        assert_non_null(parsed);
+        model *m = pn_net_model(parsed, &error);
+        assert_non_null(m);
+        assert_true(m->linear);
+        model asking = *m;
+        asking.linear = false;
+
+        pnsim_error error_packed, error_asked;
+        pnsim_error_clear(&error_packed);
+        pnsim_error_clear(&error_asked);
+        explore_result *packed = explore(m, 1, 3000, &error_packed);
+        explore_result *asked = explore(&asking, 1, 3000, &error_asked);
+        expect_same(m, packed, asked, net.buffer);
+        if (explore_result_outcome(packed) == EXPLORE_FAILED) {
+            failed++;
+            assert_int_equal(error_packed.status, PNSIM_ERR_OVERFLOW);
+            assert_string_equal(error_packed.message, error_asked.message);
+        }
+        /* Two threads: the same states, in the same order (a state limit
+         * may stop them a little earlier). */
+        explore_result *parallel = explore(m, 2, 3000, &error_packed);
+        if (explore_result_outcome(packed) == EXPLORE_COMPLETE)
+            expect_same(m, parallel, asked, net.buffer);
+        explore_result_free(parallel);
+        explore_result_free(packed);
+        explore_result_free(asked);
+        model_destroy(m);
+        pn_net_free(parsed);
+    }
+    /* Nets that start next to 2^64 - 1 do overflow, some of them. */
+    if (huge)
+        assert_true(failed > 0);
+}
+
+static void test_random_nets(void **state)
+{
+    (void)state;
+    compare_random_nets(400, false);
+}
+
+static void test_random_nets_near_overflow(void **state)
+{
+    (void)state;
+    compare_random_nets(100, true);
+}
+
+/* The compiled tests and changes themselves, on a hand-made net: a
+ * one-bit place, a counter and an inhibitor. */
+static void test_fire_and_widen(void **state)
+{
+    (void)state;
+    static const char net[] =
+        "<?xml version=\"1.0\"?>\n<pnml xmlns=\"http://www.pnml.org/"
+        "version-2009/grammar/pnml\"><net id=\"n\" type=\"http://"
+        "www.pnml.org/version-2009/grammar/ptnet\"><page id=\"g\">\n"
+        "<place id=\"bit\"><initialMarking><text>1</text></initialMarking>"
+        "</place><place id=\"count\"/>\n"
+        "<transition id=\"add\"/><transition id=\"stop\"/>\n"
+        "<arc id=\"1\" source=\"bit\" target=\"add\"><type value=\"read\"/>"
+        "</arc><arc id=\"2\" source=\"add\" target=\"count\"/>\n"
+        "<arc id=\"3\" source=\"count\" target=\"stop\"><type "
+        "value=\"inhibitor\"/><inscription><text>3</text></inscription>"
+        "</arc><arc id=\"4\" source=\"bit\" target=\"stop\"/>\n"
+        "</page></net></pnml>\n";
+    pnsim_error error;
+    pn_net *parsed = pnml_read_memory(net, strlen(net), "n.pnml", &error);
+    assert_non_null(parsed);
+    model *m = pn_net_model(parsed, &error);
+    assert_non_null(m);
+    /* Both places one bit wide: count = 1 does not fit a second time. */
+    state_codec codec;
+    assert_int_equal(state_codec_init(&codec, 2, (uint8_t[]){1, 1}, NULL), 0);
+    packed_model *packed = packed_model_create(m, &codec);
+    assert_non_null(packed);
+    uint64_t candidates[2], state_packed[1], child[1];
+    uint32_t enabled[2];
+    model_value value;
+    assert_int_equal(state_codec_encode(&codec, (model_value[]){1, 0},
+                                        state_packed), -1);
+    assert_int_equal(packed_model_enabled(packed, state_packed, candidates,
+                                          enabled), 2);
+    assert_int_equal(enabled[0], 0);
+    assert_int_equal(enabled[1], 1);
+    assert_int_equal(packed_model_fire(packed, 0, state_packed, child, &value),
+                     PACKED_FIRED);
+    model_value decoded[2];
+    state_codec_decode(&codec, child, decoded);
+    assert_true(decoded[0] == 1 && decoded[1] == 1);
+    assert_int_equal(packed_model_fire(packed, 1, state_packed, child, &value),
+                     PACKED_FIRED);
+    state_codec_decode(&codec, child, decoded);
+    assert_true(decoded[0] == 0 && decoded[1] == 0);
+    /* From count = 1, add asks for a wider count. */
+    assert_int_equal(state_codec_encode(&codec, (model_value[]){1, 1},
+                                        state_packed), -1);
+    assert_int_equal(packed_model_fire(packed, 0, state_packed, child, &value),
+                     1);
+    assert_true(value == 2);
+    packed_model_free(packed);
+    state_codec_free(&codec);
+
+    /* Three bits: the inhibitor (count < 3) now shows. */
+    assert_int_equal(state_codec_init(&codec, 2, (uint8_t[]){1, 3}, NULL), 0);
+    packed = packed_model_create(m, &codec);
+    assert_non_null(packed);
+    assert_int_equal(state_codec_encode(&codec, (model_value[]){1, 3},
+                                        state_packed), -1);
+    assert_int_equal(packed_model_enabled(packed, state_packed, candidates,
+                                          enabled), 1);
+    assert_int_equal(enabled[0], 0);
+    assert_int_equal(state_codec_encode(&codec, (model_value[]){0, 2},
+                                        state_packed), -1);
+    assert_int_equal(packed_model_enabled(packed, state_packed, candidates,
+                                          enabled), 0);
+    /* A model that is not linear compiles to nothing. */
+    model asking = *m;
+    asking.linear = false;
+    assert_null(packed_model_create(&asking, &codec));
+    packed_model_free(packed);
+    state_codec_free(&codec);
+    model_destroy(m);
+    pn_net_free(parsed);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fire_and_widen),
+        cmocka_unit_test(test_random_nets),
+        cmocka_unit_test(test_random_nets_near_overflow),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
