@@ -21,9 +21,27 @@
  * re-encoded with wider slots and the level is explored again, so nothing
  * is ever truncated.
  *
- * Batching.  Successors wait in a small batch while the processor fetches
- * their table entries (prefetch), then are inserted together: the table is
- * far larger than the caches, and a miss per successor would dominate.
+ * Successors.  For a linear model (model.h) successors are computed on the
+ * packed vector itself (packed.h): the parent is never unpacked, unless for
+ * a hook, the pumping check or a dead state.  Other models get the
+ * unpacked parent and hand back full vectors.
+ *
+ * Pipelining.  The table is far larger than the caches, and a miss per
+ * successor would dominate.  Without hooks, on a flat store, successors
+ * go through a ring shared by consecutive parents: a successor's table
+ * entry is fetched when it joins, the stored form that entry points to
+ * some successors later, and it is inserted when the ring is full, so the
+ * misses of a dozen successors overlap the work on the next ones.  The
+ * ring is emptied at the end of each chunk, before the table may grow.
+ * With hooks or a tree store, a state's successors are inserted as one
+ * batch when its expansion ends.
+ *
+ * Recent states.  Siblings (states of consecutive ids, mostly children of
+ * one parent) share many successors.  Each thread keeps the states it
+ * inserted or found lately in a small direct-mapped cache, by hash; a
+ * successor found there costs no look at the table.  Ids may move when
+ * the id blocks close, between rounds of chunks, so the cache is emptied
+ * at each round.
  *
  * Unboundedness.  With find_pumping on a monotone model, expanding a state
  * also sums its slots and keeps, per state, the largest sum on its path
@@ -86,6 +104,18 @@ struct explore_result {
     uint64_t path_max_size;
 };
 
+/* Batch size, and ring size of the pipeline: a power of two. */
+#define EXPLORE_BATCH 16
+/* Successors between the steps of the pipeline: a successor's table entry
+ * is fetched when it joins the ring, its stored form EXPLORE_PIPE_DISTANCE
+ * successors later, and it is inserted EXPLORE_BATCH successors later. */
+#define EXPLORE_PIPE_DISTANCE 8
+/* Places of the cache of recent states: a power of two. */
+#define EXPLORE_RECENT_LOG 14
+#define EXPLORE_RECENT ((size_t)1 << EXPLORE_RECENT_LOG)
+/* The longest vectors (in words) the cache keeps. */
+#define EXPLORE_RECENT_WORDS 4
+
 typedef struct explore_shared explore_shared;
 
 /* One thread's state.  The level counters are merged into the result when
@@ -116,23 +146,23 @@ typedef struct explore_worker {
      * number modulo EXPLORE_BATCH) are in flight. */
     uint64_t *batch_vectors;          /* EXPLORE_BATCH vectors */
     uint64_t *batch_stored;           /* ... and their stored forms */
-    uint64_t batch_hash[16], batch_key[16];
-    uint32_t batch_transition[16];
+    uint64_t batch_hash[EXPLORE_BATCH], batch_key[EXPLORE_BATCH];
+    uint32_t batch_transition[EXPLORE_BATCH];
     unsigned batch_count;
     bool pipelined;
     uint64_t ring_head, ring_tail;
+    /* States this thread met lately, by hash (EXPLORE_RECENT places of
+     * an id and a vector each; an id of EXPLORE_NO_STATE is an empty
+     * place): the successors of sibling states overlap, and one found
+     * here needs no look at the table. */
+    uint64_t *recent;                 /* NULL: not used */
+    uint64_t *recent_buffer;
 
     state_store_ids ids;              /* this thread's block of new ids */
     char padding[64];                 /* no cache line shared with the next
                                          thread's worker */
 } explore_worker;
 
-/* Batch size, and ring size of the pipeline: a power of two. */
-#define EXPLORE_BATCH 16
-/* Successors between the steps of the pipeline: a successor's table entry
- * is fetched when it joins the ring, its stored form EXPLORE_PIPE_DISTANCE
- * successors later, and it is inserted EXPLORE_BATCH successors later. */
-#define EXPLORE_PIPE_DISTANCE 8
 
 /* What every thread shares during one run. */
 struct explore_shared {
@@ -206,6 +236,11 @@ static void explore_worker_reset(explore_worker *worker)
         shared->options->on_edge == NULL && shared->options->on_state == NULL &&
         state_store_stored_words(shared->result->store) ==
             shared->result->codec.words;
+    worker->recent = worker->pipelined &&
+                             shared->result->codec.words <=
+                                 EXPLORE_RECENT_WORDS
+                         ? worker->recent_buffer
+                         : NULL;
     worker->edges = worker->dead_final = worker->dead_nonfinal = 0;
     worker->new_states = 0;
     worker->first_deadlock = EXPLORE_NO_STATE;
@@ -430,13 +465,42 @@ static int explore_pipe_pop(explore_worker *worker);
  * once the ring is full.  Successors of several parents are in flight
  * together, so the table's misses overlap the work on the next states.
  * Returns nonzero when the expansion must stop. */
+/* The cache place of a hash. */
+static uint64_t *explore_recent_place(const explore_worker *worker,
+                                      uint64_t hash, size_t words)
+{
+    return worker->recent +
+           (hash >> (64 - EXPLORE_RECENT_LOG)) * (words + 1);
+}
+
+static void explore_recent_clear(explore_worker *worker, size_t words)
+{
+    for (size_t i = 0; worker->recent != NULL && i < EXPLORE_RECENT; i++)
+        worker->recent[i * (words + 1)] = EXPLORE_NO_STATE;
+}
+
 static int explore_pipe_push(explore_worker *worker, unsigned place)
 {
-    state_store *store = worker->shared->result->store;
-    const uint64_t *vector = worker->batch_vectors +
-                             place * worker->shared->result->codec.words;
-    worker->batch_hash[place] = state_store_hash(store, vector);
-    state_store_prefetch(store, worker->batch_hash[place]);
+    explore_shared *shared = worker->shared;
+    state_store *store = shared->result->store;
+    size_t words = shared->result->codec.words;
+    const uint64_t *vector = worker->batch_vectors + place * words;
+    uint64_t hash = state_store_hash(store, vector);
+    if (worker->recent != NULL) {
+        const uint64_t *seen = explore_recent_place(worker, hash, words);
+        bool same = seen[0] != EXPLORE_NO_STATE;
+        for (size_t k = 0; k < words && same; k++)
+            same = seen[1 + k] == vector[k];
+        if (same) {
+            if (seen[0] >= shared->level_end && shared->result->with_keys)
+                state_store_lower_key(store, seen[0],
+                                      worker->batch_key[place]);
+            worker->edges++;
+            return 0;
+        }
+    }
+    worker->batch_hash[place] = hash;
+    state_store_prefetch(store, hash);
     worker->ring_head++;
     if (worker->ring_head - worker->ring_tail > EXPLORE_PIPE_DISTANCE)
         state_store_prefetch_stored(
@@ -637,6 +701,14 @@ static int explore_insert(explore_worker *worker, unsigned place,
         return 1;
     }
     worker->edges++;
+    if (worker->recent != NULL) {
+        size_t words = result->codec.words;
+        uint64_t *seen =
+            explore_recent_place(worker, worker->batch_hash[place], words);
+        seen[0] = target;
+        for (size_t k = 0; k < words; k++)
+            seen[1 + k] = stored[k];
+    }
     if (shared->options->on_edge != NULL &&
         shared->options->on_edge(shared->options->hook_context,
                                  key >> EXPLORE_VISIT_BITS,
@@ -801,6 +873,8 @@ static void explore_work(explore_shared *shared, explore_worker *worker,
                          bool master)
 {
     const explore_options *options = shared->options;
+    /* Closing the id blocks before this round may have moved states. */
+    explore_recent_clear(worker, shared->result->codec.words);
     for (;;) {
         if (explore_should_halt(shared) ||
             atomic_load_explicit(&shared->pause, memory_order_relaxed))
@@ -1204,6 +1278,7 @@ static void explore_workers_free(explore_worker *workers, unsigned count)
         free(workers[t].parent_tree);
         free(workers[t].ancestor_packed);
         free(workers[t].candidates);
+        free(workers[t].recent_buffer);
         free(workers[t].enabled);
         free(workers[t].changed_words);
         free(workers[t].batch_vectors);
@@ -1236,6 +1311,9 @@ static explore_worker *explore_workers_create(explore_shared *shared,
                                     sizeof *worker->candidates);
         worker->enabled = malloc((model->transition_count + 1) *
                                  sizeof *worker->enabled);
+        worker->recent_buffer = malloc(EXPLORE_RECENT *
+                                       (EXPLORE_RECENT_WORDS + 1) *
+                                       sizeof(uint64_t));
         worker->batch_vectors = malloc(EXPLORE_BATCH * (slots + words) *
                                        sizeof(uint64_t));
         worker->batch_stored = malloc(EXPLORE_BATCH * (slots + words) *
@@ -1245,6 +1323,7 @@ static explore_worker *explore_workers_create(explore_shared *shared,
             worker->parent_tree == NULL ||
             worker->ancestor_packed == NULL || worker->changed_words == NULL ||
             worker->candidates == NULL || worker->enabled == NULL ||
+            worker->recent_buffer == NULL ||
             worker->batch_vectors == NULL || worker->batch_stored == NULL) {
             explore_workers_free(workers, shared->threads);
             return NULL;

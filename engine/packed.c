@@ -2,6 +2,7 @@
 #include "packed.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 struct packed_build {
     packed_model *packed;

@@ -37,7 +37,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 #include "codec.h"
 #include "model.h"
@@ -133,7 +132,9 @@ static inline long packed_model_fire(const packed_model *packed, uint32_t t,
                                      const uint64_t *state, uint64_t *child,
                                      model_value *value)
 {
-    memcpy(child, state, packed->codec->words * sizeof *child);
+    /* Vectors are a few words: a loop beats a call to memcpy. */
+    for (size_t k = 0; k < packed->codec->words; k++)
+        child[k] = state[k];
     for (size_t i = packed->change_start[t]; i < packed->change_start[t + 1];
          i++) {
         const packed_change *change = &packed->changes[i];

@@ -22,6 +22,8 @@
 #define STORE_PREFETCH_PROBES 4
 #define STORE_MAX_CHUNKS ((size_t)1 << 16)
 #define STORE_INITIAL_TABLE_LOG 14
+/* States whose new entries growth fetches at once. */
+#define STORE_GROW_BATCH 32
 /* Ids a thread takes from the shared counter at once. */
 #define STORE_ID_BLOCK 128
 
@@ -257,9 +259,11 @@ static _Atomic uint64_t *store_key_slot(const state_store *store, uint64_t id)
 static bool store_equal(const state_store *store, const uint64_t *a,
                         const uint64_t *b)
 {
-    if (store->stored_words == 1)
-        return a[0] == b[0];
-    return memcmp(a, b, store->stored_words * sizeof *a) == 0;
+    /* A few words: a loop beats a call to memcmp. */
+    for (size_t k = 0; k < store->stored_words; k++)
+        if (a[k] != b[k])
+            return false;
+    return true;
 }
 
 /* ---- entries ---------------------------------------------------------- */
@@ -684,12 +688,24 @@ static int store_grow_table(state_store *store, unsigned threads)
     /* With a large table this is the one pass over all states, so it is
      * shared out like the search. */
     int64_t count = (int64_t)atomic_load(&store->count);
+    int64_t blocks = (count + STORE_GROW_BATCH - 1) / STORE_GROW_BATCH;
 #pragma omp parallel for num_threads(threads ? threads : 1) schedule(static) \
     if (threads > 1 && count > 65536)
-    for (int64_t id = 0; id < count; id++) {
-        store_place(table, log,
-                    state_store_hash(store, store_stored(store, (uint64_t)id)),
-                    (uint64_t)id);
+    for (int64_t block = 0; block < blocks; block++) {
+        /* The new entries are scattered: fetch a batch of them at once. */
+        uint64_t first = (uint64_t)block * STORE_GROW_BATCH;
+        uint64_t last = first + STORE_GROW_BATCH < (uint64_t)count
+                            ? first + STORE_GROW_BATCH
+                            : (uint64_t)count;
+        uint64_t hashes[STORE_GROW_BATCH];
+        for (uint64_t id = first; id < last; id++) {
+            hashes[id - first] =
+                state_store_hash(store, store_stored(store, id));
+            __builtin_prefetch((const void *)&table[hashes[id - first] &
+                                                    (size - 1)]);
+        }
+        for (uint64_t id = first; id < last; id++)
+            store_place(table, log, hashes[id - first], id);
     }
     store_table_release(store->table, store->table_size);
     store_discharge(store, store->table_size * sizeof(uint32_t));
