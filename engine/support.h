@@ -43,13 +43,19 @@ static inline uint64_t support_mix64(uint64_t x)
     return x;
 }
 
-/* A hash of `count` 64-bit words, each mixed in with its position. */
+/* A hash of `count` 64-bit words.  Each word is mixed with its position
+ * on its own and the results summed, then mixed once more: the words'
+ * multiplications do not wait for one another, as they would in a chain
+ * (a state's hash is on the explorer's hot path). */
 static inline uint64_t support_hash_words(const uint64_t *words, size_t count)
 {
     uint64_t hash = count;
-    for (size_t i = 0; i < count; i++)
-        hash = support_mix64(hash ^ words[i]) + i;
-    return hash;
+    for (size_t i = 0; i < count; i++) {
+        uint64_t x = (words[i] ^ (i * 0x9e3779b97f4a7c15ULL)) *
+                     0xbf58476d1ce4e5b9ULL;
+        hash += x ^ (x >> 29);
+    }
+    return support_mix64(hash);
 }
 
 #endif
