@@ -129,6 +129,7 @@ typedef struct explore_worker {
     uint64_t *parent_tree;            /* ... its subtrees in the store */
     uint64_t *ancestor_packed;        /* find_pumping's scratch */
     uint64_t *candidates;             /* packed_model_enabled's scratch */
+    packed_near near;                 /* the last state it looked at */
     uint32_t *enabled;                /* ... and its answer */
     explore_state_id parent;
     uint64_t visit;                   /* successors of the parent so far */
@@ -229,6 +230,7 @@ static void explore_worker_reset(explore_worker *worker)
            (worker->shared->model->state_length + 1) * sizeof(uint64_t));
     worker->batch_count = 0;
     worker->ring_head = worker->ring_tail = 0;
+    worker->near.known = false;   /* the codec may have changed */
     /* Hooks want each state's edges before the next state; a tree store
      * folds successors near their parent: both insert state by state. */
     const explore_shared *shared = worker->shared;
@@ -626,8 +628,9 @@ static model_result explore_successors_packed(explore_worker *worker,
     explore_shared *shared = worker->shared;
     const packed_model *packed = shared->result->packed;
     size_t words = shared->result->codec.words;
-    size_t count = packed_model_enabled(packed, worker->parent_packed,
-                                        worker->candidates, worker->enabled);
+    size_t count = packed_model_enabled_near(packed, worker->parent_packed,
+                                             &worker->near, worker->candidates,
+                                             worker->enabled);
     for (size_t i = 0; i < count; i++) {
         uint32_t transition = worker->enabled[i];
         unsigned place = explore_next_place(worker);
@@ -1278,6 +1281,8 @@ static void explore_workers_free(explore_worker *workers, unsigned count)
         free(workers[t].parent_tree);
         free(workers[t].ancestor_packed);
         free(workers[t].candidates);
+        free(workers[t].near.state);
+        free(workers[t].near.enabled);
         free(workers[t].recent_buffer);
         free(workers[t].enabled);
         free(workers[t].changed_words);
@@ -1311,6 +1316,9 @@ static explore_worker *explore_workers_create(explore_shared *shared,
                                     sizeof *worker->candidates);
         worker->enabled = malloc((model->transition_count + 1) *
                                  sizeof *worker->enabled);
+        worker->near.state = malloc((slots + words) * sizeof(uint64_t));
+        worker->near.enabled = malloc((model->transition_count / 64 + 1) *
+                                      sizeof(uint64_t));
         worker->recent_buffer = malloc(EXPLORE_RECENT *
                                        (EXPLORE_RECENT_WORDS + 1) *
                                        sizeof(uint64_t));
@@ -1323,7 +1331,8 @@ static explore_worker *explore_workers_create(explore_shared *shared,
             worker->parent_tree == NULL ||
             worker->ancestor_packed == NULL || worker->changed_words == NULL ||
             worker->candidates == NULL || worker->enabled == NULL ||
-            worker->recent_buffer == NULL ||
+            worker->recent_buffer == NULL || worker->near.state == NULL ||
+            worker->near.enabled == NULL ||
             worker->batch_vectors == NULL || worker->batch_stored == NULL) {
             explore_workers_free(workers, shared->threads);
             return NULL;

@@ -145,51 +145,98 @@ static long packed_watch_slot(const model_transition *facts, unsigned role)
     return -1;
 }
 
-/* Files every transition under its watch slot of index `role`. */
-static bool packed_build_watch(packed_model *packed, unsigned role)
+/* Builds `index` from `count` (slot, transition) pairs, in transition
+ * order; transitions in no pair go to `unwatched`. */
+static bool packed_build_index(const packed_model *packed,
+                               packed_watch_index *index,
+                               const uint32_t (*pairs)[2], size_t count)
 {
-    const model *model = packed->model;
-    packed_watch_index *index = &packed->watch[role];
-    size_t slots = model->state_length;
-    size_t transitions = packed->transitions;
+    size_t slots = packed->model->state_length;
     index->start = calloc(slots + 2, sizeof *index->start);
-    /* At most one word of bits per transition. */
-    index->words = malloc((transitions + 1) * sizeof *index->words);
-    index->unwatched = calloc(packed->candidate_words + 1,
+    /* At most one word of bits per pair. */
+    index->words = malloc((count + 1) * sizeof *index->words);
+    index->unwatched = malloc((packed->candidate_words + 1) *
                               sizeof *index->unwatched);
-    long *watch = malloc((transitions + 1) * sizeof *watch);
-    size_t *order = malloc((transitions + 1) * sizeof *order);
+    size_t *order = malloc((count + 1) * sizeof *order);
     bool ok = index->start != NULL && index->words != NULL &&
-              index->unwatched != NULL && watch != NULL && order != NULL;
-    for (size_t t = 0; ok && t < transitions; t++) {
-        watch[t] = packed_watch_slot(&model->transitions[t], role);
-        if (watch[t] >= 0)
-            index->start[watch[t] + 2]++;
-        else
-            index->unwatched[t / 64] |= (uint64_t)1 << (t % 64);
+              index->unwatched != NULL && order != NULL;
+    if (!ok) {
+        free(order);
+        return false;
     }
-    /* The watchers of each slot in index order (a counting sort), then
-     * folded into words of bits. */
-    for (size_t s = 0; ok && s < slots; s++)
-        index->start[s + 2] += index->start[s + 1];
-    for (size_t t = 0; ok && t < transitions; t++)
-        if (watch[t] >= 0)
-            order[index->start[watch[t] + 1]++] = t;
+    for (size_t k = 0; k < packed->candidate_words; k++)
+        index->unwatched[k] = ~(uint64_t)0;
+    for (size_t t = packed->transitions; t < packed->candidate_words * 64; t++)
+        index->unwatched[t / 64] &= ~((uint64_t)1 << (t % 64));
+    /* The pairs by slot (a counting sort, stable: transition order). */
+    for (size_t i = 0; i < count; i++) {
+        index->start[pairs[i][0] + 2]++;
+        index->unwatched[pairs[i][1] / 64] &=
+            ~((uint64_t)1 << (pairs[i][1] % 64));
+    }
+    for (size_t slot = 0; slot < slots; slot++)
+        index->start[slot + 2] += index->start[slot + 1];
+    for (size_t i = 0; i < count; i++)
+        order[index->start[pairs[i][0] + 1]++] = i;
+    /* Each slot's transitions folded into words of bits. */
     size_t fill = 0;
-    for (size_t s = 0; ok && s < slots; s++) {
-        size_t first = index->start[s], last = index->start[s + 1];
-        index->start[s] = fill;
+    for (size_t slot = 0; slot < slots; slot++) {
+        size_t first = index->start[slot], last = index->start[slot + 1];
+        index->start[slot] = fill;
         for (size_t i = first; i < last; i++) {
-            size_t word = order[i] / 64;
-            if (fill == index->start[s] || index->words[fill - 1].word != word)
-                index->words[fill++] = (packed_bits){0, (uint32_t)word};
-            index->words[fill - 1].bits |= (uint64_t)1 << (order[i] % 64);
+            uint32_t t = pairs[order[i]][1];
+            if (fill == index->start[slot] ||
+                index->words[fill - 1].word != t / 64)
+                index->words[fill++] = (packed_bits){0, t / 64};
+            index->words[fill - 1].bits |= (uint64_t)1 << (t % 64);
         }
     }
-    if (ok)
-        index->start[slots] = fill;
-    free(watch);
+    index->start[slots] = fill;
     free(order);
+    return true;
+}
+
+/* The watch indexes (by first and second watch slot) and the readers
+ * index (every slot a guard looks at). */
+static bool packed_build_indexes(packed_model *packed)
+{
+    const model *model = packed->model;
+    size_t guards = 0;
+    for (size_t t = 0; t < packed->transitions; t++)
+        guards += model->transitions[t].guard_count;
+    uint32_t (*pairs)[2] = malloc((guards + 1) * sizeof *pairs);
+    bool ok = pairs != NULL;
+    for (unsigned role = 0; ok && role < 2; role++) {
+        size_t count = 0;
+        for (uint32_t t = 0; t < packed->transitions; t++) {
+            long slot = packed_watch_slot(&model->transitions[t], role);
+            if (slot >= 0) {
+                pairs[count][0] = (uint32_t)slot;
+                pairs[count++][1] = t;
+            }
+        }
+        ok = packed_build_index(packed, &packed->watch[role], pairs, count);
+    }
+    size_t count = 0;
+    for (uint32_t t = 0; ok && t < packed->transitions; t++) {
+        const model_transition *facts = &model->transitions[t];
+        for (size_t i = 0; i < facts->guard_count; i++) {
+            bool again = false;
+            for (size_t j = 0; j < i && !again; j++)
+                again = facts->guards[j].slot == facts->guards[i].slot;
+            if (!again) {
+                pairs[count][0] = facts->guards[i].slot;
+                pairs[count++][1] = t;
+            }
+        }
+    }
+    ok = ok && packed_build_index(packed, &packed->readers, pairs, count);
+    packed->reader_count = calloc(model->state_length + 1,
+                                  sizeof *packed->reader_count);
+    ok = ok && packed->reader_count != NULL;
+    for (size_t i = 0; ok && i < count; i++)
+        packed->reader_count[pairs[i][0]]++;
+    free(pairs);
     return ok;
 }
 
@@ -230,8 +277,7 @@ packed_model *packed_model_create(const model *model, const state_codec *codec)
     bool ok = build.ones != NULL && packed->test_start != NULL &&
               packed->field_low != NULL && packed->slot_at != NULL &&
               packed->change_start != NULL && packed->tests != NULL &&
-              packed->changes != NULL && packed_build_watch(packed, 0) &&
-              packed_build_watch(packed, 1);
+              packed->changes != NULL && packed_build_indexes(packed);
     if (ok) {
         build.zeros = build.ones + words;
         build.take = build.ones + 2 * words;
@@ -272,12 +318,15 @@ void packed_model_free(packed_model *packed)
     free(packed->tests);
     free(packed->change_start);
     free(packed->changes);
+    free(packed->reader_count);
     free(packed->field_low);
     free(packed->slot_at);
-    for (unsigned role = 0; role < 2; role++) {
-        free(packed->watch[role].start);
-        free(packed->watch[role].words);
-        free(packed->watch[role].unwatched);
+    packed_watch_index *indexes[] = {&packed->watch[0], &packed->watch[1],
+                                     &packed->readers};
+    for (unsigned i = 0; i < 3; i++) {
+        free(indexes[i]->start);
+        free(indexes[i]->words);
+        free(indexes[i]->unwatched);
     }
     free(packed);
 }
@@ -337,22 +386,100 @@ static inline bool packed_passes(const packed_model *packed, uint32_t t,
     return true;
 }
 
-size_t packed_model_enabled(const packed_model *packed, const uint64_t *state,
-                            uint64_t *candidates, uint32_t *enabled)
+/* The enabled transitions from scratch; *tested: how many were tested. */
+static size_t packed_enabled_scratch(const packed_model *packed,
+                                     const uint64_t *state,
+                                     uint64_t *candidates, uint32_t *enabled,
+                                     size_t *tested)
 {
     /* Candidates: transitions whose watch slots are all nonzero. */
     uint64_t *second = candidates + packed->candidate_words;
     packed_watched(packed, state, candidates, second);
-    size_t count = 0;
+    size_t count = 0, tries = 0;
     for (size_t k = 0; k < packed->candidate_words; k++) {
         uint64_t bits = candidates[k];
         if (packed->two_watches)
             bits &= second[k];
         for (; bits != 0; bits &= bits - 1) {
             uint32_t t = (uint32_t)(k * 64 + (size_t)__builtin_ctzll(bits));
+            tries++;
             if (packed_passes(packed, t, state))
                 enabled[count++] = t;
         }
     }
+    *tested = tries;
+    return count;
+}
+
+size_t packed_model_enabled(const packed_model *packed, const uint64_t *state,
+                            uint64_t *candidates, uint32_t *enabled)
+{
+    size_t tested;
+    return packed_enabled_scratch(packed, state, candidates, enabled, &tested);
+}
+
+/* The transitions to test again in `state`, which differs from
+ * near->state: those reading a slot that changed, as bits in `retest`.
+ * Returns true, or false when they would be more than `budget` (counted
+ * with repeats) and the set is left unfinished. */
+static bool packed_changed_readers(const packed_model *packed,
+                                   const uint64_t *state,
+                                   const packed_near *near, size_t budget,
+                                   uint64_t *retest)
+{
+    uint32_t changed[PACKED_NEAR_SLOTS];
+    size_t count = 0, readers = 0;
+    for (size_t k = 0; k < packed->codec->words; k++) {
+        uint64_t diff = state[k] ^ near->state[k];
+        uint64_t low = packed->field_low[k];
+        uint64_t fields = (((diff & low) + low) | diff) & packed->field_top[k];
+        for (; fields != 0; fields &= fields - 1) {
+            uint32_t slot =
+                packed->slot_at[k * 64 + (size_t)__builtin_ctzll(fields)];
+            readers += packed->reader_count[slot];
+            if (count == PACKED_NEAR_SLOTS || readers > budget)
+                return false;
+            changed[count++] = slot;
+        }
+    }
+    memset(retest, 0, packed->candidate_words * sizeof *retest);
+    for (size_t i = 0; i < count; i++)
+        packed_watch(&packed->readers, changed[i], retest);
+    return true;
+}
+
+size_t packed_model_enabled_near(const packed_model *packed,
+                                 const uint64_t *state, packed_near *near,
+                                 uint64_t *scratch, uint32_t *enabled)
+{
+    size_t words = packed->codec->words, bits = packed->candidate_words;
+    size_t count = 0;
+    /* Testing again is worth it while it tests about as many transitions
+     * as the candidates were. */
+    if (near->known && packed_changed_readers(packed, state, near,
+                                              2 * near->tested + 8,
+                                              scratch)) {
+        for (size_t k = 0; k < bits; k++) {
+            uint64_t on = near->enabled[k] & ~scratch[k];
+            for (uint64_t test = scratch[k]; test != 0; test &= test - 1) {
+                unsigned bit = (unsigned)__builtin_ctzll(test);
+                if (packed_passes(packed, (uint32_t)(k * 64 + bit), state))
+                    on |= (uint64_t)1 << bit;
+            }
+            near->enabled[k] = on;
+            for (; on != 0; on &= on - 1)
+                enabled[count++] =
+                    (uint32_t)(k * 64 + (size_t)__builtin_ctzll(on));
+        }
+    } else {
+        count = packed_enabled_scratch(packed, state, scratch, enabled,
+                                       &near->tested);
+        memset(near->enabled, 0, bits * sizeof *near->enabled);
+        for (size_t i = 0; i < count; i++)
+            near->enabled[enabled[i] / 64] |= (uint64_t)1 << (enabled[i] % 64);
+    }
+    for (size_t k = 0; k < words; k++)
+        near->state[k] = state[k];
+    near->known = true;
     return count;
 }

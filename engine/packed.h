@@ -23,6 +23,9 @@
  *     words yield their nonzero fields by counting trailing zeros.  On a
  *     ring of processes, where a step needs its own process's state and
  *     its neighbour's, the second watch cuts the candidates tenfold.
+ *   - Incremental enabledness (packed_model_enabled_near): from one state
+ *     to the next, only the transitions reading a slot that changed are
+ *     tested again.
  *
  * Enabled transitions come out in index order, as the model's own
  * successors() gives them (model.h), so that searches are numbered alike
@@ -90,6 +93,8 @@ typedef struct packed_model {
     size_t *change_start;         /* likewise for changes */
     packed_change *changes;
     packed_watch_index watch[2];  /* by first and second watch slot */
+    packed_watch_index readers;   /* by every slot a guard looks at */
+    size_t *reader_count;         /* per slot: transitions reading it */
     bool two_watches;             /* the second index is worth its pass */
     size_t candidate_words;       /* 64-bit words of a candidate set */
     uint64_t *field_low;          /* per word: each field's bits but its
@@ -113,6 +118,33 @@ void packed_model_free(packed_model *packed);
  * transition. */
 size_t packed_model_enabled(const packed_model *packed, const uint64_t *state,
                             uint64_t *candidates, uint32_t *enabled);
+
+/*
+ * Incremental enabledness.  What a thread remembers of the last state whose
+ * enabled transitions it computed: the state, and those transitions as
+ * bits.  The next state (in a breadth-first search, most often a sibling:
+ * the same parent, another transition) differs from it in a few slots,
+ * and only the transitions whose guards read those slots are tested again.
+ * When more changed than that saves, the set is computed from scratch.
+ * The caller owns the arrays: `state` of codec->words words, `enabled` of
+ * candidate_words words; zero `known` for a new codec.
+ */
+typedef struct packed_near {
+    uint64_t *state;
+    uint64_t *enabled;
+    size_t tested;                /* candidates tested the last time the set
+                                     was computed from scratch */
+    bool known;                   /* state and enabled hold a state */
+} packed_near;
+
+/* Changed slots above which packed_model_enabled_near starts over. */
+#define PACKED_NEAR_SLOTS 16
+
+/* As packed_model_enabled, from what `near` remembers, which it then
+ * updates to `state`. */
+size_t packed_model_enabled_near(const packed_model *packed,
+                                 const uint64_t *state, packed_near *near,
+                                 uint64_t *scratch, uint32_t *enabled);
 
 /* The slot of the one-bit field at bit `bit` of word `word`. */
 uint32_t packed_model_bit_slot(const packed_model *packed, uint32_t word,
