@@ -14,7 +14,9 @@
  * ids, the parent links and so every trace are those of the one-thread
  * search: traces are shortest and the output is the same run after run.
  *
- * Encoding.  States are stored packed (codec.h).  A successor is encoded by
+ * Encoding.  States are stored packed (codec.h).  A slot starts as wide as
+ * its initial value needs, or as a bound the model proves (model.h) needs
+ * when that is not much more.  A successor is encoded by
  * copying its parent's packed vector and re-packing only the slots the
  * transition may change (model_transition.writes), then hashed from its few
  * packed words.  A value too wide for its slot stops the level: the store is
@@ -77,6 +79,10 @@
 #define EXPLORE_VISIT_MAX (((uint64_t)1 << EXPLORE_VISIT_BITS) - 1)
 #define EXPLORE_ROOT_KEY UINT64_MAX
 
+/* How many bits more than its initial value needs a slot's first width
+ * may take from a proved bound. */
+#define EXPLORE_BOUND_BITS 8
+
 /* Levels with fewer states than this are expanded by one thread. */
 #define EXPLORE_PARALLEL_LEVEL 512
 
@@ -128,9 +134,12 @@ typedef struct explore_worker {
     uint64_t *parent_packed;          /* the state being expanded, packed */
     uint64_t *parent_tree;            /* ... its subtrees in the store */
     uint64_t *ancestor_packed;        /* find_pumping's scratch */
-    uint64_t *candidates;             /* packed_model_enabled's scratch */
-    packed_near near;                 /* the last state it looked at */
-    uint32_t *enabled;                /* ... and its answer */
+    /* Linear models (packed.h): the enabled transitions of the state
+     * being expanded, the last state whose transitions were computed, and
+     * scratch for that. */
+    uint32_t *enabled;
+    packed_near near;
+    uint64_t *candidates;
     explore_state_id parent;
     uint64_t visit;                   /* successors of the parent so far */
 
@@ -163,7 +172,6 @@ typedef struct explore_worker {
     char padding[64];                 /* no cache line shared with the next
                                          thread's worker */
 } explore_worker;
-
 
 /* What every thread shares during one run. */
 struct explore_shared {
@@ -444,7 +452,12 @@ static void explore_pumping_rest(explore_result *result, uint64_t first)
 /* Asks for `slot` to be wide enough for `value`, and for the level again. */
 static int explore_widen(explore_shared *shared, size_t slot, model_value value)
 {
+    /* Room for growth, but no more than a proved bound needs. */
     unsigned bits = state_codec_bits(value) + 2;
+    const model_value *bounds = shared->model->slot_bounds;
+    if (bounds != NULL && value <= bounds[slot] &&
+        state_codec_bits(bounds[slot]) < bits)
+        bits = state_codec_bits(bounds[slot]);
     unsigned char wanted = (unsigned char)(bits > 64 ? 64 : bits);
     unsigned char current = atomic_load(&shared->wanted_width[slot]);
     while (wanted > current &&
@@ -461,13 +474,7 @@ static int explore_insert(explore_worker *worker, unsigned place,
                           const uint64_t *stored);
 static int explore_pipe_pop(explore_worker *worker);
 
-/* Puts the successor just encoded at place `place` of the ring into the
- * pipeline: fetches its table entry, the stored form of the one that
- * joined EXPLORE_PIPE_DISTANCE successors before, and inserts the oldest
- * once the ring is full.  Successors of several parents are in flight
- * together, so the table's misses overlap the work on the next states.
- * Returns nonzero when the expansion must stop. */
-/* The cache place of a hash. */
+/* The place of a hash in the cache of recent states. */
 static uint64_t *explore_recent_place(const explore_worker *worker,
                                       uint64_t hash, size_t words)
 {
@@ -481,6 +488,13 @@ static void explore_recent_clear(explore_worker *worker, size_t words)
         worker->recent[i * (words + 1)] = EXPLORE_NO_STATE;
 }
 
+/* Puts the successor just encoded at place `place` of the ring into the
+ * pipeline, unless the cache of recent states knows it: fetches its table
+ * entry, the stored form of the one that joined EXPLORE_PIPE_DISTANCE
+ * successors before, and inserts the oldest once the ring is full.
+ * Successors of several parents are in flight together, so the table's
+ * misses overlap the work on the next states.  Returns nonzero when the
+ * expansion must stop. */
 static int explore_pipe_push(explore_worker *worker, unsigned place)
 {
     explore_shared *shared = worker->shared;
@@ -1213,6 +1227,23 @@ static uint32_t *explore_slot_order(const model *model)
     return order;
 }
 
+/* A slot's first width: what its initial value needs, or what a proved
+ * bound needs when that is at most EXPLORE_BOUND_BITS more (a loose bound
+ * would waste bits in every state; widening will do). */
+static uint8_t explore_first_width(const model *model,
+                                   const model_value *initial, size_t slot)
+{
+    unsigned bits = state_codec_bits(initial[slot]);
+    if (model->slot_bounds != NULL &&
+        model->slot_bounds[slot] != UINT64_MAX &&
+        model->slot_bounds[slot] >= initial[slot]) {
+        unsigned bound = state_codec_bits(model->slot_bounds[slot]);
+        if (bound <= bits + EXPLORE_BOUND_BITS)
+            bits = bound;
+    }
+    return (uint8_t)bits;
+}
+
 static explore_result *explore_result_create(const model *model,
                                              const explore_options *options,
                                              const model_value *initial)
@@ -1236,7 +1267,7 @@ static explore_result *explore_result_create(const model *model,
          * thread, small models) never re-encodes: full-width slots. */
         bool hooked = options->on_state != NULL || options->on_edge != NULL;
         for (size_t i = 0; i < model->state_length; i++)
-            widths[i] = hooked ? 64 : (uint8_t)state_codec_bits(initial[i]);
+            widths[i] = hooked ? 64 : explore_first_width(model, initial, i);
         result->slot_order = explore_slot_order(model);
         ok = result->slot_order != NULL &&
              state_codec_init(&result->codec, model->state_length, widths,

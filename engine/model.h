@@ -205,6 +205,14 @@ struct model {
      * A Petri net is linear; a CSP system is not. */
     bool linear;
 
+    /* Per slot, the largest value it can take in a reachable state, as
+     * the front end can prove it from the structure (a Petri net: from
+     * P-invariants, or a NUPN safe declaration); UINT64_MAX where unknown.
+     * May be NULL: nothing known.  The explorer takes them as slot widths
+     * (still widening a slot whose value exceeds its width, so a wrong
+     * bound costs speed, not a verdict). */
+    const model_value *slot_bounds;
+
     size_t scratch_bytes;               /* per-caller buffer for successors */
 };
 

@@ -968,6 +968,59 @@ static void test_mcc_file(void **state)
     pn_net_free(net);
 }
 
+/* Structural bounds from P-semiflows: a and b share three tokens (a + b
+ * is invariant), c only grows, and one token of p becomes two of q and
+ * back (2p + q is invariant). */
+static void test_place_bounds(void **state)
+{
+    (void)state;
+    pnsim_error error;
+    pn_net *net = read_string(
+        PNML_HEAD
+        "<place id=\"a\"><initialMarking><text>3</text></initialMarking>"
+        "</place><place id=\"b\"/><place id=\"c\"/>"
+        "<place id=\"p\"><initialMarking><text>1</text></initialMarking>"
+        "</place><place id=\"q\"/>\n"
+        "<transition id=\"go\"/><transition id=\"back\"/>"
+        "<transition id=\"grow\"/><transition id=\"split\"/>"
+        "<transition id=\"join\"/>\n"
+        "<arc id=\"1\" source=\"a\" target=\"go\"/>"
+        "<arc id=\"2\" source=\"go\" target=\"b\"/>"
+        "<arc id=\"3\" source=\"b\" target=\"back\"/>"
+        "<arc id=\"4\" source=\"back\" target=\"a\"/>"
+        /* grow tests a (read arc: no tokens move) and adds to c */
+        "<arc id=\"5\" source=\"a\" target=\"grow\"><type value=\"read\"/>"
+        "</arc><arc id=\"6\" source=\"grow\" target=\"c\"/>\n"
+        /* one token of p is two of q: 2p + q is invariant */
+        "<arc id=\"7\" source=\"p\" target=\"split\"/>"
+        "<arc id=\"8\" source=\"split\" target=\"q\"><inscription>"
+        "<text>2</text></inscription></arc>"
+        "<arc id=\"9\" source=\"q\" target=\"join\"><inscription>"
+        "<text>2</text></inscription></arc>"
+        "<arc id=\"10\" source=\"join\" target=\"p\"/>\n" PNML_TAIL,
+        &error);
+    assert_non_null(net);
+    model_value bounds[5];
+    assert_true(pn_net_place_bounds(net, bounds));
+    assert_true(bounds[0] == 3);            /* a: a + b = 3 */
+    assert_true(bounds[1] == 3);            /* b */
+    assert_true(bounds[2] == UINT64_MAX);   /* c grows without bound */
+    assert_true(bounds[3] == 1);            /* p: 2p + q = 2 */
+    assert_true(bounds[4] == 2);            /* q */
+    /* The model hands them to the explorer. */
+    model *m = pn_net_model(net, &error);
+    assert_non_null(m);
+    assert_non_null(m->slot_bounds);
+    assert_true(m->slot_bounds[4] == 2);
+    model_destroy(m);
+    /* A NUPN safe declaration says 1 for every place. */
+    net->nupn_safe = true;
+    assert_true(pn_net_place_bounds(net, bounds));
+    for (size_t p = 0; p < 5; p++)
+        assert_true(bounds[p] == 1);
+    pn_net_free(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -978,6 +1031,7 @@ int main(void)
         cmocka_unit_test(test_model_is_final),
         cmocka_unit_test(test_model_accesses),
         cmocka_unit_test(test_model_overflow),
+        cmocka_unit_test(test_place_bounds),
         cmocka_unit_test(test_facts_small),
         cmocka_unit_test(test_facts_classes),
         cmocka_unit_test(test_bad_files),

@@ -21,8 +21,23 @@ static const char *info_yes_no(bool flag)
     return flag ? "yes" : "no";
 }
 
+/* The places with a proved bound (model.slot_bounds), and the largest. */
+static size_t info_bounded(const model *model, uint64_t *largest)
+{
+    size_t count = 0;
+    *largest = 0;
+    for (size_t i = 0; model->slot_bounds != NULL && i < model->state_length;
+         i++)
+        if (model->slot_bounds[i] != UINT64_MAX) {
+            count++;
+            if (model->slot_bounds[i] > *largest)
+                *largest = model->slot_bounds[i];
+        }
+    return count;
+}
+
 static void info_print_text(const char *path, const pn_net *net,
-                            const pn_net_facts *facts)
+                            const model *model, const pn_net_facts *facts)
 {
     printf("pnsim info: %s\n", path);
     printf("  %-22s %s\n", "net", net->name);
@@ -38,6 +53,14 @@ static void info_print_text(const char *path, const pn_net *net,
     if (net->nupn_units > 0)
         printf("  %-22s %zu units%s\n", "NUPN", net->nupn_units,
                net->nupn_safe ? ", declared 1-safe" : "");
+    uint64_t largest;
+    size_t bounded = info_bounded(model, &largest);
+    if (bounded > 0)
+        printf("  %-22s %zu of %zu places (at most %" PRIu64 " token%s)\n",
+               "structurally bounded", bounded, net->place_count, largest,
+               largest == 1 ? "" : "s");
+    else
+        printf("  %-22s none proved\n", "structurally bounded");
     printf("  %-22s %zu\n", "source transitions", facts->source_transitions);
     printf("  %-22s %zu\n", "sink transitions", facts->sink_transitions);
     printf("  %-22s %zu\n", "isolated places", facts->isolated_places);
@@ -63,6 +86,7 @@ static void info_json_flag(json_writer *json, const char *key, bool value)
 }
 
 static void info_print_json(const char *path, const pn_net *net,
+                            const model *model,
                             const pn_net_facts *facts)
 {
     json_writer json;
@@ -86,6 +110,13 @@ static void info_print_json(const char *path, const pn_net *net,
     info_json_count(&json, "max_arc_weight", facts->max_weight);
     info_json_count(&json, "nupn_units", net->nupn_units);
     info_json_flag(&json, "nupn_safe", net->nupn_safe);
+    uint64_t largest;
+    info_json_count(&json, "bounded_places", info_bounded(model, &largest));
+    json_key(&json, "largest_bound");
+    if (info_bounded(model, &largest) > 0)
+        json_uint(&json, largest);
+    else
+        json_null(&json);
     info_json_count(&json, "source_transitions", facts->source_transitions);
     info_json_count(&json, "sink_transitions", facts->sink_transitions);
     info_json_count(&json, "isolated_places", facts->isolated_places);
@@ -157,9 +188,9 @@ int cli_info(int argc, char **argv)
     pn_net_facts facts;
     pn_net_compute_facts(loaded.net, &facts);
     if (options.json)
-        info_print_json(options.model_path, loaded.net, &facts);
+        info_print_json(options.model_path, loaded.net, loaded.model, &facts);
     else
-        info_print_text(options.model_path, loaded.net, &facts);
+        info_print_text(options.model_path, loaded.net, loaded.model, &facts);
     cli_unload_model(&loaded);
     return CLI_EXIT_PASS;
 }

@@ -66,6 +66,7 @@ typedef struct pn_model_list {
 typedef struct pn_model {
     model model;         /* what callers see; implementation points here */
     model_value *initial;
+    model_value *bounds;     /* structural bounds, or NULL */
     pn_model_list lists[PN_MODEL_LISTS];
     uint32_t *final_places;
     size_t final_count;
@@ -204,6 +205,7 @@ static void pn_model_destroy(model *m)
         return;
     pn_model *net = m->implementation;
     free(net->initial);
+    free(net->bounds);
     for (int kind = 0; kind < PN_MODEL_LISTS; kind++) {
         free(net->lists[kind].start);
         free(net->lists[kind].arcs);
@@ -889,6 +891,13 @@ model *pn_net_model(const pn_net *source, pnsim_error *error)
                        (source->transition_count + 63) / 64 *
                            sizeof(uint64_t);
     m->linear = true;
+    /* Bounds are an optimisation: without memory for them, none. */
+    net->bounds = malloc((source->place_count + 1) * sizeof *net->bounds);
+    if (net->bounds != NULL && !pn_net_place_bounds(source, net->bounds)) {
+        free(net->bounds);
+        net->bounds = NULL;
+    }
+    m->slot_bounds = net->bounds;
     /* Without inhibitor arcs more tokens never disable a transition. */
     m->monotone = net->lists[PN_MODEL_INHIBIT].start[source->transition_count]
                   == 0;

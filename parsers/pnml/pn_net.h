@@ -111,6 +111,15 @@ long pn_net_find_place(const pn_net *net, const char *id_or_name);
  */
 model *pn_net_model(const pn_net *net, pnsim_error *error);
 
+/*
+ * Writes into `bounds` (place_count entries) the most tokens each place can
+ * hold in any reachable marking, as P-semiflows prove it (pn_bounds.c),
+ * or 1 everywhere when the NUPN toolspecific declares the net safe;
+ * UINT64_MAX where nothing is proved.  Returns false when the semiflows
+ * were too many to compute (every bound is then UINT64_MAX).
+ */
+bool pn_net_place_bounds(const pn_net *net, model_value *bounds);
+
 /* Structural facts that are cheap to compute, for `pnsim info`. */
 typedef struct pn_net_facts {
     size_t normal_arcs, read_arcs, inhibitor_arcs;

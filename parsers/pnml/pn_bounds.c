@@ -1,0 +1,195 @@
+/*
+ * pn_bounds.c — structural bounds: how many tokens a place can ever hold,
+ * known without exploring.
+ *
+ * A P-semiflow is a vector y >= 0, y != 0, with y . C = 0, where C is the
+ * incidence matrix (tokens a transition gives a place minus those it
+ * takes).  Firing any transition leaves the weighted token sum y . M
+ * unchanged, so in every reachable marking a place p with y_p > 0 holds at
+ * most (y . M0) / y_p tokens.  Read and inhibitor arcs move no tokens and
+ * play no part.
+ *
+ * The semiflows come from the Farkas algorithm: start from the rows
+ * (C | I), and for each transition column in turn keep the rows that are
+ * zero there and add every positive combination of a row above zero with
+ * a row below it that cancels the column.  What is left when every column
+ * is zero are semiflows, in the identity part.  The number of rows can
+ * explode, so the algorithm gives up past a fixed number of rows or on an
+ * arithmetic overflow: bounds are an optimisation (first slot widths for
+ * the explorer, which still widens a slot whose value exceeds its width),
+ * so giving up costs speed, never a verdict.
+ *
+ * A net whose NUPN toolspecific declares it safe gets 1 for every place.
+ */
+#include "pn_net.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Past these the algorithm gives up. */
+#define PN_BOUNDS_MAX_ROWS 2048
+#define PN_BOUNDS_MAX_CELLS ((size_t)1 << 22)
+
+typedef struct pn_bounds_rows {
+    int64_t *cells;      /* count rows of `width` cells: transitions, then
+                            places */
+    size_t count, capacity, width;
+} pn_bounds_rows;
+
+static int64_t *pn_bounds_row(const pn_bounds_rows *rows, size_t i)
+{
+    return rows->cells + i * rows->width;
+}
+
+static uint64_t pn_bounds_gcd(uint64_t a, uint64_t b)
+{
+    while (b != 0) {
+        uint64_t r = a % b;
+        a = b;
+        b = r;
+    }
+    return a;
+}
+
+/* Appends a * first + b * second (a, b > 0), divided by the gcd of its
+ * cells.  False on overflow or when the rows are full. */
+static bool pn_bounds_combine(pn_bounds_rows *out, const int64_t *first,
+                              int64_t a, const int64_t *second, int64_t b)
+{
+    if (out->count == out->capacity)
+        return false;
+    int64_t *row = pn_bounds_row(out, out->count);
+    uint64_t divisor = 0;
+    for (size_t k = 0; k < out->width; k++) {
+        int64_t x, y;
+        if (__builtin_mul_overflow(a, first[k], &x) ||
+            __builtin_mul_overflow(b, second[k], &y) ||
+            __builtin_add_overflow(x, y, &row[k]) || row[k] == INT64_MIN)
+            return false;
+        divisor = pn_bounds_gcd(divisor, (uint64_t)(row[k] < 0 ? -row[k]
+                                                               : row[k]));
+    }
+    if (divisor > 1)
+        for (size_t k = 0; k < out->width; k++)
+            row[k] /= (int64_t)divisor;
+    out->count++;
+    return true;
+}
+
+/* One Farkas step: cancels column `column` of `in` into `out`. */
+static bool pn_bounds_cancel(const pn_bounds_rows *in, pn_bounds_rows *out,
+                             size_t column)
+{
+    out->count = 0;
+    for (size_t i = 0; i < in->count; i++) {
+        const int64_t *row = pn_bounds_row(in, i);
+        if (row[column] == 0 &&
+            !pn_bounds_combine(out, row, 1, row, 0))
+            return false;
+    }
+    for (size_t i = 0; i < in->count; i++) {
+        const int64_t *up = pn_bounds_row(in, i);
+        if (up[column] <= 0)
+            continue;
+        for (size_t j = 0; j < in->count; j++) {
+            const int64_t *down = pn_bounds_row(in, j);
+            if (down[column] < 0 &&
+                !pn_bounds_combine(out, up, -down[column], down, up[column]))
+                return false;
+        }
+    }
+    return true;
+}
+
+/* The column whose cancelling adds the fewest rows, or `width` when every
+ * column is zero. */
+static size_t pn_bounds_next_column(const pn_bounds_rows *rows,
+                                    size_t columns)
+{
+    size_t best = rows->width;
+    uint64_t best_growth = UINT64_MAX;
+    for (size_t k = 0; k < columns; k++) {
+        uint64_t up = 0, down = 0;
+        for (size_t i = 0; i < rows->count; i++) {
+            int64_t cell = pn_bounds_row(rows, i)[k];
+            up += cell > 0;
+            down += cell < 0;
+        }
+        if (up + down == 0)
+            continue;
+        uint64_t growth = up * down;   /* rows added; up + down removed */
+        if (best == rows->width || growth < best_growth) {
+            best = k;
+            best_growth = growth;
+        }
+    }
+    return best;
+}
+
+/* Lowers bounds[p] with what semiflow `flow` (one weight per place)
+ * proves. */
+static void pn_bounds_apply(const pn_net *net, const int64_t *flow,
+                            model_value *bounds)
+{
+    unsigned __int128 total = 0;
+    for (size_t p = 0; p < net->place_count; p++)
+        total += (unsigned __int128)(uint64_t)flow[p] * net->places[p].initial;
+    for (size_t p = 0; p < net->place_count; p++) {
+        if (flow[p] <= 0)
+            continue;
+        unsigned __int128 bound = total / (uint64_t)flow[p];
+        if (bound < bounds[p])
+            bounds[p] = (model_value)bound;
+    }
+}
+
+bool pn_net_place_bounds(const pn_net *net, model_value *bounds)
+{
+    size_t places = net->place_count, transitions = net->transition_count;
+    for (size_t p = 0; p < places; p++)
+        bounds[p] = net->nupn_safe ? 1 : UINT64_MAX;
+    if (net->nupn_safe)
+        return true;
+    size_t width = transitions + places;
+    if (places == 0 || places * width > PN_BOUNDS_MAX_CELLS)
+        return false;
+    size_t capacity = PN_BOUNDS_MAX_CELLS / width;
+    if (capacity > PN_BOUNDS_MAX_ROWS)
+        capacity = PN_BOUNDS_MAX_ROWS;
+    pn_bounds_rows rows[2] = {
+        {calloc(capacity * width, sizeof(int64_t)), places, capacity, width},
+        {calloc(capacity * width, sizeof(int64_t)), 0, capacity, width},
+    };
+    bool ok = rows[0].cells != NULL && rows[1].cells != NULL;
+    /* (C | I): the incidence of place p is row p. */
+    for (size_t i = 0; ok && i < net->arc_count; i++) {
+        const pn_arc *arc = &net->arcs[i];
+        if (arc->kind != PN_ARC_NORMAL)
+            continue;
+        int64_t *cell = pn_bounds_row(&rows[0], arc->place) + arc->transition;
+        if (arc->weight > INT64_MAX ||
+            __builtin_add_overflow(*cell,
+                                   arc->to_transition ? -(int64_t)arc->weight
+                                                      : (int64_t)arc->weight,
+                                   cell))
+            ok = false;
+    }
+    for (size_t p = 0; ok && p < places; p++)
+        pn_bounds_row(&rows[0], p)[transitions + p] = 1;
+    unsigned current = 0;
+    for (;;) {
+        if (!ok)
+            break;
+        size_t column = pn_bounds_next_column(&rows[current], transitions);
+        if (column == width)
+            break;
+        ok = pn_bounds_cancel(&rows[current], &rows[1 - current], column);
+        current = 1 - current;
+    }
+    for (size_t i = 0; ok && i < rows[current].count; i++)
+        pn_bounds_apply(net, pn_bounds_row(&rows[current], i) + transitions,
+                        bounds);
+    free(rows[0].cells);
+    free(rows[1].cells);
+    return ok;
+}
