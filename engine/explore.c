@@ -72,6 +72,7 @@
 #include "codec.h"
 #include "packed.h"
 #include "store.h"
+#include "support.h"
 
 /* A key packs the parent id (high bits) and the successor's position among
  * the parent's successors (low bits). */
@@ -157,6 +158,7 @@ typedef struct explore_worker {
     uint64_t *batch_vectors;          /* EXPLORE_BATCH vectors */
     uint64_t *batch_stored;           /* ... and their stored forms */
     uint64_t batch_hash[EXPLORE_BATCH], batch_key[EXPLORE_BATCH];
+    uint64_t batch_vector_hash[EXPLORE_BATCH]; /* for the recent states */
     uint32_t batch_transition[EXPLORE_BATCH];
     unsigned batch_count;
     bool pipelined;
@@ -246,7 +248,8 @@ static void explore_worker_reset(explore_worker *worker)
         shared->options->on_edge == NULL && shared->options->on_state == NULL &&
         state_store_stored_words(shared->result->store) ==
             shared->result->codec.words;
-    worker->recent = worker->pipelined &&
+    worker->recent = shared->options->on_edge == NULL &&
+                             shared->options->on_state == NULL &&
                              shared->result->codec.words <=
                                  EXPLORE_RECENT_WORDS
                          ? worker->recent_buffer
@@ -488,33 +491,45 @@ static void explore_recent_clear(explore_worker *worker, size_t words)
         worker->recent[i * (words + 1)] = EXPLORE_NO_STATE;
 }
 
-/* Puts the successor just encoded at place `place` of the ring into the
- * pipeline, unless the cache of recent states knows it: fetches its table
- * entry, the stored form of the one that joined EXPLORE_PIPE_DISTANCE
- * successors before, and inserts the oldest once the ring is full.
- * Successors of several parents are in flight together, so the table's
- * misses overlap the work on the next states.  Returns nonzero when the
- * expansion must stop. */
-static int explore_pipe_push(explore_worker *worker, unsigned place)
+/* The hash of a packed vector: in a flat store, that of its stored form
+ * (state_store_hash). */
+static uint64_t explore_vector_hash(const uint64_t *vector, size_t words)
+{
+    return words == 1 ? support_mix64(vector[0])
+                      : support_hash_words(vector, words);
+}
+
+/* True when the cache of recent states knows the successor at batch place
+ * `place`, whose vector hashes to `hash`: its edge is then counted. */
+static bool explore_recent_knows(explore_worker *worker, unsigned place,
+                                 uint64_t hash)
 {
     explore_shared *shared = worker->shared;
-    state_store *store = shared->result->store;
     size_t words = shared->result->codec.words;
     const uint64_t *vector = worker->batch_vectors + place * words;
-    uint64_t hash = state_store_hash(store, vector);
-    if (worker->recent != NULL) {
-        const uint64_t *seen = explore_recent_place(worker, hash, words);
-        bool same = seen[0] != EXPLORE_NO_STATE;
-        for (size_t k = 0; k < words && same; k++)
-            same = seen[1 + k] == vector[k];
-        if (same) {
-            if (seen[0] >= shared->level_end && shared->result->with_keys)
-                state_store_lower_key(store, seen[0],
-                                      worker->batch_key[place]);
-            worker->edges++;
-            return 0;
-        }
-    }
+    const uint64_t *seen = explore_recent_place(worker, hash, words);
+    bool same = seen[0] != EXPLORE_NO_STATE;
+    for (size_t k = 0; k < words && same; k++)
+        same = seen[1 + k] == vector[k];
+    if (!same)
+        return false;
+    if (seen[0] >= shared->level_end && shared->result->with_keys)
+        state_store_lower_key(shared->result->store, seen[0],
+                              worker->batch_key[place]);
+    worker->edges++;
+    return true;
+}
+
+/* Puts the successor just encoded at place `place` of the ring, of hash
+ * `hash`, into the pipeline: fetches its table entry, the stored form of
+ * the one that joined EXPLORE_PIPE_DISTANCE successors before, and inserts
+ * the oldest once the ring is full.  Successors of several parents are in
+ * flight together, so the table's misses overlap the work on the next
+ * states.  Returns nonzero when the expansion must stop. */
+static int explore_pipe_push(explore_worker *worker, unsigned place,
+                             uint64_t hash)
+{
+    state_store *store = worker->shared->result->store;
     worker->batch_hash[place] = hash;
     state_store_prefetch(store, hash);
     worker->ring_head++;
@@ -583,8 +598,18 @@ static int explore_emit(explore_worker *worker, uint32_t transition,
         (worker->parent << EXPLORE_VISIT_BITS) |
         (visit < EXPLORE_VISIT_MAX ? visit : EXPLORE_VISIT_MAX);
     worker->batch_transition[place] = transition;
+    uint64_t hash = 0;
+    if (worker->recent != NULL || worker->pipelined) {
+        size_t words = result->codec.words;
+        hash = explore_vector_hash(worker->batch_vectors + place * words,
+                                   words);
+        worker->batch_vector_hash[place] = hash;
+        if (worker->recent != NULL &&
+            explore_recent_knows(worker, place, hash))
+            return 0;
+    }
     if (worker->pipelined)
-        return explore_pipe_push(worker, place);
+        return explore_pipe_push(worker, place, hash);
     worker->batch_count++;
     state_store_prefetch_words(result->store,
                                worker->batch_vectors +
@@ -720,11 +745,12 @@ static int explore_insert(explore_worker *worker, unsigned place,
     worker->edges++;
     if (worker->recent != NULL) {
         size_t words = result->codec.words;
-        uint64_t *seen =
-            explore_recent_place(worker, worker->batch_hash[place], words);
+        const uint64_t *vector = worker->batch_vectors + place * words;
+        uint64_t *seen = explore_recent_place(
+            worker, worker->batch_vector_hash[place], words);
         seen[0] = target;
         for (size_t k = 0; k < words; k++)
-            seen[1 + k] = stored[k];
+            seen[1 + k] = vector[k];
     }
     if (shared->options->on_edge != NULL &&
         shared->options->on_edge(shared->options->hook_context,
