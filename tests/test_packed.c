@@ -206,13 +206,13 @@ static void compare_random_nets(size_t count, bool huge)
 static void test_random_nets(void **state)
 {
     (void)state;
-    compare_random_nets(400, false);
+    compare_random_nets(300, false);
 }
 
 static void test_random_nets_near_overflow(void **state)
 {
     (void)state;
-    compare_random_nets(100, true);
+    compare_random_nets(80, true);
 }
 
 /* The compiled tests and changes themselves, on a hand-made net: a
