@@ -59,8 +59,9 @@ bench: build
 #   make fuzz   the libFuzzer harnesses of tests/fuzz, FUZZ_SECONDS each
 #   make tsan   ThreadSanitizer (clang, LLVM's OpenMP with its Archer tool,
 #               which tells TSan about OpenMP's synchronisation) over the
-#               explorer tests, the corpus test at 2 threads and the
+#               explorer tests, the corpus test at 2 threads, the
 #               refinement tests (their product search runs on 2 threads)
+#               and the packed-successor tests (random nets at 2 threads)
 #   make lint   clang-tidy (.clang-tidy) and cppcheck (tools/lint.sh)
 BUILD_FUZZ ?= build-fuzz
 BUILD_TSAN ?= build-tsan
@@ -81,11 +82,11 @@ tsan: deps
 	@CC=clang cmake -S . -B $(BUILD_TSAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_C_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" \
 	  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" $(CMAKE_FLAGS) >/dev/null
-	@cmake --build $(BUILD_TSAN) -j $(JOBS) --target test_explore test_corpus_mcc test_refine
+	@cmake --build $(BUILD_TSAN) -j $(JOBS) --target test_explore test_corpus_mcc test_refine test_packed
 	cd $(BUILD_TSAN) && export OMP_NUM_THREADS=2 OMP_TOOL_LIBRARIES=$(ARCHER) \
 	  TSAN_OPTIONS=ignore_noninstrumented_modules=1:halt_on_error=1:exitcode=66 \
-	  PNSIM_CORPUS_MAX_STATES=$(TSAN_CORPUS_MAX_STATES) && \
-	  ./test_explore && ./test_corpus_mcc && ./test_refine
+	  PNSIM_CORPUS_MAX_STATES=$(TSAN_CORPUS_MAX_STATES) PNSIM_PACKED_NETS=40 && \
+	  ./test_explore && ./test_corpus_mcc && ./test_refine && ./test_packed
 
 lint: deps
 	@bash tools/lint.sh $(BUILD_LINT)
