@@ -244,14 +244,12 @@ static void explore_worker_reset(explore_worker *worker)
     /* Hooks want each state's edges before the next state; a tree store
      * folds successors near their parent: both insert state by state. */
     const explore_shared *shared = worker->shared;
+    bool hooked = shared->options->on_edge != NULL ||
+                  shared->options->on_state != NULL;
+    size_t words = shared->result->codec.words;
     worker->pipelined =
-        shared->options->on_edge == NULL && shared->options->on_state == NULL &&
-        state_store_stored_words(shared->result->store) ==
-            shared->result->codec.words;
-    worker->recent = shared->options->on_edge == NULL &&
-                             shared->options->on_state == NULL &&
-                             shared->result->codec.words <=
-                                 EXPLORE_RECENT_WORDS
+        !hooked && state_store_stored_words(shared->result->store) == words;
+    worker->recent = !hooked && words <= EXPLORE_RECENT_WORDS
                          ? worker->recent_buffer
                          : NULL;
     worker->edges = worker->dead_final = worker->dead_nonfinal = 0;
@@ -491,14 +489,6 @@ static void explore_recent_clear(explore_worker *worker, size_t words)
         worker->recent[i * (words + 1)] = EXPLORE_NO_STATE;
 }
 
-/* The hash of a packed vector: in a flat store, that of its stored form
- * (state_store_hash). */
-static uint64_t explore_vector_hash(const uint64_t *vector, size_t words)
-{
-    return words == 1 ? support_mix64(vector[0])
-                      : support_hash_words(vector, words);
-}
-
 /* True when the cache of recent states knows the successor at batch place
  * `place`, whose vector hashes to `hash`: its edge is then counted. */
 static bool explore_recent_knows(explore_worker *worker, unsigned place,
@@ -601,8 +591,10 @@ static int explore_emit(explore_worker *worker, uint32_t transition,
     uint64_t hash = 0;
     if (worker->recent != NULL || worker->pipelined) {
         size_t words = result->codec.words;
-        hash = explore_vector_hash(worker->batch_vectors + place * words,
-                                   words);
+        /* In a flat store, also the hash of the stored form
+         * (state_store_hash). */
+        hash = support_hash_words(worker->batch_vectors + place * words,
+                                  words);
         worker->batch_vector_hash[place] = hash;
         if (worker->recent != NULL &&
             explore_recent_knows(worker, place, hash))

@@ -196,17 +196,16 @@ static bool packed_build_index(const packed_model *packed,
     return true;
 }
 
-/* The watch indexes (by first and second watch slot) and the readers
- * index (every slot a guard looks at). */
-static bool packed_build_indexes(packed_model *packed)
+/* The watch indexes (by first and, when used, second watch slot) and the
+ * readers index (every slot a guard looks at); `guards` counts the
+ * model's guards. */
+static bool packed_build_indexes(packed_model *packed, size_t guards)
 {
     const model *model = packed->model;
-    size_t guards = 0;
-    for (size_t t = 0; t < packed->transitions; t++)
-        guards += model->transitions[t].guard_count;
     uint32_t (*pairs)[2] = malloc((guards + 1) * sizeof *pairs);
     bool ok = pairs != NULL;
-    for (unsigned role = 0; ok && role < 2; role++) {
+    unsigned roles = packed->two_watches ? 2 : 1;
+    for (unsigned role = 0; ok && role < roles; role++) {
         size_t count = 0;
         for (uint32_t t = 0; t < packed->transitions; t++) {
             long slot = packed_watch_slot(&model->transitions[t], role);
@@ -256,6 +255,13 @@ packed_model *packed_model_create(const model *model, const state_codec *codec)
         guards += model->transitions[t].guard_count;
         effects += model->transitions[t].effect_count;
     }
+    /* Many transitions per slot: a marked slot watches many, and the
+     * second watch (an and of bits) saves more tests than its pass over
+     * the fields costs.  Measured on the MCC nets: worth it at four
+     * transitions or more per slot (TokenRing, BridgeAndVehicles), not
+     * below (Peterson, Kanban, Philosophers). */
+    packed->two_watches =
+        packed->transitions >= 4 * (model->state_length + 1);
     size_t words = codec->words;
     struct packed_build build = {
         .packed = packed,
@@ -277,7 +283,7 @@ packed_model *packed_model_create(const model *model, const state_codec *codec)
     bool ok = build.ones != NULL && packed->test_start != NULL &&
               packed->field_low != NULL && packed->slot_at != NULL &&
               packed->change_start != NULL && packed->tests != NULL &&
-              packed->changes != NULL && packed_build_indexes(packed);
+              packed->changes != NULL && packed_build_indexes(packed, guards);
     if (ok) {
         build.zeros = build.ones + words;
         build.take = build.ones + 2 * words;
@@ -292,13 +298,6 @@ packed_model *packed_model_create(const model *model, const state_codec *codec)
         }
         for (uint32_t t = 0; t < packed->transitions; t++)
             packed_compile(&build, t);
-        /* Many transitions per slot: a marked slot watches many, and the
-         * second watch (an and of bits) saves more tests than its pass
-         * over the fields costs.  Measured on the MCC nets: worth it at
-         * four transitions or more per slot (TokenRing, BridgeAndVehicles),
-         * not below (Peterson, Kanban, Philosophers). */
-        packed->two_watches =
-            packed->transitions >= 4 * (model->state_length + 1);
         packed->test_start[packed->transitions] = build.tests;
         packed->change_start[packed->transitions] = build.changes;
     }
@@ -338,6 +337,24 @@ uint32_t packed_model_bit_slot(const packed_model *packed, uint32_t word,
     return packed->slot_at[(size_t)word * 64 + bit];
 }
 
+/* The fields of word k of a packed vector that are not zero, as their top
+ * bits: adding each field's low part to its own mask carries into the
+ * field's top bit when the low part is nonzero. */
+static inline uint64_t packed_nonzero_fields(const packed_model *packed,
+                                             size_t k, uint64_t word)
+{
+    uint64_t low = packed->field_low[k];
+    return (((word & low) + low) | word) & packed->field_top[k];
+}
+
+/* The slot of the field whose top bit is the lowest set bit of `fields`
+ * (a result of packed_nonzero_fields for word k). */
+static inline uint32_t packed_lowest_field(const packed_model *packed,
+                                           size_t k, uint64_t fields)
+{
+    return packed->slot_at[k * 64 + (size_t)__builtin_ctzll(fields)];
+}
+
 /* Adds the transitions filed under `slot` to the candidates. */
 static inline void packed_watch(const packed_watch_index *index, uint32_t slot,
                                 uint64_t *candidates)
@@ -347,9 +364,7 @@ static inline void packed_watch(const packed_watch_index *index, uint32_t slot,
 }
 
 /* The candidates of both watch indexes: the transitions filed under a
- * slot whose field is nonzero, or under none.  The nonzero fields of a
- * word come from one addition: adding each field's low part to its own
- * mask carries into the field's top bit when the low part is nonzero. */
+ * slot whose field is nonzero, or under none. */
 static void packed_watched(const packed_model *packed, const uint64_t *state,
                            uint64_t *first, uint64_t *second)
 {
@@ -358,13 +373,9 @@ static void packed_watched(const packed_model *packed, const uint64_t *state,
     if (packed->two_watches)
         memcpy(second, packed->watch[1].unwatched, words * sizeof *second);
     for (size_t k = 0; k < packed->codec->words; k++) {
-        uint64_t word = state[k];
-        uint64_t low = packed->field_low[k];
-        uint64_t nonzero = (((word & low) + low) | word) &
-                           packed->field_top[k];
-        for (; nonzero != 0; nonzero &= nonzero - 1) {
-            uint32_t slot =
-                packed->slot_at[k * 64 + (size_t)__builtin_ctzll(nonzero)];
+        for (uint64_t nonzero = packed_nonzero_fields(packed, k, state[k]);
+             nonzero != 0; nonzero &= nonzero - 1) {
+            uint32_t slot = packed_lowest_field(packed, k, nonzero);
             packed_watch(&packed->watch[0], slot, first);
             if (packed->two_watches)
                 packed_watch(&packed->watch[1], slot, second);
@@ -430,12 +441,11 @@ static bool packed_changed_readers(const packed_model *packed,
     uint32_t changed[PACKED_NEAR_SLOTS];
     size_t count = 0, readers = 0;
     for (size_t k = 0; k < packed->codec->words; k++) {
-        uint64_t diff = state[k] ^ near->state[k];
-        uint64_t low = packed->field_low[k];
-        uint64_t fields = (((diff & low) + low) | diff) & packed->field_top[k];
-        for (; fields != 0; fields &= fields - 1) {
-            uint32_t slot =
-                packed->slot_at[k * 64 + (size_t)__builtin_ctzll(fields)];
+        /* A field changed when the difference is nonzero there. */
+        for (uint64_t fields = packed_nonzero_fields(packed, k,
+                                                     state[k] ^ near->state[k]);
+             fields != 0; fields &= fields - 1) {
+            uint32_t slot = packed_lowest_field(packed, k, fields);
             readers += packed->reader_count[slot];
             if (count == PACKED_NEAR_SLOTS || readers > budget)
                 return false;

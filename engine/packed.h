@@ -95,7 +95,8 @@ typedef struct packed_model {
     packed_test *tests;
     size_t *change_start;         /* likewise for changes */
     packed_change *changes;
-    packed_watch_index watch[2];  /* by first and second watch slot */
+    packed_watch_index watch[2];  /* by first and second watch slot (the
+                                     second only with two_watches) */
     packed_watch_index readers;   /* by every slot a guard looks at */
     size_t *reader_count;         /* per slot: transitions reading it */
     bool two_watches;             /* the second index is worth its pass */

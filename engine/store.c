@@ -282,8 +282,6 @@ static uint32_t store_tag(unsigned table_log, uint64_t hash)
 
 uint64_t state_store_hash(const state_store *store, const uint64_t *stored)
 {
-    if (store->stored_words == 1)
-        return support_mix64(stored[0]);
     return support_hash_words(stored, store->stored_words);
 }
 
@@ -392,13 +390,10 @@ void state_store_prefetch_stored(const state_store *store, uint64_t hash)
             return;
         if ((seen & STORE_BUSY) == 0 && (seen & ~id_mask) == tag) {
             uint64_t id = (seen & id_mask) - 1;
-            const uint64_t *chunk = atomic_load_explicit(
-                &store->chunks[id >> store->chunk_shift],
-                memory_order_relaxed);
-            if (chunk != NULL)
-                __builtin_prefetch(
-                    chunk + (id & (((uint64_t)1 << store->chunk_shift) - 1)) *
-                                store->stored_words);
+            /* A chunk not yet published has nothing to fetch. */
+            if (atomic_load_explicit(&store->chunks[id >> store->chunk_shift],
+                                     memory_order_relaxed) != NULL)
+                __builtin_prefetch(store_stored(store, id));
             return;
         }
         slot = (slot + 1) & mask;

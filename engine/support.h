@@ -46,9 +46,12 @@ static inline uint64_t support_mix64(uint64_t x)
 /* A hash of `count` 64-bit words.  Each word is mixed with its position
  * on its own and the results summed, then mixed once more: the words'
  * multiplications do not wait for one another, as they would in a chain
- * (a state's hash is on the explorer's hot path). */
+ * (a state's hash is on the explorer's hot path).  One word is mixed
+ * alone. */
 static inline uint64_t support_hash_words(const uint64_t *words, size_t count)
 {
+    if (count == 1)
+        return support_mix64(words[0]);
     uint64_t hash = count;
     for (size_t i = 0; i < count; i++) {
         uint64_t x = (words[i] ^ (i * 0x9e3779b97f4a7c15ULL)) *

@@ -111,9 +111,10 @@ static void info_print_json(const char *path, const pn_net *net,
     info_json_count(&json, "nupn_units", net->nupn_units);
     info_json_flag(&json, "nupn_safe", net->nupn_safe);
     uint64_t largest;
-    info_json_count(&json, "bounded_places", info_bounded(model, &largest));
+    size_t bounded = info_bounded(model, &largest);
+    info_json_count(&json, "bounded_places", bounded);
     json_key(&json, "largest_bound");
-    if (info_bounded(model, &largest) > 0)
+    if (bounded > 0)
         json_uint(&json, largest);
     else
         json_null(&json);
