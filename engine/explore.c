@@ -45,6 +45,15 @@
  * the id blocks close, between rounds of chunks, so the cache is emptied
  * at each round.
  *
+ * Counting only.  Without parent links or hooks, nobody asks which id a
+ * state met again has, so one-word vectors go to a compact store
+ * (store.h), whose table keeps the vectors themselves.  With
+ * forget_expanded, when every slot's width holds a proved bound (so the
+ * search never re-encodes), the vectors of the levels expanded are
+ * released as the search goes: memory holds the set and the frontier.  A
+ * level cut short by a full table is then explored again after the states
+ * it added are taken out of the store (state_store_truncate).
+ *
  * Unboundedness.  With find_pumping on a monotone model, expanding a state
  * also sums its slots and keeps, per state, the largest sum on its path
  * from the initial state (path_max, saturating 32 bits).  A state whose sum
@@ -94,6 +103,8 @@ struct explore_result {
                                          linear models; else NULL */
     state_store *store;
     bool with_keys;
+    bool forget;                      /* release the vectors of expanded
+                                         levels (explore_options) */
     _Atomic unsigned char *fired;     /* one flag per transition */
     model_value *initial;             /* for slot constancy */
     uint32_t *slot_order;             /* the codec's packing order */
@@ -998,9 +1009,50 @@ static void explore_reencode_state(void *context, uint64_t id,
     *key = state_store_key(result->store, id);
 }
 
+/* A store for vectors of `words` words.  A search that needs no parent
+ * links and no hooks never asks which id a state it meets again has, so
+ * one-word vectors go to a compact store (store.h): the table keeps the
+ * vectors themselves. */
+static state_store *explore_store_create(const explore_result *result,
+                                         const explore_options *options,
+                                         size_t words)
+{
+    bool hooked = options->on_state != NULL || options->on_edge != NULL;
+    if (words == 1 && !result->with_keys && !hooked &&
+        !options->tree_compression)
+        return state_store_create_compact(options->max_memory);
+    return state_store_create(words, result->with_keys,
+                              options->tree_compression, options->max_memory);
+}
+
+/* True when no slot can ever outgrow its width: every one has a proved
+ * bound (model.h) that its width holds, so the search never re-encodes. */
+static bool explore_widths_final(const explore_result *result)
+{
+    const model *model = result->model;
+    for (size_t i = 0; i < model->state_length; i++)
+        if (model->slot_bounds == NULL ||
+            model->slot_bounds[i] > result->codec.limit[i])
+            return false;
+    return true;
+}
+
+/* Explores the level again in a compact store with the same widths: the
+ * states it added go, and the table grows when it filled up.  False when
+ * out of memory. */
+static bool explore_restart_compact(explore_shared *shared, uint64_t keep)
+{
+    state_store *store = shared->result->store;
+    if (state_store_truncate(store, keep) != 0)
+        return false;
+    bool grow = atomic_exchange(&shared->table_full, false);
+    return !grow || state_store_grow(store, shared->threads) == 0;
+}
+
 /* Re-encodes states [0, keep) with the widths the threads asked for, into a
  * new store, on all threads; the ids and keys stay.  Returns false when out
- * of memory. */
+ * of memory, or when the states are forgotten (a slot passed a proved
+ * bound, which the caller reports). */
 static bool explore_reencode(explore_shared *shared, uint64_t keep,
                              const explore_options *options)
 {
@@ -1008,11 +1060,25 @@ static bool explore_reencode(explore_shared *shared, uint64_t keep,
     size_t slots = result->model->state_length;
     uint8_t *widths = malloc(slots ? slots : 1);
     state_codec codec;
-    bool ok = widths != NULL;
+    bool ok = widths != NULL, wider = false;
     for (size_t i = 0; ok && i < slots; i++) {
         unsigned char wanted = atomic_load(&shared->wanted_width[i]);
+        wider |= wanted > result->codec.width[i];
         widths[i] = wanted > result->codec.width[i] ? wanted
                                                     : result->codec.width[i];
+    }
+    if (ok && !wider && state_store_is_compact(result->store)) {
+        free(widths);
+        return explore_restart_compact(shared, keep);
+    }
+    if (ok && result->forget) {
+        /* The expanded levels are gone, and a proved bound was wrong. */
+        if (!atomic_exchange(&shared->error_set, true) &&
+            shared->error != NULL)
+            pnsim_error_set(shared->error, PNSIM_ERR_INTERNAL,
+                            "a value passed its proved structural bound");
+        explore_stop(shared, EXPLORE_FAILED);
+        ok = false;
     }
     ok = ok && state_codec_init(&codec, slots, widths, result->slot_order) == 0;
     free(widths);
@@ -1025,9 +1091,7 @@ static bool explore_reencode(explore_shared *shared, uint64_t keep,
         .packed = malloc(shared->threads * result->codec.words *
                          sizeof(uint64_t)),
     };
-    state_store *store = state_store_create(codec.words, result->with_keys,
-                                            options->tree_compression,
-                                            options->max_memory);
+    state_store *store = explore_store_create(result, options, codec.words);
     ok = store != NULL && recode.values != NULL && recode.packed != NULL;
     /* A table that filled up mid-level comes back twice as large. */
     uint64_t capacity = state_store_capacity(result->store) *
@@ -1199,8 +1263,12 @@ static explore_outcome explore_level(explore_shared *shared,
         if (stop == 0 && atomic_load(&shared->redo)) {
             /* Too narrow a slot, or a full table: start the level over with
              * a re-encoded (and larger) store. */
-            if (!explore_reencode(shared, shared->level_end, shared->options))
-                return EXPLORE_LIMIT_MEMORY;
+            if (!explore_reencode(shared, shared->level_end,
+                                  shared->options)) {
+                int failed = atomic_load(&shared->stop);
+                return failed != 0 ? (explore_outcome)failed
+                                   : EXPLORE_LIMIT_MEMORY;
+            }
             continue;
         }
         for (unsigned t = 0; t < shared->threads; t++)
@@ -1304,14 +1372,15 @@ static explore_result *explore_result_create(const model *model,
     if (ok)
         result->packed = packed_model_create(model, &result->codec);
     if (ok)
-        result->store = state_store_create(result->codec.words,
-                                           result->with_keys,
-                                           options->tree_compression,
-                                           options->max_memory);
+        result->store = explore_store_create(result, options,
+                                             result->codec.words);
     if (!ok || result->store == NULL) {
         explore_result_free(result);
         return NULL;
     }
+    result->forget = options->forget_expanded &&
+                     state_store_is_compact(result->store) &&
+                     explore_widths_final(result);
     result->stats.first_deadlock = EXPLORE_NO_STATE;
     result->stats.pumping_state = EXPLORE_NO_STATE;
     result->stats.pumping_ancestor = EXPLORE_NO_STATE;
@@ -1481,6 +1550,8 @@ explore_result *explore_run(const model *model, const explore_options *options,
         }
         shared.level_start = shared.level_end;
         shared.level_end = state_store_count(result->store);
+        if (result->forget)
+            state_store_forget(result->store, shared.level_start);
     }
 
     explore_workers_free(workers, shared.threads);

@@ -83,6 +83,13 @@ typedef struct explore_options {
     unsigned threads;         /* worker threads; 0: all cores */
     bool skip_traces;         /* keep no parent links: less memory, but
                                  explore_trace_to is unavailable */
+    bool forget_expanded;     /* with skip_traces, when the search can
+                                 keep its states compact (store.h): release
+                                 the vectors of the levels expanded, so
+                                 that memory holds the set of states and
+                                 the frontier only.  explore_result_decode
+                                 and explore_result_state then fail for
+                                 them. */
     bool tree_compression;    /* store states folded into one word each
                                  (store.h): less memory on vectors of two
                                  words or more, a slower search */

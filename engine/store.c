@@ -1,4 +1,5 @@
 /* store.c — see store.h for the design. */
+#define _GNU_SOURCE   /* mremap: a compact table grows in place */
 #include "store.h"
 
 #include <stdatomic.h>
@@ -43,6 +44,15 @@ struct state_store {
     _Atomic uint32_t *table;
     uint64_t table_size;            /* 2^table_log entries */
     unsigned table_log;
+
+    /* A compact store keeps codes instead of `table`: a code is the
+     * one-word stored form, mixed by a bijection (store_code), and its
+     * top table_log bits are its first slot.  0 is an empty entry; the one
+     * form whose code is 0 is marked present by `zero_present`. */
+    bool compact;
+    _Atomic uint64_t *codes;
+    atomic_bool zero_present;
+    size_t forgotten;               /* chunks below this were released */
 
     /* Vectors of two words or more: the words and pairs of ids they are
      * folded from (a store of one-word vectors, without a dictionary). */
@@ -111,14 +121,39 @@ static void store_pages_free(void *pages, size_t size)
         munmap(pages, size);
 }
 
-static _Atomic uint32_t *store_table_alloc(uint64_t entries)
+/* Resizes pages from store_pages_alloc, keeping their contents and
+ * zeroing the rest; NULL (the old pages intact) when out of memory.  Large
+ * ones are remapped: the kernel moves page tables, not bytes, and old and
+ * new never need to fit side by side. */
+static void *store_pages_resize(void *pages, size_t size, size_t new_size)
 {
-    return store_pages_alloc(entries * sizeof(uint32_t));
+    if (new_size < STORE_HUGE_PAGE) {
+        unsigned char *bigger = realloc(pages, new_size);
+        if (bigger != NULL)
+            memset(bigger + size, 0, new_size - size);
+        return bigger;
+    }
+    if (size < STORE_HUGE_PAGE) {
+        void *bigger = store_pages_alloc(new_size);
+        if (bigger != NULL) {
+            memcpy(bigger, pages, size);
+            free(pages);
+        }
+        return bigger;
+    }
+    void *moved = mremap(pages, size, new_size, MREMAP_MAYMOVE);
+    if (moved == MAP_FAILED)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(moved, new_size, MADV_HUGEPAGE);
+#endif
+    return moved;
 }
 
-static void store_table_release(_Atomic uint32_t *table, uint64_t entries)
+/* Bytes of a table of `entries` entries: codes in a compact store. */
+static uint64_t store_table_bytes(const state_store *store, uint64_t entries)
 {
-    store_pages_free((void *)table, entries * sizeof(uint32_t));
+    return entries * (store->compact ? sizeof(uint64_t) : sizeof(uint32_t));
 }
 
 /* Bytes of one chunk of stored forms, and of one chunk of keys. */
@@ -134,7 +169,8 @@ static size_t store_key_chunk_bytes(const state_store *store)
 }
 
 static state_store *store_create(size_t words, bool with_keys, bool tree,
-                                 uint64_t max_bytes, state_store *budget)
+                                 bool compact, uint64_t max_bytes,
+                                 state_store *budget)
 {
     state_store *store = calloc(1, sizeof *store);
     if (store == NULL)
@@ -152,19 +188,25 @@ static state_store *store_create(size_t words, bool with_keys, bool tree,
     store->key_chunks = with_keys ? calloc(STORE_MAX_CHUNKS,
                                            sizeof *store->key_chunks)
                                   : NULL;
+    store->compact = compact;
     store->table_log = STORE_INITIAL_TABLE_LOG;
     store->table_size = (uint64_t)1 << store->table_log;
-    store->table = store_table_alloc(store->table_size);
-    bool ok = store->chunks != NULL && store->table != NULL &&
+    void *table = store_pages_alloc(store_table_bytes(store, store->table_size));
+    if (compact)
+        store->codes = table;
+    else
+        store->table = table;
+    bool ok = store->chunks != NULL && table != NULL &&
               (!with_keys || store->key_chunks != NULL);
     if (ok)
         ok = store_charge(store,
                           sizeof *store +
                               STORE_MAX_CHUNKS * sizeof *store->chunks *
                                   (with_keys ? 2 : 1) +
-                              store->table_size * sizeof(uint32_t));
+                              store_table_bytes(store, store->table_size));
     if (ok && tree && store->words > 1) {
-        store->dictionary = store_create(1, false, false, 0, store->budget);
+        store->dictionary =
+            store_create(1, false, false, false, 0, store->budget);
         ok = store->dictionary != NULL;
     }
     if (!ok) {
@@ -177,7 +219,12 @@ static state_store *store_create(size_t words, bool with_keys, bool tree,
 state_store *state_store_create(size_t words, bool with_keys, bool tree,
                                 uint64_t max_bytes)
 {
-    return store_create(words, with_keys, tree, max_bytes, NULL);
+    return store_create(words, with_keys, tree, false, max_bytes, NULL);
+}
+
+state_store *state_store_create_compact(uint64_t max_bytes)
+{
+    return store_create(1, false, false, true, max_bytes, NULL);
 }
 
 void state_store_free(state_store *store)
@@ -195,8 +242,9 @@ void state_store_free(state_store *store)
     }
     free(store->chunks);
     free(store->key_chunks);
-    if (store->table != NULL)
-        store_table_release(store->table, store->table_size);
+    store_pages_free(store->compact ? (void *)store->codes
+                                    : (void *)store->table,
+                     store_table_bytes(store, store->table_size));
     free(store);
 }
 
@@ -312,11 +360,78 @@ static bool store_take_id(state_store *store, state_store_ids *ids,
     return true;
 }
 
+/* A compact store's first slot for a code: its top bits, so that doubling
+ * the table sends the entries of slot s to slots 2s and 2s + 1, and the
+ * table can grow in place (store_grow_compact). */
+static uint64_t store_code_slot(const state_store *store, uint64_t code)
+{
+    return code >> (64 - store->table_log);
+}
+
+/* Gives the form just added to a compact store (its code claimed) an id and
+ * keeps the form in the arena, for the explorer to expand it. */
+static store_insert_result store_add_compact(state_store *store,
+                                             state_store_ids *ids,
+                                             uint64_t word, uint64_t *id)
+{
+    uint64_t new_id;
+    if (!store_take_id(store, ids, &new_id)) {
+        atomic_store(&store->failed, true);
+        return STORE_NO_MEMORY;
+    }
+    *store_stored(store, new_id) = word;
+    *id = new_id;
+    return STORE_ADDED;
+}
+
+/* Inserting into a compact store.  An entry is the whole key, so a thread
+ * that meets its code is done, and one that claims an empty entry with
+ * compare-and-swap has added the state: no entry is ever busy.  The arena
+ * is written after the claim; nobody reads it before the level ends. */
+static store_insert_result store_insert_compact(state_store *store,
+                                                state_store_ids *ids,
+                                                uint64_t word, uint64_t code,
+                                                uint64_t *id)
+{
+    if (code == 0) {
+        if (atomic_exchange(&store->zero_present, true)) {
+            *id = STORE_ID_UNKNOWN;
+            return STORE_FOUND;
+        }
+        return store_add_compact(store, ids, word, id);
+    }
+    uint64_t mask = store->table_size - 1;
+    uint64_t slot = store_code_slot(store, code);
+    for (uint64_t probes = 0; probes <= mask; probes++) {
+        _Atomic uint64_t *entry = &store->codes[slot];
+        uint64_t seen = atomic_load_explicit(entry, memory_order_relaxed);
+        if (seen == 0) {
+            /* Ids are not in the entries: refuse only near a full table,
+             * where probes would grow long. */
+            if (atomic_load_explicit(&store->count, memory_order_relaxed) *
+                    32 >= store->table_size * 31)
+                return STORE_FULL;
+            if (atomic_compare_exchange_strong_explicit(
+                    entry, &seen, code, memory_order_relaxed,
+                    memory_order_relaxed))
+                return store_add_compact(store, ids, word, id);
+        }
+        if (seen == code) {
+            *id = STORE_ID_UNKNOWN;
+            return STORE_FOUND;
+        }
+        slot = (slot + 1) & mask;
+    }
+    return STORE_FULL;
+}
+
 store_insert_result state_store_insert(state_store *store,
                                        state_store_ids *ids,
                                        const uint64_t *stored, uint64_t hash,
                                        uint64_t key, uint64_t *id)
 {
+    if (store->compact)
+        return store_insert_compact(store, ids, stored[0], hash, id);
     uint32_t id_mask = store_id_mask(store->table_log);
     uint32_t tag = store_tag(store->table_log, hash);
     uint64_t mask = store->table_size - 1;
@@ -371,12 +486,19 @@ store_insert_result state_store_insert(state_store *store,
 
 void state_store_prefetch(const state_store *store, uint64_t hash)
 {
+    if (store->compact) {
+        __builtin_prefetch(
+            (const void *)&store->codes[store_code_slot(store, hash)]);
+        return;
+    }
     __builtin_prefetch((const void *)&store->table[hash &
                                                    (store->table_size - 1)]);
 }
 
 void state_store_prefetch_stored(const state_store *store, uint64_t hash)
 {
+    if (store->compact)
+        return;   /* the entry is all there is to compare */
     uint32_t id_mask = store_id_mask(store->table_log);
     uint32_t tag = store_tag(store->table_log, hash);
     uint64_t mask = store->table_size - 1;
@@ -665,17 +787,114 @@ static void store_place(_Atomic uint32_t *table, unsigned table_log,
     }
 }
 
+/* Puts `code` into a compact store's table, which does not hold it; other
+ * threads may place other codes at the same time. */
+static void store_place_code(state_store *store, uint64_t code)
+{
+    if (code == 0) {
+        atomic_store(&store->zero_present, true);
+        return;
+    }
+    uint64_t mask = store->table_size - 1;
+    uint64_t slot = store_code_slot(store, code);
+    for (;;) {
+        uint64_t empty = 0;
+        if (atomic_compare_exchange_weak_explicit(&store->codes[slot], &empty,
+                                                  code, memory_order_relaxed,
+                                                  memory_order_relaxed))
+            return;
+        if (empty != 0)
+            slot = (slot + 1) & mask;
+    }
+}
+
+/* A code that growth must place after the sweep (store_grow_compact). */
+typedef struct store_deferred {
+    uint64_t *codes;
+    size_t count, size;
+} store_deferred;
+
+static bool store_defer(store_deferred *deferred, uint64_t code)
+{
+    if (deferred->count == deferred->size) {
+        size_t size = deferred->size ? deferred->size * 2 : 1024;
+        uint64_t *codes = realloc(deferred->codes, size * sizeof *codes);
+        if (codes == NULL)
+            return false;
+        deferred->codes = codes;
+        deferred->size = size;
+    }
+    deferred->codes[deferred->count++] = code;
+    return true;
+}
+
+/*
+ * Doubles a compact table in place.  The table is remapped to twice its
+ * size, its new half empty.  An entry whose first slot was s now starts at
+ * 2s or 2s + 1 (store_code_slot), and in a linear probe an entry sits at
+ * most a few slots past its start: so a sweep from the top down, taking
+ * each entry out and placing it again, only ever writes at or above where
+ * it reads.  Slots at or above the sweep hold only placed entries; an entry
+ * whose probe would start below the sweep (near the start, or one that had
+ * wrapped around the end) or wrap past the end is deferred and placed after
+ * the sweep.  So growing needs no second table: a table of 2^31 codes (16 GiB)
+ * grows from one of 8 GiB within 16 GiB.
+ */
+static int store_grow_compact(state_store *store)
+{
+    uint64_t old_size = store->table_size, size = old_size * 2;
+    uint64_t old_bytes = store_table_bytes(store, old_size);
+    uint64_t bytes = store_table_bytes(store, size);
+    if (!store_charge(store, bytes - old_bytes))
+        return -1;
+    _Atomic uint64_t *codes =
+        store_pages_resize((void *)store->codes, old_bytes, bytes);
+    if (codes == NULL) {
+        store_discharge(store, bytes - old_bytes);
+        return -1;
+    }
+    store->codes = codes;
+    store->table_size = size;
+    store->table_log++;
+    store_deferred deferred = {NULL, 0, 0};
+    bool ok = true;
+    for (uint64_t at = old_size; at-- > 0;) {
+        uint64_t code = atomic_load_explicit(&codes[at], memory_order_relaxed);
+        if (code == 0)
+            continue;
+        atomic_store_explicit(&codes[at], 0, memory_order_relaxed);
+        uint64_t slot = store_code_slot(store, code);
+        while (slot >= at && slot < size && codes[slot] != 0)
+            slot++;
+        if (slot >= at && slot < size)
+            atomic_store_explicit(&codes[slot], code, memory_order_relaxed);
+        else
+            ok = ok && store_defer(&deferred, code);
+    }
+    for (size_t i = 0; i < deferred.count; i++)
+        store_place_code(store, deferred.codes[i]);
+    free(deferred.codes);
+    if (!ok) {
+        /* Codes were lost: the set is no longer whole. */
+        atomic_store(&store->failed, true);
+        return -1;
+    }
+    return 0;
+}
+
 /* Doubles one table, placing every stored root again. */
 static int store_grow_table(state_store *store, unsigned threads)
 {
     if (store->table_log >= STORE_MAX_TABLE_LOG)
         return -1;
+    if (store->compact)
+        return store_grow_compact(store);
     unsigned log = store->table_log + 1;
     uint64_t size = (uint64_t)1 << log;
     /* Both tables live while the roots move over. */
     if (!store_charge(store, size * sizeof(uint32_t)))
         return -1;
-    _Atomic uint32_t *table = store_table_alloc(size);
+    _Atomic uint32_t *table = store_pages_alloc(size * sizeof(uint32_t));
     if (table == NULL) {
         store_discharge(store, size * sizeof(uint32_t));
         return -1;
@@ -702,7 +921,7 @@ static int store_grow_table(state_store *store, unsigned threads)
         for (uint64_t id = first; id < last; id++)
             store_place(table, log, hashes[id - first], id);
     }
-    store_table_release(store->table, store->table_size);
+    store_pages_free((void *)store->table, store->table_size * sizeof(uint32_t));
     store_discharge(store, store->table_size * sizeof(uint32_t));
     store->table = table;
     store->table_size = size;
@@ -771,8 +990,11 @@ int state_store_fill(state_store *store, uint64_t count,
             if (store->with_keys)
                 atomic_store_explicit(store_key_slot(store, id), key,
                                       memory_order_relaxed);
-            store_place(store->table, store->table_log,
-                        state_store_hash(store, stored), id);
+            if (store->compact)
+                store_place_code(store, state_store_hash(store, stored));
+            else
+                store_place(store->table, store->table_log,
+                            state_store_hash(store, stored), id);
         }
         done += round;
     }
@@ -848,7 +1070,9 @@ int state_store_close_ids(state_store *store, state_store_ids *blocks,
             do
                 source--;
             while (store_in_ranges(unused, ranges, source));
-            uint64_t slot = store_find_entry(store, source);
+            /* A compact table keeps no ids: only the arena changes. */
+            uint64_t slot =
+                store->compact ? 0 : store_find_entry(store, source);
             memcpy(store_stored(store, hole), store_stored(store, source),
                    store->stored_words * sizeof(uint64_t));
             if (store->with_keys)
@@ -857,7 +1081,8 @@ int state_store_close_ids(state_store *store, state_store_ids *blocks,
                     atomic_load_explicit(store_key_slot(store, source),
                                          memory_order_relaxed),
                     memory_order_relaxed);
-            store_repoint(store, slot, hole);
+            if (!store->compact)
+                store_repoint(store, slot, hole);
         }
     }
     atomic_store(&store->count, dense);
@@ -884,7 +1109,8 @@ int state_store_reorder(state_store *store, uint64_t first,
      * each state's entry is, while the ids still match. */
 #pragma omp parallel for num_threads(threads) schedule(static) if (n > 4096)
     for (int64_t i = 0; i < n; i++)
-        entries[i] = store_find_entry(store, first + (uint64_t)i);
+        entries[i] = store->compact ? 0
+                                    : store_find_entry(store, first + (uint64_t)i);
     /* Then gather in the new order... */
 #pragma omp parallel for num_threads(threads) schedule(static) if (n > 4096)
     for (int64_t i = 0; i < n; i++) {
@@ -901,10 +1127,78 @@ int state_store_reorder(state_store *store, uint64_t first,
         if (store->with_keys)
             atomic_store_explicit(store_key_slot(store, id), keys[i],
                                   memory_order_relaxed);
-        store_repoint(store, entries[order[i] - first], id);
+        if (!store->compact)
+            store_repoint(store, entries[order[i] - first], id);
     }
     free(entries);
     free(stored);
     free(keys);
+    return 0;
+}
+
+/* ---- compact stores: forgetting and truncating -------------------------- */
+
+bool state_store_is_compact(const state_store *store)
+{
+    return store->compact;
+}
+
+void state_store_forget(state_store *store, uint64_t below)
+{
+    if (!store->compact)
+        return;
+    size_t end = (size_t)(below >> store->chunk_shift);
+    for (; store->forgotten < end && store->forgotten < STORE_MAX_CHUNKS;
+         store->forgotten++) {
+        uint64_t *chunk = atomic_exchange(&store->chunks[store->forgotten],
+                                          NULL);
+        if (chunk == NULL)
+            continue;
+        store_pages_free(chunk, store_chunk_bytes(store));
+        store_discharge(store, store_chunk_bytes(store));
+    }
+}
+
+/* Takes `code` out of a compact table, moving back the entries after it
+ * that could not sit in its slot otherwise (Knuth's algorithm R), so that
+ * no probe meets a hole before its entry. */
+static void store_remove_code(state_store *store, uint64_t code)
+{
+    if (code == 0) {
+        atomic_store(&store->zero_present, false);
+        return;
+    }
+    uint64_t mask = store->table_size - 1;
+    uint64_t hole = store_code_slot(store, code);
+    while (store->codes[hole] != code) {
+        if (store->codes[hole] == 0)
+            return;
+        hole = (hole + 1) & mask;
+    }
+    for (uint64_t at = (hole + 1) & mask; store->codes[at] != 0;
+         at = (at + 1) & mask) {
+        uint64_t start = store_code_slot(store, store->codes[at]);
+        /* Stays when its start lies cyclically in (hole, at]. */
+        bool stays = hole <= at ? hole < start && start <= at
+                                : hole < start || start <= at;
+        if (!stays) {
+            store->codes[hole] = store->codes[at];
+            hole = at;
+        }
+    }
+    store->codes[hole] = 0;
+}
+
+int state_store_truncate(state_store *store, uint64_t keep)
+{
+    uint64_t count = atomic_load(&store->count);
+    if (!store->compact || keep > count ||
+        (keep < count &&
+         (keep >> store->chunk_shift) < store->forgotten))
+        return -1;
+    for (uint64_t id = keep; id < count; id++)
+        store_remove_code(store, state_store_hash(store,
+                                                  store_stored(store, id)));
+    atomic_store(&store->count, keep);
     return 0;
 }

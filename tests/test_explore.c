@@ -433,6 +433,192 @@ static void test_store_hammered_by_threads(void **unused)
     test_store_hammer(true, true);
 }
 
+/* The inverse of an odd multiplier modulo 2^64 (Newton's iteration). */
+static uint64_t test_inverse(uint64_t odd)
+{
+    uint64_t inverse = odd;
+    for (int i = 0; i < 6; i++)
+        inverse *= 2 - odd * inverse;
+    return inverse;
+}
+
+#define TEST_SPREAD 0x9e3779b97f4a7c15ULL
+
+static store_insert_result test_compact_put(state_store *store,
+                                            state_store_ids *ids,
+                                            uint64_t word, uint64_t *id)
+{
+    uint64_t v[1] = {word};
+    return state_store_insert(store, ids, v, state_store_hash(store, v), 0,
+                              id);
+}
+
+/* The word whose code (state_store_hash of a one-word vector, splitmix64's
+ * finaliser) is `code`: each step of the finaliser undone. */
+static uint64_t test_uncode(uint64_t code)
+{
+    uint64_t x = code;
+    x ^= x >> 31 ^ x >> 62;
+    x *= test_inverse(0x94d049bb133111ebULL);
+    x ^= x >> 27 ^ x >> 54;
+    x *= test_inverse(0xbf58476d1ce4e5b9ULL);
+    x ^= x >> 30 ^ x >> 60;
+    return x;
+}
+
+/* Growth in place where it is hardest: a run of codes that all start at
+ * the first slot (so that, doubled, they start below where they sit), and
+ * a run that starts at the last slot and wraps around to the first. */
+static void test_store_compact_growth_edges(void **unused)
+{
+    (void)unused;
+    state_store *store = state_store_create_compact(0);
+    assert_non_null(store);
+    unsigned log = 14;   /* a new store's table */
+    assert_int_equal(state_store_capacity(store), (uint64_t)1 << log);
+    uint64_t words[120], id;
+    for (uint64_t i = 0; i < 120; i++) {
+        uint64_t start = i < 60 ? 0 : ((uint64_t)1 << log) - 1;
+        uint64_t code = start << (64 - log) | (i + 1) << 20 | i;
+        words[i] = test_uncode(code);
+        uint64_t v[1] = {words[i]};
+        assert_int_equal(state_store_hash(store, v), code);
+        assert_int_equal(test_compact_put(store, NULL, words[i], &id),
+                         STORE_ADDED);
+    }
+    for (int grow = 0; grow < 3; grow++) {
+        assert_int_equal(state_store_grow(store, 1), 0);
+        for (uint64_t i = 0; i < 120; i++)
+            assert_int_equal(test_compact_put(store, NULL, words[i], &id),
+                             STORE_FOUND);
+    }
+    assert_int_equal(state_store_count(store), 120);
+    state_store_free(store);
+}
+
+/* A compact store, hammered by two threads that insert the same values,
+ * 0 among them (whose code is 0): it grows in place between rounds, as in
+ * the explorer, so entries that wrap around the table's end move too.
+ * Each value is added exactly once, with a dense id whose vector is the
+ * value; a found state's id is unknown.  Then the newest states are
+ * truncated away and can be added again, and the oldest chunk of vectors
+ * is forgotten while the set still knows them. */
+static void test_store_compact(void **unused)
+{
+    (void)unused;
+    const uint64_t distinct = 700000;
+    state_store *store = state_store_create_compact(0);
+    assert_non_null(store);
+    assert_true(state_store_is_compact(store));
+    _Atomic uint64_t added = 0, found = 0;
+    int failures = 0, rounds = 0;
+    uint64_t next[2] = {0, 0};
+    bool done = false;
+    while (!done) {
+        state_store_ids closing[2] = {{0, 0}, {0, 0}};
+        bool full = false;
+        rounds++;
+#pragma omp parallel num_threads(2) reduction(+ : failures) \
+    reduction(|| : full)
+        {
+            int thread = omp_get_thread_num();
+            state_store_ids ids = {0, 0};
+            while (next[thread] < distinct && !full) {
+                uint64_t value =
+                    (next[thread] + (uint64_t)thread * 100003) % distinct;
+                uint64_t id;
+                store_insert_result put = test_compact_put(
+                    store, &ids, value * TEST_SPREAD, &id);
+                if (put == STORE_FULL) {
+                    full = true;
+                    break;
+                }
+                next[thread]++;
+                if (put == STORE_ADDED)
+                    atomic_fetch_add(&added, 1);
+                else if (put == STORE_FOUND && id == STORE_ID_UNKNOWN)
+                    atomic_fetch_add(&found, 1);
+                else
+                    failures++;
+                full = state_store_wants_growth(store);
+            }
+            closing[thread] = ids;
+        }
+        assert_int_equal(state_store_close_ids(store, closing, 2), 0);
+        if (full && state_store_wants_growth(store))
+            assert_int_equal(state_store_grow(store, 2), 0);
+        done = next[0] == distinct && next[1] == distinct;
+    }
+    assert_true(rounds > 6);   /* grown in place from 2^14 to 2^21 */
+    assert_int_equal(failures, 0);
+    assert_int_equal(atomic_load(&added), distinct);
+    assert_int_equal(atomic_load(&found), distinct);
+    assert_int_equal(state_store_count(store), distinct);
+    unsigned char *seen = calloc(distinct, 1);
+    assert_non_null(seen);
+    uint64_t inverse = test_inverse(TEST_SPREAD);
+    for (uint64_t id = 0; id < distinct; id++) {
+        uint64_t v[1], again;
+        assert_true(state_store_get(store, id, v));
+        uint64_t value = v[0] * inverse;
+        assert_true(value < distinct);
+        assert_int_equal(seen[value], 0);
+        seen[value] = 1;
+        assert_int_equal(test_compact_put(store, NULL, v[0], &again),
+                         STORE_FOUND);
+    }
+    free(seen);
+
+    /* Truncating: states added after `keep` go, and come back as new. */
+    uint64_t keep = distinct, id;
+    for (uint64_t value = distinct; value < distinct + 5000; value++)
+        assert_int_equal(test_compact_put(store, NULL, value * TEST_SPREAD,
+                                          &id), STORE_ADDED);
+    assert_int_equal(state_store_truncate(store, keep), 0);
+    assert_int_equal(state_store_count(store), keep);
+    for (uint64_t value = distinct + 5000; value-- > distinct;) {
+        assert_int_equal(test_compact_put(store, NULL, value * TEST_SPREAD,
+                                          &id), STORE_ADDED);
+        assert_int_equal(id, keep + (distinct + 4999 - value));
+    }
+    for (uint64_t value = 0; value < distinct; value += 7)
+        assert_int_equal(test_compact_put(store, NULL, value * TEST_SPREAD,
+                                          &id), STORE_FOUND);
+
+    /* Forgetting: the first chunk of vectors goes, the set stays whole. */
+    uint64_t bytes = state_store_bytes(store);
+    state_store_forget(store, distinct);
+    assert_true(state_store_bytes(store) < bytes);
+    uint64_t v[1];
+    assert_false(state_store_get(store, 0, v));
+    assert_true(state_store_get(store, distinct - 1, v));
+    assert_int_equal(test_compact_put(store, NULL, 0, &id), STORE_FOUND);
+    assert_int_equal(state_store_truncate(store, 1), -1);
+    state_store_free(store);
+
+    /* The state whose code is 0 truncates like any other; a budget stops
+     * growth; a store that is not compact neither forgets nor truncates. */
+    store = state_store_create_compact(8u << 20);
+    assert_non_null(store);
+    assert_int_equal(test_compact_put(store, NULL, 0, &id), STORE_ADDED);
+    assert_int_equal(test_compact_put(store, NULL, 0, &id), STORE_FOUND);
+    assert_int_equal(state_store_truncate(store, 0), 0);
+    assert_int_equal(test_compact_put(store, NULL, 0, &id), STORE_ADDED);
+    assert_int_equal(id, 0);
+    int grown = 0;
+    while (state_store_grow(store, 1) == 0)
+        grown++;
+    assert_true(grown >= 1 && grown < 8);
+    assert_true(state_store_bytes(store) <= 8u << 20);
+    assert_int_equal(test_compact_put(store, NULL, 0, &id), STORE_FOUND);
+    state_store_free(store);
+    store = state_store_create(1, false, false, 0);
+    assert_non_null(store);
+    assert_false(state_store_is_compact(store));
+    assert_int_equal(state_store_truncate(store, 0), -1);
+    state_store_free(store);
+}
+
 /* ---- The explorer ------------------------------------------------------- */
 
 static void test_explore_counts_grid(void **unused)
@@ -514,6 +700,46 @@ static void test_explore_stop_at_deadlock(void **unused)
     /* The dead state is the last one found, so all 25 are stored. */
     assert_int_equal(explore_result_stats(result)->states, 25);
     assert_int_equal(explore_result_stats(result)->dead_nonfinal, 1);
+    explore_result_free(result);
+}
+
+/* Counting only, as `pnsim statespace` does: no parent links, and the
+ * levels expanded are forgotten, since the model proves bounds that the
+ * first widths hold.  The figures are those of a full search.  A proved
+ * bound that is wrong ends the search with an error, never with a wrong
+ * answer. */
+static void test_explore_counting_compact(void **unused)
+{
+    (void)unused;
+    grid g;
+    grid_init(&g, 300, &grid_ops);
+    model_value bounds[2] = {300, 300};
+    g.model.slot_bounds = bounds;
+    explore_options options;
+    explore_options_init(&options);
+    options.threads = 2;
+    options.skip_traces = true;
+    options.forget_expanded = true;
+    pnsim_error error;
+    pnsim_error_clear(&error);
+    explore_result *result = explore_run(&g.model, &options, &error);
+    assert_non_null(result);
+    const explore_stats *stats = explore_result_stats(result);
+    assert_int_equal(explore_result_outcome(result), EXPLORE_COMPLETE);
+    assert_int_equal(stats->states, 301 * 301);
+    assert_int_equal(stats->edges, 2 * 300 * 301);
+    assert_int_equal(stats->levels, 601);
+    assert_int_equal(stats->max_slot_value, 300);
+    assert_int_equal(stats->max_slot_sum, 600);
+    assert_int_equal(stats->dead_nonfinal, 1);
+    explore_result_free(result);
+
+    bounds[1] = 200;   /* b reaches 300 */
+    result = explore_run(&g.model, &options, &error);
+    assert_non_null(result);
+    assert_int_equal(explore_result_outcome(result), EXPLORE_FAILED);
+    assert_int_equal(error.status, PNSIM_ERR_INTERNAL);
+    assert_non_null(strstr(error.message, "proved structural bound"));
     explore_result_free(result);
 }
 
@@ -657,9 +883,12 @@ int main(void)
         cmocka_unit_test(test_store_budget_and_full_table),
         cmocka_unit_test(test_store_hammered_by_threads),
         cmocka_unit_test(test_store_filled_by_threads),
+        cmocka_unit_test(test_store_compact),
+        cmocka_unit_test(test_store_compact_growth_edges),
         cmocka_unit_test(test_explore_counts_grid),
         cmocka_unit_test(test_explore_final_states),
         cmocka_unit_test(test_explore_stop_at_deadlock),
+        cmocka_unit_test(test_explore_counting_compact),
         cmocka_unit_test(test_explore_limits),
         cmocka_unit_test(test_explore_model_failure),
         cmocka_unit_test(test_explore_hooks),

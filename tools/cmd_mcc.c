@@ -83,6 +83,7 @@ int cli_mcc(int argc, char **argv)
     cli_explore_options(&options, &explore);
     explore.stop_at_deadlock = deadlock;
     explore.skip_traces = true;   /* the contest asks for answers, not runs */
+    explore.forget_expanded = true;
     explore_result *result = explore_run(model, &explore, &error);
     cli_progress_done();
     if (result == NULL) {

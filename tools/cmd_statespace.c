@@ -103,6 +103,7 @@ int cli_statespace(int argc, char **argv)
     explore_options explore;
     cli_explore_options(&options, &explore);
     explore.skip_traces = true;   /* figures only: no parent links needed */
+    explore.forget_expanded = true; /* nor the states once expanded */
     pnsim_error error;
     pnsim_error_clear(&error);
     explore_result *result = explore_run(loaded.model, &explore, &error);
