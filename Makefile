@@ -7,7 +7,7 @@ BUILD ?= build
 BUILD_ASAN ?= build-asan
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build build-werror build-asan run test test-release test-asan bench clean
+.PHONY: all deps build build-werror build-asan run test test-release test-asan bench bench-moonshot clean
 .PHONY: fuzz tsan lint docs
 
 all: build
@@ -54,6 +54,11 @@ docs: build
 bench: build
 	./$(BUILD)/pnsim_bench_store bench
 	./$(BUILD)/pnsim_bench ./$(BUILD)/pnsim bench $(BENCH_INSTANCES)
+
+# The moonshot: Kanban-PT-00010 (10^9 states) on 2 threads, once; half an
+# hour or more and most of 24 GB.  Writes bench/moonshot.md.
+bench-moonshot: build
+	./$(BUILD)/pnsim_bench --moonshot ./$(BUILD)/pnsim bench $(BENCH_INSTANCES)
 
 # Robustness (issue 8).
 #   make fuzz   the libFuzzer harnesses of tests/fuzz, FUZZ_SECONDS each

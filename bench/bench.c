@@ -9,10 +9,14 @@
  * instances of at least 10^7 states run once more, on 2 threads with
  * --tree-compression, for their bytes per state.
  *
+ * With --moonshot it runs Kanban-PT-00010 (about 10^9 states; or the
+ * instances named) once, on 2 threads, and writes bench/moonshot.md: a run
+ * of half an hour or more, kept out of `make bench`.
+ *
  * A benchmark, not a test: it measures, and exits non-zero only when a
  * figure is wrong or pnsim fails.
  *
- * Usage: pnsim_bench PNSIM_BINARY OUTPUT_DIRECTORY [INSTANCE...]
+ * Usage: pnsim_bench [--moonshot] PNSIM_BINARY OUTPUT_DIRECTORY [INSTANCE...]
  */
 #include <errno.h>
 #include <stdint.h>
@@ -290,17 +294,81 @@ static void bench_write(const char *directory, const bench_row *rows,
     fclose(js);
 }
 
+/* True when the run gave the contest's figures. */
+static bool bench_right(const bench_row *row, const bench_run *run)
+{
+    return run->ok && run->states == row->states && run->edges == row->edges &&
+           run->max_place == row->max_place &&
+           run->max_marking == row->max_marking;
+}
+
+/* --moonshot: each instance once, on 2 threads, into moonshot.md. */
+static int bench_moonshot(const char *binary, const char *directory,
+                          const char *corpus, char **instances, size_t count)
+{
+    static const char *const default_instance = "Kanban-PT-00010";
+    char path[4096], machine[512];
+    bench_machine(machine, sizeof machine);
+    snprintf(path, sizeof path, "%s/moonshot.md", directory);
+    FILE *md = fopen(path, "w");
+    if (md == NULL) {
+        fprintf(stderr, "pnsim_bench: cannot write %s\n", path);
+        return 2;
+    }
+    fprintf(md, "# pnsim moonshot\n\nMachine: %s.\n\n"
+                "`pnsim statespace --json --threads 2`, once; seconds are the "
+                "whole command, bytes per state are peak resident memory / "
+                "states.\n\n"
+                "| instance | states | edges | seconds | states/s | "
+                "bytes/state | correct |\n|---|---:|---:|---:|---:|---:|---|\n",
+            machine);
+    int failures = 0;
+    for (size_t i = 0; i < (count ? count : 1); i++) {
+        bench_row row = {.instance = count ? instances[i] : default_instance};
+        if (!bench_read_expected(corpus, &row)) {
+            fprintf(stderr, "pnsim_bench: no expected figures for %s in %s\n",
+                    row.instance, corpus);
+            failures++;
+            continue;
+        }
+        bench_run run;
+        bench_run_pnsim(binary, corpus, row.instance, 2, false, &run);
+        bool right = bench_right(&row, &run);
+        failures += !right;
+        fprintf(md, "| %s | %llu | %llu | %.1f | %.2fM | %.1f | %s |\n",
+                row.instance, (unsigned long long)run.states,
+                (unsigned long long)run.edges, run.seconds,
+                run.seconds > 0 ? (double)run.states / run.seconds / 1e6 : 0,
+                run.states ? (double)run.peak_bytes / (double)run.states : 0,
+                right ? "yes" : "NO");
+        printf("%-32s 2 threads %10.1f s %12llu states %s\n", row.instance,
+               run.seconds, (unsigned long long)run.states,
+               right ? "ok" : "WRONG");
+    }
+    fclose(md);
+    printf("wrote %s\n", path);
+    return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+    bool moonshot = argc > 1 && strcmp(argv[1], "--moonshot") == 0;
+    if (moonshot) {
+        argc--;
+        argv++;
+    }
     if (argc < 3) {
-        fprintf(stderr, "usage: pnsim_bench PNSIM_BINARY OUTPUT_DIRECTORY "
-                        "[INSTANCE...]\n");
+        fprintf(stderr, "usage: pnsim_bench [--moonshot] PNSIM_BINARY "
+                        "OUTPUT_DIRECTORY [INSTANCE...]\n");
         return 2;
     }
     const char *binary = argv[1], *directory = argv[2];
     const char *corpus = getenv("PNSIM_CORPUS");
     if (corpus == NULL || corpus[0] == '\0')
         corpus = "../shared/corpus";
+    if (moonshot)
+        return bench_moonshot(binary, directory, corpus, argv + 3,
+                              (size_t)(argc - 3));
 
     size_t count = argc > 3 ? (size_t)(argc - 3)
                             : sizeof bench_default_instances /
@@ -322,10 +390,7 @@ int main(int argc, char **argv)
         for (unsigned t = 0; t < 2; t++) {
             bench_run *run = &row->runs[t];
             bench_run_pnsim(binary, corpus, row->instance, t + 1, false, run);
-            bool right = run->ok && run->states == row->states &&
-                         run->edges == row->edges &&
-                         run->max_place == row->max_place &&
-                         run->max_marking == row->max_marking;
+            bool right = bench_right(row, run);
             row->correct = row->correct && right;
             printf("%-32s %u thread%s %10.2f s %12llu states %8.2f M/s "
                    "%7.1f B/state %s\n", row->instance, t + 1, t ? "s" : " ",
@@ -340,10 +405,7 @@ int main(int argc, char **argv)
         if (row->states >= 10000000) {
             bench_run *run = &row->tree;
             bench_run_pnsim(binary, corpus, row->instance, 2, true, run);
-            bool right = run->ok && run->states == row->states &&
-                         run->edges == row->edges &&
-                         run->max_place == row->max_place &&
-                         run->max_marking == row->max_marking;
+            bool right = bench_right(row, run);
             row->correct = row->correct && right;
             printf("%-32s tree, 2 threads %8.2f s %12llu states %7.1f "
                    "B/state %s\n", row->instance, run->seconds,
