@@ -5,9 +5,10 @@
  * This program measures it without a model: random one-word vectors
  * inserted into a table of 2 GiB (2^29 entries of 4 bytes), the way the
  * explorer does it (hash, prefetch a batch of 16, then insert the batch), on
- * 1 and 2 threads, beside a bare loop that claims random 8-byte words of a
- * 2 GiB table with compare-and-swap and does nothing else (the memory
- * system's own limit).
+ * 1 and 2 threads; the same into a compact store (store.h), whose table
+ * of 2^28 8-byte codes (2 GiB) keeps the vectors themselves; and a bare
+ * loop that claims random 8-byte words of a 2 GiB table with
+ * compare-and-swap and does nothing else (the memory system's own limit).
  * Each run first inserts a quarter as many vectors untimed, so that the
  * table's pages are mapped before the clock starts (first touches of 2 GiB
  * cost the kernel seconds, which is not the store's speed).  Writes
@@ -16,6 +17,7 @@
  * Usage: pnsim_bench_store OUTPUT_DIRECTORY [INSERTS_PER_RUN]
  */
 #include <omp.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -82,13 +84,15 @@ static int bench_store_insert(state_store *store, uint64_t base,
 
 /* Seconds for `count` inserts into the store after the warm-up, or a
  * negative number when the store refused one. */
-static double bench_store_run(uint64_t count, unsigned threads)
+static double bench_store_run(uint64_t count, unsigned threads, bool compact)
 {
-    state_store *store = state_store_create(1, false, false, 0);
+    state_store *store = compact ? state_store_create_compact(0)
+                                 : state_store_create(1, false, false, 0);
     if (store == NULL)
         return -1;
-    while (state_store_capacity(store) <
-           ((uint64_t)1 << BENCH_STORE_TABLE_LOG))
+    /* 2 GiB of table either way. */
+    unsigned log = compact ? BENCH_TABLE_LOG : BENCH_STORE_TABLE_LOG;
+    while (state_store_capacity(store) < ((uint64_t)1 << log))
         if (state_store_grow(store, threads) != 0) {
             state_store_free(store);
             return -1;
@@ -176,27 +180,32 @@ int main(int argc, char **argv)
                  "`pnsim_bench_store` (`make bench`): %llu distinct random "
                  "one-word vectors into a store whose table has 2^%d "
                  "entries of 4 bytes (2 GiB), hashed and prefetched in "
-                 "batches of %d; the bare loop only claims random words of a "
+                 "batches of %d; the same into a compact store, whose table "
+                 "has 2^%d entries of 8 bytes (2 GiB) holding the vectors "
+                 "themselves; the bare loop only claims random words of a "
                  "table of 2^%d 8-byte words (2 GiB) with "
                  "compare-and-swap.\n\n"
                  "| loop | threads | seconds | inserts/s | per thread |\n"
                  "|---|---:|---:|---:|---:|\n",
             (unsigned long long)count, BENCH_STORE_TABLE_LOG, BENCH_BATCH,
-            BENCH_TABLE_LOG);
+            BENCH_TABLE_LOG, BENCH_TABLE_LOG);
+    static const char *const names[] = {"bare CAS", "state store",
+                                        "compact store"};
     int failed = 0;
-    for (int bare = 1; bare >= 0; bare--) {
+    for (int loop = 0; loop < 3; loop++) {
         for (unsigned threads = 1; threads <= 2; threads++) {   /* blocks[2] */
-            double seconds = bare ? bench_bare_run(count, threads)
-                                  : bench_store_run(count, threads);
+            double seconds = loop == 0
+                                 ? bench_bare_run(count, threads)
+                                 : bench_store_run(count, threads, loop == 2);
+            const char *name = names[loop];
             if (seconds <= 0) {
                 fprintf(stderr, "pnsim_bench_store: the %s run failed\n",
-                        bare ? "bare" : "store");
+                        name);
                 failed = 1;
                 continue;
             }
             double rate = (double)count / seconds;
-            const char *name = bare ? "bare CAS" : "state store";
-            printf("%-12s %u thread%s %7.2f s %7.2f M inserts/s %7.2f M/s "
+            printf("%-13s %u thread%s %7.2f s %7.2f M inserts/s %7.2f M/s "
                    "per thread\n", name, threads, threads > 1 ? "s" : " ",
                    seconds, rate / 1e6, rate / 1e6 / threads);
             fprintf(out, "| %s | %u | %.2f | %.2fM | %.2fM |\n", name, threads,
