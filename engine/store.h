@@ -45,10 +45,12 @@
  * plus its frontier.
  *
  * The tables do not grow while threads insert: they refuse (STORE_FULL)
- * past 7/8 load, and the explorer grows them between batches of work, when
+ * past 7/8 load (a compact table, whose entries hold no ids, past 31/32),
+ * and the explorer grows them between batches of work, when
  * state_store_wants_growth says so (past 3/4 load).  Growth and
- * renumbering run while no thread inserts, and share their work out among
- * threads themselves.  A table holds at most 2^31 entries, so a store at
+ * renumbering run while no thread inserts; renumbering and the growth of a
+ * table of ids share their work out among threads, a compact table's
+ * growth in place runs on one.  A table holds at most 2^31 entries, so a store at
  * most STORE_MAX_STATES states.
  *
  * Memory.  Every byte the store allocates, its dictionary's included, is
