@@ -214,6 +214,13 @@ void explore_options_init(explore_options *options)
     memset(options, 0, sizeof *options);
 }
 
+/* True when hooks watch the search: it then runs on one thread, inserts
+ * state by state and keeps full-width slots. */
+static bool explore_hooked(const explore_options *options)
+{
+    return options->on_state != NULL || options->on_edge != NULL;
+}
+
 static double explore_now(void)
 {
     struct timespec now;
@@ -255,8 +262,7 @@ static void explore_worker_reset(explore_worker *worker)
     /* Hooks want each state's edges before the next state; a tree store
      * folds successors near their parent: both insert state by state. */
     const explore_shared *shared = worker->shared;
-    bool hooked = shared->options->on_edge != NULL ||
-                  shared->options->on_state != NULL;
+    bool hooked = explore_hooked(shared->options);
     size_t words = shared->result->codec.words;
     worker->pipelined =
         !hooked && state_store_stored_words(shared->result->store) == words;
@@ -1017,8 +1023,7 @@ static state_store *explore_store_create(const explore_result *result,
                                          const explore_options *options,
                                          size_t words)
 {
-    bool hooked = options->on_state != NULL || options->on_edge != NULL;
-    if (words == 1 && !result->with_keys && !hooked &&
+    if (words == 1 && !result->with_keys && !explore_hooked(options) &&
         !options->tree_compression)
         return state_store_create_compact(options->max_memory);
     return state_store_create(words, result->with_keys,
@@ -1351,7 +1356,7 @@ static explore_result *explore_result_create(const model *model,
     if (ok) {
         /* Hooks must never see a level twice, so a hooked search (one
          * thread, small models) never re-encodes: full-width slots. */
-        bool hooked = options->on_state != NULL || options->on_edge != NULL;
+        bool hooked = explore_hooked(options);
         for (size_t i = 0; i < model->state_length; i++)
             widths[i] = hooked ? 64 : explore_first_width(model, initial, i);
         result->slot_order = explore_slot_order(model);
@@ -1461,7 +1466,7 @@ static explore_worker *explore_workers_create(explore_shared *shared,
 
 static unsigned explore_thread_count(const explore_options *options)
 {
-    if (options->on_state != NULL || options->on_edge != NULL)
+    if (explore_hooked(options))
         return 1;   /* hooks see states in id order, one at a time */
     if (options->threads > 0)
         return options->threads;

@@ -46,7 +46,7 @@ struct state_store {
     unsigned table_log;
 
     /* A compact store keeps codes instead of `table`: a code is the
-     * one-word stored form, mixed by a bijection (store_code), and its
+     * one-word stored form, mixed by a bijection (state_store_hash), and its
      * top table_log bits are its first slot.  0 is an empty entry; the one
      * form whose code is 0 is marked present by `zero_present`. */
     bool compact;
@@ -1070,9 +1070,6 @@ int state_store_close_ids(state_store *store, state_store_ids *blocks,
             do
                 source--;
             while (store_in_ranges(unused, ranges, source));
-            /* A compact table keeps no ids: only the arena changes. */
-            uint64_t slot =
-                store->compact ? 0 : store_find_entry(store, source);
             memcpy(store_stored(store, hole), store_stored(store, source),
                    store->stored_words * sizeof(uint64_t));
             if (store->with_keys)
@@ -1081,8 +1078,10 @@ int state_store_close_ids(state_store *store, state_store_ids *blocks,
                     atomic_load_explicit(store_key_slot(store, source),
                                          memory_order_relaxed),
                     memory_order_relaxed);
+            /* A compact table keeps no ids: only the arena changes.  The
+             * entry still names `source` until it is repointed. */
             if (!store->compact)
-                store_repoint(store, slot, hole);
+                store_repoint(store, store_find_entry(store, source), hole);
         }
     }
     atomic_store(&store->count, dense);
@@ -1106,11 +1105,13 @@ int state_store_reorder(state_store *store, uint64_t first,
         return -1;
     }
     /* Three passes, each independent from state to state.  First: where
-     * each state's entry is, while the ids still match. */
+     * each state's entry is, while the ids still match (a compact table
+     * keeps no ids). */
+    if (!store->compact) {
 #pragma omp parallel for num_threads(threads) schedule(static) if (n > 4096)
-    for (int64_t i = 0; i < n; i++)
-        entries[i] = store->compact ? 0
-                                    : store_find_entry(store, first + (uint64_t)i);
+        for (int64_t i = 0; i < n; i++)
+            entries[i] = store_find_entry(store, first + (uint64_t)i);
+    }
     /* Then gather in the new order... */
 #pragma omp parallel for num_threads(threads) schedule(static) if (n > 4096)
     for (int64_t i = 0; i < n; i++) {
