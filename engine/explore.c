@@ -99,6 +99,7 @@
 struct explore_result {
     const model *model;
     state_codec codec;
+    state_codec_sets sets;            /* the codec's exclusive sets */
     packed_model *packed;             /* successors on packed vectors, for
                                          linear models; else NULL */
     state_store *store;
@@ -288,22 +289,31 @@ static void explore_worker_account(explore_worker *worker,
     const state_codec *codec = &result->codec;
     model_value max_value = worker->max_value, sum = 0;
     bool overflow = false;
+    /* Each exclusive set holds one token in all, whichever slot has it:
+     * its stored slots are not counted, its token is (sets below). */
+    model_value sets = codec->implied;
+    if (sets > 0 && max_value == 0)
+        max_value = 1;
     for (size_t k = 0; k < codec->words; k++) {
         uint64_t word = packed[k];
         worker->changed_words[k] |= word ^ result->initial_packed[k];
         if (codec->word_bits[k]) {
-            sum += (model_value)__builtin_popcountll(word);
-            max_value = word != 0 && max_value == 0 ? 1 : max_value;
+            uint64_t free_bits = word & ~codec->set_bits[k];
+            sum += (model_value)__builtin_popcountll(free_bits);
+            max_value = free_bits != 0 && max_value == 0 ? 1 : max_value;
             continue;
         }
         for (size_t j = codec->word_first[k]; j < codec->word_first[k + 1];
              j++) {
             size_t i = codec->order[j];
+            if (codec->mask[i] & codec->set_bits[k])
+                continue;
             model_value value = (word >> codec->shift[i]) & codec->limit[i];
             max_value = value > max_value ? value : max_value;
             overflow |= __builtin_add_overflow(sum, value, &sum);
         }
     }
+    overflow |= __builtin_add_overflow(sum, sets, &sum);
     worker->new_states++;
     worker->max_value = max_value;
     worker->sum_overflow |= overflow;
@@ -342,8 +352,7 @@ static void explore_fold_changes(explore_result *result)
 {
     const state_codec *codec = &result->codec;
     for (size_t i = 0; i < codec->slots; i++)
-        if ((result->changed_words[codec->word[i]] >> codec->shift[i]) &
-            codec->limit[i])
+        if (result->changed_words[codec->word[i]] & codec->mask[i])
             result->slot_changed[i] = true;
     memset(result->changed_words, 0, codec->words * sizeof(uint64_t));
 }
@@ -351,7 +360,9 @@ static void explore_fold_changes(explore_result *result)
 /* ---- unboundedness ------------------------------------------------------ */
 
 /* True when packed vector `big` holds at least `small`'s value in every
- * slot.  Words of one-bit slots compare as bit sets. */
+ * slot.  Words of one-bit slots compare as bit sets.  An exclusive set
+ * holds one token in both, so it covers only when it is the same: its
+ * implied slot is 1 in `small` when its stored ones are all 0 there. */
 static bool explore_covers(const state_codec *codec, const uint64_t *big,
                            const uint64_t *small)
 {
@@ -359,6 +370,8 @@ static bool explore_covers(const state_codec *codec, const uint64_t *big,
         uint64_t b = big[k], a = small[k];
         if (b == a)
             continue;
+        if ((a ^ b) & codec->set_bits[k])
+            return false;
         if (codec->word_bits[k]) {
             if (a & ~b)
                 return false;
@@ -1036,8 +1049,12 @@ static bool explore_widths_final(const explore_result *result)
 {
     const model *model = result->model;
     for (size_t i = 0; i < model->state_length; i++)
-        if (model->slot_bounds == NULL ||
-            model->slot_bounds[i] > result->codec.limit[i])
+        /* Slots of an exclusive set hold 0 or 1 (model.h). */
+        if (result->codec.width[i] != 0 &&
+            (result->codec.mask[i] &
+             result->codec.set_bits[result->codec.word[i]]) == 0 &&
+            (model->slot_bounds == NULL ||
+             model->slot_bounds[i] > result->codec.limit[i]))
             return false;
     return true;
 }
@@ -1085,7 +1102,8 @@ static bool explore_reencode(explore_shared *shared, uint64_t keep,
         explore_stop(shared, EXPLORE_FAILED);
         ok = false;
     }
-    ok = ok && state_codec_init(&codec, slots, widths, result->slot_order) == 0;
+    ok = ok && state_codec_init(&codec, slots, widths, result->slot_order,
+                                &result->sets) == 0;
     free(widths);
     if (!ok)
         return false;
@@ -1359,10 +1377,15 @@ static explore_result *explore_result_create(const model *model,
         bool hooked = explore_hooked(options);
         for (size_t i = 0; i < model->state_length; i++)
             widths[i] = hooked ? 64 : explore_first_width(model, initial, i);
-        result->slot_order = explore_slot_order(model);
+        /* The slots of an exclusive set hold 0 or 1: one bit is final. */
+        ok = state_codec_choose_sets(model, initial, &result->sets) == 0;
+        for (size_t i = 0; ok && i < result->sets.start[result->sets.count];
+             i++)
+            widths[result->sets.slots[i]] = 1;
+        result->slot_order = ok ? explore_slot_order(model) : NULL;
         ok = result->slot_order != NULL &&
              state_codec_init(&result->codec, model->state_length, widths,
-                              result->slot_order) == 0;
+                              result->slot_order, &result->sets) == 0;
     }
     if (ok) {
         /* One word per slot is the most any encoding needs. */
@@ -1576,6 +1599,8 @@ explore_result *explore_run(const model *model, const explore_options *options,
     result->stats.store_bytes = state_store_bytes(result->store);
     result->stats.store_tree_nodes =
         state_store_dictionary_count(result->store);
+    result->stats.state_words = result->codec.words;
+    result->stats.implied_slots = result->codec.implied;
     result->stats.seconds = explore_now() - start;
     if (outcome == EXPLORE_LIMIT_MEMORY)
         pnsim_error_set(error, PNSIM_ERR_NOMEM,
@@ -1590,6 +1615,7 @@ void explore_result_free(explore_result *result)
     state_store_free(result->store);
     packed_model_free(result->packed);
     state_codec_free(&result->codec);
+    state_codec_sets_free(&result->sets);
     for (uint64_t i = 0; i < result->decoded_count && result->decoded; i++)
         free(result->decoded[i]);
     free(result->decoded);
@@ -1662,9 +1688,10 @@ bool explore_result_transition_fired(const explore_result *result, uint32_t t)
 bool explore_result_slot_constant(const explore_result *result, size_t slot)
 {
     const state_codec *codec = &result->codec;
+    /* An implied slot holds 1 initially (state_codec_choose_sets), so it
+     * changed exactly when another slot of its set did. */
     return !result->slot_changed[slot] &&
-           ((result->changed_words[codec->word[slot]] >> codec->shift[slot]) &
-            codec->limit[slot]) == 0;
+           (result->changed_words[codec->word[slot]] & codec->mask[slot]) == 0;
 }
 
 /* Finds which transition leads from `parent` (decoded) to the state packed

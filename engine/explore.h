@@ -132,6 +132,9 @@ typedef struct explore_stats {
     uint64_t store_bytes;         /* memory held by the state store */
     uint64_t store_tree_nodes;    /* words and pairs that the store's tree
                                      compression keeps (store.h) */
+    uint64_t state_words;         /* 64-bit words of a packed state */
+    uint64_t implied_slots;       /* slots not stored, each implied by the
+                                     others of its exclusive set (codec.h) */
 } explore_stats;
 
 typedef struct explore_result explore_result;

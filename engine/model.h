@@ -213,6 +213,20 @@ struct model {
      * bound costs speed, not a verdict). */
     const model_value *slot_bounds;
 
+    /* Sets of slots of which exactly one holds 1, and every other 0, in
+     * every reachable state: a Petri net's P-semiflows of unit weights
+     * whose places hold one token in all initially, such as a process's
+     * control places or the two sides of a flag.  Set k is
+     * exclusive_slots[exclusive_start[k] .. exclusive_start[k + 1] - 1];
+     * sets may overlap.  The explorer stores one slot less per set it
+     * uses (codec.h).  It uses a set only on a linear model, and only
+     * after checking it: the initial state holds 1 in it, and every
+     * transition gives it exactly what it takes.  A wrong set is ignored,
+     * never believed.  exclusive_count 0: none known. */
+    size_t exclusive_count;
+    const size_t *exclusive_start;
+    const uint32_t *exclusive_slots;
+
     size_t scratch_bytes;               /* per-caller buffer for successors */
 };
 

@@ -34,15 +34,23 @@ static void packed_compile_guard(struct packed_build *build,
     }
     if (guard->at_least == 0 && guard->below == 0)
         return;
-    if (codec->width[slot] == 1) {
+    if (codec->width[slot] <= 1) {
         bool zero_passes = guard->at_least == 0;
         bool one_passes = guard->at_least <= 1 &&
                           (guard->below == 0 || guard->below >= 2);
-        uint64_t bit = (uint64_t)1 << codec->shift[slot];
+        uint64_t bit = codec->mask[slot];
         if (zero_passes && one_passes)
             return;
         if (!zero_passes && !one_passes)
             packed_add_test(build, packed_never);
+        else if (codec->width[slot] == 0 && one_passes)
+            /* An implied slot holds 1 when the others are all clear. */
+            build->zeros[codec->word[slot]] |= bit;
+        else if (codec->width[slot] == 0)
+            /* ... and 0 when one of them is set: 1 <= others <= mask. */
+            packed_add_test(build, (packed_test){.mask = bit, .at_least = 1,
+                                                 .span = bit,
+                                                 .word = codec->word[slot]});
         else if (one_passes)
             build->ones[codec->word[slot]] |= bit;
         else
@@ -64,7 +72,8 @@ static void packed_compile_effect(struct packed_build *build,
 {
     const state_codec *codec = build->packed->codec;
     uint32_t slot = effect->slot;
-    if (effect->take == effect->give)
+    /* An implied slot changes with the others of its set. */
+    if (effect->take == effect->give || codec->width[slot] == 0)
         return;
     if (codec->width[slot] == 1 && effect->take <= 1 && effect->give <= 1) {
         uint64_t bit = (uint64_t)1 << codec->shift[slot];
@@ -128,13 +137,15 @@ static void packed_compile(struct packed_build *build, uint32_t t)
 
 /* The slot transition t is filed under in watch index `role`: that of its
  * guard number `role` among those that need a nonzero value (on distinct
- * slots), or -1. */
-static long packed_watch_slot(const model_transition *facts, unsigned role)
+ * stored slots: an implied slot has no field to be nonzero), or -1. */
+static long packed_watch_slot(const state_codec *codec,
+                              const model_transition *facts, unsigned role)
 {
     long first = -1;
     for (size_t i = 0; i < facts->guard_count; i++) {
         const model_guard *guard = &facts->guards[i];
-        if (guard->at_least < 1 || (long)guard->slot == first)
+        if (guard->at_least < 1 || (long)guard->slot == first ||
+            codec->width[guard->slot] == 0)
             continue;
         if (role == 0)
             return guard->slot;
@@ -197,18 +208,29 @@ static bool packed_build_index(const packed_model *packed,
 }
 
 /* The watch indexes (by first and, when used, second watch slot) and the
- * readers index (every slot a guard looks at); `guards` counts the
- * model's guards. */
+ * readers index (every slot a guard looks at: for an implied slot, the
+ * others of its set); `guards` counts the model's guards.  slot_at must
+ * be known. */
 static bool packed_build_indexes(packed_model *packed, size_t guards)
 {
     const model *model = packed->model;
-    uint32_t (*pairs)[2] = malloc((guards + 1) * sizeof *pairs);
+    const state_codec *codec = packed->codec;
+    size_t pair_room = guards;
+    for (uint32_t t = 0; t < packed->transitions; t++) {
+        const model_transition *facts = &model->transitions[t];
+        for (size_t i = 0; i < facts->guard_count; i++)
+            if (codec->width[facts->guards[i].slot] == 0)
+                pair_room += (size_t)__builtin_popcountll(
+                    codec->mask[facts->guards[i].slot]);
+    }
+    uint32_t (*pairs)[2] = malloc((pair_room + 1) * sizeof *pairs);
     bool ok = pairs != NULL;
     unsigned roles = packed->two_watches ? 2 : 1;
     for (unsigned role = 0; ok && role < roles; role++) {
         size_t count = 0;
         for (uint32_t t = 0; t < packed->transitions; t++) {
-            long slot = packed_watch_slot(&model->transitions[t], role);
+            long slot =
+                packed_watch_slot(codec, &model->transitions[t], role);
             if (slot >= 0) {
                 pairs[count][0] = (uint32_t)slot;
                 pairs[count++][1] = t;
@@ -220,11 +242,24 @@ static bool packed_build_indexes(packed_model *packed, size_t guards)
     for (uint32_t t = 0; ok && t < packed->transitions; t++) {
         const model_transition *facts = &model->transitions[t];
         for (size_t i = 0; i < facts->guard_count; i++) {
+            uint32_t slot = facts->guards[i].slot;
             bool again = false;
             for (size_t j = 0; j < i && !again; j++)
-                again = facts->guards[j].slot == facts->guards[i].slot;
-            if (!again) {
-                pairs[count][0] = facts->guards[i].slot;
+                again = facts->guards[j].slot == slot;
+            if (again)
+                continue;
+            if (codec->width[slot] != 0) {
+                pairs[count][0] = slot;
+                pairs[count++][1] = t;
+                continue;
+            }
+            /* A transition reading an implied slot and one of the others
+             * is filed twice under it: harmless, the bits are or'ed. */
+            for (uint64_t bits = codec->mask[slot]; bits != 0;
+                 bits &= bits - 1) {
+                pairs[count][0] = packed_model_bit_slot(
+                    packed, codec->word[slot],
+                    (unsigned)__builtin_ctzll(bits));
                 pairs[count++][1] = t;
             }
         }
@@ -283,19 +318,24 @@ packed_model *packed_model_create(const model *model, const state_codec *codec)
     bool ok = build.ones != NULL && packed->test_start != NULL &&
               packed->field_low != NULL && packed->slot_at != NULL &&
               packed->change_start != NULL && packed->tests != NULL &&
-              packed->changes != NULL && packed_build_indexes(packed, guards);
+              packed->changes != NULL;
     if (ok) {
-        build.zeros = build.ones + words;
-        build.take = build.ones + 2 * words;
-        build.give = build.ones + 3 * words;
         packed->field_top = packed->field_low + words;
         for (size_t slot = 0; slot < codec->slots; slot++) {
+            if (codec->width[slot] == 0)
+                continue;   /* implied: no field */
             unsigned top = codec->shift[slot] + codec->width[slot] - 1;
             packed->field_top[codec->word[slot]] |= (uint64_t)1 << top;
             packed->field_low[codec->word[slot]] |=
                 (codec->limit[slot] >> 1) << codec->shift[slot];
             packed->slot_at[codec->word[slot] * 64 + top] = (uint32_t)slot;
         }
+    }
+    ok = ok && packed_build_indexes(packed, guards);
+    if (ok) {
+        build.zeros = build.ones + words;
+        build.take = build.ones + 2 * words;
+        build.give = build.ones + 3 * words;
         for (uint32_t t = 0; t < packed->transitions; t++)
             packed_compile(&build, t);
         packed->test_start[packed->transitions] = build.tests;

@@ -115,7 +115,7 @@ static void test_codec_round_trip(void **unused)
     (void)unused;
     uint8_t widths[5] = {1, 3, 64, 60, 1};
     state_codec codec;
-    assert_int_equal(state_codec_init(&codec, 5, widths, NULL), 0);
+    assert_int_equal(state_codec_init(&codec, 5, widths, NULL, NULL), 0);
     assert_int_equal(codec.words, 3);   /* 1+3 | 64 | 60+1 */
     model_value values[5] = {1, 7, UINT64_MAX, ((uint64_t)1 << 60) - 1, 0};
     uint64_t packed[3];
@@ -143,7 +143,7 @@ static void test_codec_round_trip(void **unused)
     uint8_t bits[70];
     memset(bits, 1, sizeof bits);
     state_codec ones;
-    assert_int_equal(state_codec_init(&ones, 70, bits, NULL), 0);
+    assert_int_equal(state_codec_init(&ones, 70, bits, NULL, NULL), 0);
     assert_int_equal(ones.words, 2);
     assert_true(ones.word_bits[0] && ones.word_bits[1]);
     model_value marking[70] = {0}, decoded[70];
@@ -160,7 +160,7 @@ static void test_codec_round_trip(void **unused)
     uint32_t reversed[70];
     for (uint32_t i = 0; i < 70; i++)
         reversed[i] = 69 - i;
-    assert_int_equal(state_codec_init(&ones, 70, bits, reversed), 0);
+    assert_int_equal(state_codec_init(&ones, 70, bits, reversed, NULL), 0);
     assert_int_equal(ones.word[69], 0);
     assert_int_equal(ones.shift[69], 0);
     assert_int_equal(ones.word[0], 1);

@@ -253,7 +253,7 @@ static void test_fire_and_widen(void **state)
     assert_non_null(m);
     /* Both places one bit wide: count = 1 does not fit a second time. */
     state_codec codec;
-    assert_int_equal(state_codec_init(&codec, 2, (uint8_t[]){1, 1}, NULL), 0);
+    assert_int_equal(state_codec_init(&codec, 2, (uint8_t[]){1, 1}, NULL, NULL), 0);
     packed_model *packed = packed_model_create(m, &codec);
     assert_non_null(packed);
     uint64_t candidates[2], state_packed[1], child[1];
@@ -284,7 +284,7 @@ static void test_fire_and_widen(void **state)
     state_codec_free(&codec);
 
     /* Three bits: the inhibitor (count < 3) now shows. */
-    assert_int_equal(state_codec_init(&codec, 2, (uint8_t[]){1, 3}, NULL), 0);
+    assert_int_equal(state_codec_init(&codec, 2, (uint8_t[]){1, 3}, NULL, NULL), 0);
     packed = packed_model_create(m, &codec);
     assert_non_null(packed);
     assert_int_equal(state_codec_encode(&codec, (model_value[]){1, 3},

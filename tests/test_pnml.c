@@ -1001,7 +1001,7 @@ static void test_place_bounds(void **state)
         &error);
     assert_non_null(net);
     model_value bounds[5];
-    assert_true(pn_net_place_bounds(net, bounds));
+    assert_true(pn_net_place_bounds(net, bounds, NULL));
     assert_true(bounds[0] == 3);            /* a: a + b = 3 */
     assert_true(bounds[1] == 3);            /* b */
     assert_true(bounds[2] == UINT64_MAX);   /* c grows without bound */
@@ -1015,7 +1015,7 @@ static void test_place_bounds(void **state)
     model_destroy(m);
     /* A NUPN safe declaration says 1 for every place. */
     net->nupn_safe = true;
-    assert_true(pn_net_place_bounds(net, bounds));
+    assert_true(pn_net_place_bounds(net, bounds, NULL));
     for (size_t p = 0; p < 5; p++)
         assert_true(bounds[p] == 1);
     pn_net_free(net);

@@ -20,6 +20,11 @@
  * so giving up costs speed, never a verdict.
  *
  * A net whose NUPN toolspecific declares it safe gets 1 for every place.
+ *
+ * Exclusive sets.  A semiflow of weights 0 and 1 whose places hold one
+ * token in all initially keeps exactly one of them marked, with one token:
+ * a process's control places, the two sides of a flag.  The explorer stores
+ * one place of such a set less (model.h), so these are kept too.
  */
 #include "pn_net.h"
 
@@ -143,16 +148,57 @@ static void pn_bounds_apply(const pn_net *net, const int64_t *flow,
     }
 }
 
-bool pn_net_place_bounds(const pn_net *net, model_value *bounds)
+/* Appends semiflow `flow` to `sets` when its weights are all 0 or 1 and
+ * its places hold one token in all initially: then exactly one of them is
+ * marked, with one token, in every reachable marking.  False when out of
+ * memory. */
+static bool pn_bounds_keep_exclusive(const pn_net *net, const int64_t *flow,
+                                     pn_exclusive_sets *sets)
+{
+    size_t members = 0;
+    unsigned __int128 total = 0;
+    for (size_t p = 0; p < net->place_count; p++) {
+        if (flow[p] != 0 && flow[p] != 1)
+            return true;
+        members += (size_t)flow[p];
+        total += (uint64_t)flow[p] * net->places[p].initial;
+    }
+    if (total != 1)
+        return true;
+    size_t used = sets->start[sets->count];
+    uint32_t *places = realloc(sets->places,
+                               (used + members) * sizeof *places);
+    size_t *start = realloc(sets->start, (sets->count + 2) * sizeof *start);
+    if (places != NULL)
+        sets->places = places;
+    if (start != NULL)
+        sets->start = start;
+    if (places == NULL || start == NULL)
+        return false;
+    for (size_t p = 0; p < net->place_count; p++)
+        if (flow[p] == 1)
+            places[used++] = (uint32_t)p;
+    start[++sets->count] = used;
+    return true;
+}
+
+bool pn_net_place_bounds(const pn_net *net, model_value *bounds,
+                         pn_exclusive_sets *sets)
 {
     size_t places = net->place_count, transitions = net->transition_count;
     for (size_t p = 0; p < places; p++)
         bounds[p] = net->nupn_safe ? 1 : UINT64_MAX;
-    if (net->nupn_safe)
+    if (sets != NULL) {
+        *sets = (pn_exclusive_sets){0, calloc(1, sizeof *sets->start), NULL};
+        if (sets->start == NULL)
+            return net->nupn_safe;
+    }
+    /* A safe net's bounds are known; only its exclusive sets are asked. */
+    if (net->nupn_safe && sets == NULL)
         return true;
     size_t width = transitions + places;
     if (places == 0 || places * width > PN_BOUNDS_MAX_CELLS)
-        return false;
+        return net->nupn_safe;
     size_t capacity = PN_BOUNDS_MAX_CELLS / width;
     if (capacity > PN_BOUNDS_MAX_ROWS)
         capacity = PN_BOUNDS_MAX_ROWS;
@@ -186,10 +232,26 @@ bool pn_net_place_bounds(const pn_net *net, model_value *bounds)
         ok = pn_bounds_cancel(&rows[current], &rows[1 - current], column);
         current = 1 - current;
     }
-    for (size_t i = 0; ok && i < rows[current].count; i++)
-        pn_bounds_apply(net, pn_bounds_row(&rows[current], i) + transitions,
-                        bounds);
+    for (size_t i = 0; ok && i < rows[current].count; i++) {
+        const int64_t *flow = pn_bounds_row(&rows[current], i) + transitions;
+        if (!net->nupn_safe)
+            pn_bounds_apply(net, flow, bounds);
+        if (sets != NULL && !pn_bounds_keep_exclusive(net, flow, sets)) {
+            /* Short of memory: the sets are an optimisation. */
+            pn_exclusive_sets_free(sets);
+            sets = NULL;
+        }
+    }
     free(rows[0].cells);
     free(rows[1].cells);
-    return ok;
+    return ok || net->nupn_safe;
+}
+
+void pn_exclusive_sets_free(pn_exclusive_sets *sets)
+{
+    free(sets->start);
+    free(sets->places);
+    sets->start = NULL;
+    sets->places = NULL;
+    sets->count = 0;
 }

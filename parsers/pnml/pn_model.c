@@ -67,6 +67,7 @@ typedef struct pn_model {
     model model;         /* what callers see; implementation points here */
     model_value *initial;
     model_value *bounds;     /* structural bounds, or NULL */
+    pn_exclusive_sets exclusive; /* places of which one is marked */
     pn_model_list lists[PN_MODEL_LISTS];
     uint32_t *final_places;
     size_t final_count;
@@ -206,6 +207,7 @@ static void pn_model_destroy(model *m)
     pn_model *net = m->implementation;
     free(net->initial);
     free(net->bounds);
+    pn_exclusive_sets_free(&net->exclusive);
     for (int kind = 0; kind < PN_MODEL_LISTS; kind++) {
         free(net->lists[kind].start);
         free(net->lists[kind].arcs);
@@ -893,11 +895,15 @@ model *pn_net_model(const pn_net *source, pnsim_error *error)
     m->linear = true;
     /* Bounds are an optimisation: without memory for them, none. */
     net->bounds = malloc((source->place_count + 1) * sizeof *net->bounds);
-    if (net->bounds != NULL && !pn_net_place_bounds(source, net->bounds)) {
+    if (net->bounds != NULL &&
+        !pn_net_place_bounds(source, net->bounds, &net->exclusive)) {
         free(net->bounds);
         net->bounds = NULL;
     }
     m->slot_bounds = net->bounds;
+    m->exclusive_count = net->exclusive.count;
+    m->exclusive_start = net->exclusive.start;
+    m->exclusive_slots = net->exclusive.places;
     /* Without inhibitor arcs more tokens never disable a transition. */
     m->monotone = net->lists[PN_MODEL_INHIBIT].start[source->transition_count]
                   == 0;

@@ -111,14 +111,29 @@ long pn_net_find_place(const pn_net *net, const char *id_or_name);
  */
 model *pn_net_model(const pn_net *net, pnsim_error *error);
 
+/* Sets of places of which exactly one holds a token, and only one, in
+ * every reachable marking: set k is places[start[k] .. start[k + 1] - 1],
+ * in place order. */
+typedef struct pn_exclusive_sets {
+    size_t count;
+    size_t *start;           /* count + 1 offsets */
+    uint32_t *places;
+} pn_exclusive_sets;
+
 /*
  * Writes into `bounds` (place_count entries) the most tokens each place can
  * hold in any reachable marking, as P-semiflows prove it (pn_bounds.c),
  * or 1 everywhere when the NUPN toolspecific declares the net safe;
- * UINT64_MAX where nothing is proved.  Returns false when the semiflows
- * were too many to compute (every bound is then UINT64_MAX).
+ * UINT64_MAX where nothing is proved.  When `sets` is not NULL, also fills
+ * it with the exclusive sets the semiflows prove (none when they were too
+ * many to compute); the caller owns them (pn_exclusive_sets_free).
+ * Returns false when the semiflows were too many to compute and the net
+ * is not declared safe (every bound is then UINT64_MAX).
  */
-bool pn_net_place_bounds(const pn_net *net, model_value *bounds);
+bool pn_net_place_bounds(const pn_net *net, model_value *bounds,
+                         pn_exclusive_sets *sets);
+
+void pn_exclusive_sets_free(pn_exclusive_sets *sets);
 
 /* Structural facts that are cheap to compute, for `pnsim info`. */
 typedef struct pn_net_facts {
