@@ -39,8 +39,9 @@ static size_t codec_sequence(state_codec *codec, size_t slots,
 
 /* Places the first `stored` slots of codec->order into words: a unit
  * (unit[]) goes into the current word, or into a new one when the current
- * word holds `target` bits and fewer than `most` words are open; when it
- * does not fit there, into the first word with room.  `used` is scratch
+ * word holds `target` bits (below 64) and fewer than `most` words are
+ * open; when it does not fit there, into the first word with room, or a
+ * new word.  `used` is scratch
  * of a count per word.  Returns the number of words; codec->order is then
  * in packing order only within each word (codec_sort_by_word). */
 static size_t codec_layout(state_codec *codec, size_t stored,
@@ -56,7 +57,7 @@ static size_t codec_layout(state_codec *codec, size_t stored,
             /* A set's block is one-bit slots: its size is its width. */
             unsigned need =
                 unit[position] > 1 ? (unsigned)unit[position] : width;
-            if (used[current] >= target && words < most) {
+            if (target < 64 && used[current] >= target && words < most) {
                 current = words++;
                 used[current] = 0;
             }

@@ -175,6 +175,90 @@ static void test_codec_round_trip(void **unused)
     state_codec_free(&codec);
 }
 
+/* Exclusive sets: one slot of each is implied, the others share a word. */
+static void test_codec_implied_slots(void **unused)
+{
+    (void)unused;
+    /* 70 one-bit slots in ten sets of seven (slots 7k .. 7k + 6, the
+     * implied one last) take 60 bits: one word instead of two. */
+    uint8_t bits[70];
+    memset(bits, 1, sizeof bits);
+    size_t start[11];
+    uint32_t members[70];
+    for (size_t k = 0; k < 10; k++) {
+        start[k] = 7 * k;
+        members[7 * k] = (uint32_t)(7 * k + 6);
+        for (uint32_t j = 0; j < 6; j++)
+            members[7 * k + 1 + j] = (uint32_t)(7 * k) + j;
+    }
+    start[10] = 70;
+    state_codec_sets sets = {10, start, members};
+    state_codec codec;
+    assert_int_equal(state_codec_init(&codec, 70, bits, NULL, &sets), 0);
+    assert_int_equal(codec.words, 1);
+    assert_int_equal(codec.implied, 10);
+    assert_int_equal(codec.word_first[1], 60);
+    assert_int_equal(codec.width[6], 0);
+    /* Each set has one token: every choice of places round-trips. */
+    for (unsigned choice = 0; choice < 7 * 7; choice++) {
+        model_value marking[70] = {0}, decoded[70];
+        for (size_t k = 0; k < 10; k++)
+            marking[7 * k + (k % 2 ? choice % 7 : choice / 7)] = 1;
+        uint64_t packed;
+        assert_int_equal(state_codec_encode(&codec, marking, &packed), -1);
+        state_codec_decode(&codec, &packed, decoded);
+        assert_memory_equal(marking, decoded, sizeof marking);
+        for (size_t i = 0; i < 70; i++)
+            assert_true(state_codec_get(&codec, &packed, i) == marking[i]);
+        /* Moving set 0's token by setting slots, in either order, ends in
+         * the encoding of the moved marking; the implied slot's own
+         * setting does nothing. */
+        size_t from = choice / 7, to = (from + 3) % 7;
+        marking[from] = 0;
+        marking[to] = 1;
+        uint64_t moved = packed, fresh;
+        state_codec_set(&codec, &moved, to, 1);
+        state_codec_set(&codec, &moved, from, 0);
+        assert_int_equal(state_codec_encode(&codec, marking, &fresh), -1);
+        assert_true(moved == fresh);
+    }
+    state_codec_free(&codec);
+
+    /* Blocks never straddle words, and a block that does not fit the
+     * current word goes to the first with room: six three-bit slots, a
+     * set of 50, six more three-bit slots and a set of 10 need two
+     * words (36 + 49 + 9 bits), not three. */
+    uint8_t widths[78];
+    uint32_t order[78];
+    size_t block_start[3] = {0, 50, 60};
+    uint32_t block[60];
+    for (uint32_t i = 0; i < 78; i++) {
+        order[i] = i;
+        widths[i] = i < 6 || (i >= 56 && i < 62) ? 3 : 1;
+    }
+    for (uint32_t j = 0; j < 50; j++)
+        block[j] = 6 + j;
+    for (uint32_t j = 0; j < 10; j++)
+        block[50 + j] = 62 + j;
+    state_codec_sets two = {2, block_start, block};
+    assert_int_equal(state_codec_init(&codec, 72, widths, order, &two), 0);
+    assert_int_equal(codec.words, 2);
+    for (size_t k = 0; k < 2; k++)
+        for (size_t j = block_start[k] + 1; j < block_start[k + 1]; j++)
+            assert_int_equal(codec.word[block[j]],
+                             codec.word[block[block_start[k] + 1]]);
+    model_value values[72] = {0}, back[72];
+    values[0] = 7;
+    values[60] = 5;
+    values[6] = 1;    /* implied: the set's others are all 0 */
+    values[70] = 1;
+    uint64_t packed[2];
+    assert_int_equal(state_codec_encode(&codec, values, packed), -1);
+    state_codec_decode(&codec, packed, back);
+    assert_memory_equal(values, back, sizeof values);
+    state_codec_free(&codec);
+}
+
 /* Folds and inserts `vector`, as the explorer does. */
 static store_insert_result test_store_put(state_store *store,
                                           state_store_ids *ids,
@@ -878,6 +962,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_codec_round_trip),
+        cmocka_unit_test(test_codec_implied_slots),
         cmocka_unit_test(test_store_dense_ids_and_duplicates),
         cmocka_unit_test(test_store_tree_compression),
         cmocka_unit_test(test_store_budget_and_full_table),

@@ -9,7 +9,10 @@
  * state by state, not only in their counts.  The nets are generated at
  * random, with weights, read and inhibitor arcs, self-loops, places that
  * outgrow their first width (the store is re-encoded) and counts near
- * 2^64 (the model must fail).
+ * 2^64 (the model must fail).  Nets of processes (state machines with one
+ * token each) have exclusive sets (model.h): the packed search stores one
+ * place less per set, the model's search none, and they must still agree,
+ * down to which places kept their initial marking.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -114,6 +117,83 @@ static void random_net(text *out, bool huge)
     text_add(out, "</page></net></pnml>\n");
 }
 
+/* A random net of processes: each a state machine of 1 to 5 places with
+ * one token, whose transitions move one process (sometimes two together)
+ * and may read, test for absence (inhibitor) or change a few shared
+ * counters and other processes' places.  At most 24 places. */
+static void random_process_net(text *out)
+{
+    size_t processes = 1 + random_below(4), counters = random_below(3);
+    size_t states[4], places = counters;
+    out->length = 0;
+    text_add(out, "<?xml version=\"1.0\"?>\n<pnml xmlns=\"http://www.pnml.org/"
+                  "version-2009/grammar/pnml\"><net id=\"n\" type=\"http://"
+                  "www.pnml.org/version-2009/grammar/ptnet\"><page id=\"g\">\n");
+    for (size_t i = 0; i < processes; i++) {
+        states[i] = 1 + random_below(5);
+        size_t start = random_below(states[i]);
+        for (size_t j = 0; j < states[i]; j++)
+            text_add(out,
+                     "<place id=\"s%zu_%zu\"><initialMarking><text>%d</text>"
+                     "</initialMarking></place>\n",
+                     i, j, j == start);
+        places += states[i];
+    }
+    assert_true(places <= 24);
+    for (size_t c = 0; c < counters; c++)
+        text_add(out,
+                 "<place id=\"c%zu\"><initialMarking><text>%d</text>"
+                 "</initialMarking></place>\n",
+                 c, (int)random_below(2));
+    size_t transitions = 1 + random_below(4 * places + 2), arcs = 0;
+    for (size_t t = 0; t < transitions; t++) {
+        text_add(out, "<transition id=\"t%zu\"/>\n", t);
+        /* One process moves, or two different ones together. */
+        size_t movers = 1 + (processes > 1 && random_below(4) == 0);
+        size_t first = random_below(processes);
+        size_t second =
+            (first + 1 + (processes > 1 ? random_below(processes - 1) : 0)) %
+            processes;
+        for (size_t k = 0; k < movers; k++) {
+            size_t i = k == 0 ? first : second;
+            size_t from = random_below(states[i]), to = random_below(states[i]);
+            text_add(out,
+                     "<arc id=\"a%zu\" source=\"s%zu_%zu\" target=\"t%zu\"/>"
+                     "<arc id=\"a%zu\" source=\"t%zu\" target=\"s%zu_%zu\"/>\n",
+                     arcs, i, from, t, arcs + 1, t, i, to);
+            arcs += 2;
+        }
+        /* A look at another place: read, inhibitor, or a counter's
+         * change. */
+        if (random_below(2) == 0) {
+            size_t i = random_below(processes);
+            const char *type = random_below(2) ? "read" : "inhibitor";
+            text_add(out,
+                     "<arc id=\"a%zu\" source=\"s%zu_%zu\" target=\"t%zu\">"
+                     "<type value=\"%s\"/></arc>\n",
+                     arcs++, i, (size_t)random_below(states[i]), t, type);
+        }
+        /* A counter gains only below 3 (an inhibitor arc): the nets are
+         * bounded, so searches end complete whatever their encoding. */
+        if (counters > 0 && random_below(2) == 0) {
+            size_t c = random_below(counters);
+            if (random_below(2) == 0)
+                text_add(out,
+                         "<arc id=\"a%zu\" source=\"t%zu\" target=\"c%zu\"/>"
+                         "<arc id=\"a%zu\" source=\"c%zu\" target=\"t%zu\">"
+                         "<type value=\"inhibitor\"/><inscription><text>3"
+                         "</text></inscription></arc>\n",
+                         arcs, t, c, arcs + 1, c, t);
+            else
+                text_add(out,
+                         "<arc id=\"a%zu\" source=\"c%zu\" target=\"t%zu\"/>\n",
+                         arcs, c, t);
+            arcs += 2;
+        }
+    }
+    text_add(out, "</page></net></pnml>\n");
+}
+
 /* Explores `m` on `threads` threads up to `limit` states. */
 static explore_result *explore(const model *m, unsigned threads,
                                uint64_t limit, pnsim_error *error)
@@ -153,7 +233,10 @@ static void expect_same(const model *m, const explore_result *packed,
     for (uint32_t t = 0; t < m->transition_count; t++)
         assert_int_equal(explore_result_transition_fired(packed, t),
                          explore_result_transition_fired(asked, t));
-    model_value x[16], y[16];
+    for (size_t slot = 0; slot < m->state_length; slot++)
+        assert_int_equal(explore_result_slot_constant(packed, slot),
+                         explore_result_slot_constant(asked, slot));
+    model_value x[24], y[24];
     for (uint64_t id = 0; id < a->states; id++) {
         bool in_a = explore_result_decode(packed, id, x);
         bool in_b = explore_result_decode(asked, id, y);
@@ -172,13 +255,18 @@ static size_t net_count(size_t count)
     return most > 0 && most < count ? most : count;
 }
 
-static void compare_random_nets(size_t count, bool huge)
+/* Compares `count` random nets (random_process_net when `processes`);
+ * returns in how many the packed search left places implied. */
+static size_t compare_random_nets(size_t count, bool huge, bool processes)
 {
     static text net;
     count = net_count(count);
-    size_t failed = 0;
+    size_t failed = 0, implied = 0;
     for (size_t i = 0; i < count; i++) {
-        random_net(&net, huge);
+        if (processes)
+            random_process_net(&net);
+        else
+            random_net(&net, huge);
         pnsim_error error;
         pn_net *parsed = pnml_read_memory(net.buffer, net.length, "random.pnml",
                                           &error);
@@ -192,9 +280,15 @@ static void compare_random_nets(size_t count, bool huge)
         pnsim_error error_packed, error_asked;
         pnsim_error_clear(&error_packed);
         pnsim_error_clear(&error_asked);
-        explore_result *packed = explore(m, 1, 3000, &error_packed);
-        explore_result *asked = explore(&asking, 1, 3000, &error_asked);
+        /* Process nets are bounded and small: no limit, so that the
+         * counts at a limit (which depend on the encoding) never show. */
+        uint64_t limit = processes ? 0 : 3000;
+        explore_result *packed = explore(m, 1, limit, &error_packed);
+        explore_result *asked = explore(&asking, 1, limit, &error_asked);
         expect_same(m, packed, asked, net.buffer);
+        /* Only a linear model's sets are checked, so only they are used. */
+        assert_int_equal(explore_result_stats(asked)->implied_slots, 0);
+        implied += explore_result_stats(packed)->implied_slots > 0;
         if (explore_result_outcome(packed) == EXPLORE_FAILED) {
             failed++;
             assert_int_equal(error_packed.status, PNSIM_ERR_OVERFLOW);
@@ -202,7 +296,7 @@ static void compare_random_nets(size_t count, bool huge)
         }
         /* Two threads: the same states, in the same order (a state limit
          * may stop them a little earlier). */
-        explore_result *parallel = explore(m, 2, 3000, &error_packed);
+        explore_result *parallel = explore(m, 2, limit, &error_packed);
         if (explore_result_outcome(packed) == EXPLORE_COMPLETE)
             expect_same(m, parallel, asked, net.buffer);
         explore_result_free(parallel);
@@ -214,18 +308,27 @@ static void compare_random_nets(size_t count, bool huge)
     /* Nets that start next to 2^64 - 1 do overflow, some of them. */
     if (huge)
         assert_true(failed > 0);
+    return implied;
 }
 
 static void test_random_nets(void **state)
 {
     (void)state;
-    compare_random_nets(300, false);
+    compare_random_nets(300, false, false);
 }
 
 static void test_random_nets_near_overflow(void **state)
 {
     (void)state;
-    compare_random_nets(80, true);
+    compare_random_nets(80, true, false);
+}
+
+/* Nets of processes: most have places implied by their exclusive sets. */
+static void test_random_process_nets(void **state)
+{
+    (void)state;
+    size_t count = net_count(300);
+    assert_true(compare_random_nets(count, false, true) * 2 > count);
 }
 
 /* The compiled tests and changes themselves, on a hand-made net: a
@@ -306,12 +409,96 @@ static void test_fire_and_widen(void **state)
     pn_net_free(parsed);
 }
 
+/* The explorer uses only the exclusive sets it can check (codec.h), each
+ * with its initially marked place as the implied one. */
+static void test_exclusive_sets_checked(void **state)
+{
+    (void)state;
+    /* Process a cycles a0 -> a1 -> a2 -> a0, a1 -> a2 only while b is at
+     * b1; process b goes b0 -> b1 unless a is at a2, and back. */
+    static const char net[] =
+        "<?xml version=\"1.0\"?>\n<pnml xmlns=\"http://www.pnml.org/"
+        "version-2009/grammar/pnml\"><net id=\"n\" type=\"http://"
+        "www.pnml.org/version-2009/grammar/ptnet\"><page id=\"g\">\n"
+        "<place id=\"a0\"><initialMarking><text>1</text></initialMarking>"
+        "</place><place id=\"a1\"/><place id=\"a2\"/>\n"
+        "<place id=\"b0\"><initialMarking><text>1</text></initialMarking>"
+        "</place><place id=\"b1\"/>\n"
+        "<transition id=\"a01\"/><transition id=\"a12\"/>"
+        "<transition id=\"a20\"/><transition id=\"b01\"/>"
+        "<transition id=\"b10\"/>\n"
+        "<arc id=\"1\" source=\"a0\" target=\"a01\"/>"
+        "<arc id=\"2\" source=\"a01\" target=\"a1\"/>"
+        "<arc id=\"3\" source=\"a1\" target=\"a12\"/>"
+        "<arc id=\"4\" source=\"a12\" target=\"a2\"/>"
+        "<arc id=\"5\" source=\"b1\" target=\"a12\"><type value=\"read\"/>"
+        "</arc><arc id=\"6\" source=\"a2\" target=\"a20\"/>"
+        "<arc id=\"7\" source=\"a20\" target=\"a0\"/>"
+        "<arc id=\"8\" source=\"b0\" target=\"b01\"/>"
+        "<arc id=\"9\" source=\"b01\" target=\"b1\"/>"
+        "<arc id=\"10\" source=\"a2\" target=\"b01\"><type "
+        "value=\"inhibitor\"/></arc>"
+        "<arc id=\"11\" source=\"b1\" target=\"b10\"/>"
+        "<arc id=\"12\" source=\"b10\" target=\"b0\"/>\n"
+        "</page></net></pnml>\n";
+    pnsim_error error;
+    pn_net *parsed = pnml_read_memory(net, strlen(net), "n.pnml", &error);
+    assert_non_null(parsed);
+    model *m = pn_net_model(parsed, &error);
+    assert_non_null(m);
+    /* The front end proves {a0, a1, a2} and {b0, b1}. */
+    assert_int_equal(m->exclusive_count, 2);
+    /* Claims, some wrong: {a1, a2} holds no token initially; {a0, a1}
+     * loses its token to a2; {a0, b0} holds two; the last two are right,
+     * and the smaller goes first. */
+    static const size_t start[] = {0, 2, 4, 6, 8, 11};
+    static const uint32_t slots[] = {1, 2, 0, 1, 0, 3, 4, 3, 2, 0, 1};
+    model claimed = *m;
+    claimed.exclusive_count = 5;
+    claimed.exclusive_start = start;
+    claimed.exclusive_slots = slots;
+    model_value initial[5];
+    model_initial_state(m, initial);
+    state_codec_sets sets;
+    assert_int_equal(state_codec_choose_sets(&claimed, initial, &sets), 0);
+    assert_int_equal(sets.count, 2);
+    assert_int_equal(sets.start[1], 2);
+    assert_int_equal(sets.start[2], 5);
+    /* b0 and a0 are marked initially: they are the implied ones. */
+    static const uint32_t chosen[] = {3, 4, 0, 2, 1};
+    assert_memory_equal(sets.slots, chosen, sizeof chosen);
+    state_codec_sets_free(&sets);
+    /* A model that is not linear keeps its sets unchecked: none used. */
+    model asking = *m;
+    asking.linear = false;
+    assert_int_equal(state_codec_choose_sets(&asking, initial, &sets), 0);
+    assert_int_equal(sets.count, 0);
+    state_codec_sets_free(&sets);
+
+    /* Searches with the claims, and without sets, agree; the checked sets
+     * leave a0 and b0 implied: three bits in all. */
+    pnsim_error error_asked;
+    explore_result *packed = explore(&claimed, 2, 0, &error);
+    explore_result *asked = explore(&asking, 1, 0, &error_asked);
+    expect_same(m, packed, asked, net);
+    const explore_stats *stats = explore_result_stats(packed);
+    assert_int_equal(stats->implied_slots, 2);
+    assert_int_equal(stats->state_words, 1);
+    assert_true(stats->max_slot_sum == 2 && stats->max_slot_value == 1);
+    explore_result_free(packed);
+    explore_result_free(asked);
+    model_destroy(m);
+    pn_net_free(parsed);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fire_and_widen),
         cmocka_unit_test(test_random_nets),
         cmocka_unit_test(test_random_nets_near_overflow),
+        cmocka_unit_test(test_random_process_nets),
+        cmocka_unit_test(test_exclusive_sets_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

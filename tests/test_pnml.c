@@ -1021,6 +1021,78 @@ static void test_place_bounds(void **state)
     pn_net_free(net);
 }
 
+/* Exclusive sets: the unit semiflows with one token, of a mutex between
+ * two processes (x0 + x1, y0 + y1, m + x1 + y1); with two tokens in m,
+ * the last is no longer one. */
+static void test_exclusive_sets(void **state)
+{
+    (void)state;
+    for (int tokens = 1; tokens <= 2; tokens++) {
+        char text[2048];
+        snprintf(text, sizeof text,
+                 PNML_HEAD
+                 "<place id=\"x0\"><initialMarking><text>1</text>"
+                 "</initialMarking></place><place id=\"x1\"/>"
+                 "<place id=\"y0\"><initialMarking><text>1</text>"
+                 "</initialMarking></place><place id=\"y1\"/>"
+                 "<place id=\"m\"><initialMarking><text>%d</text>"
+                 "</initialMarking></place>\n"
+                 "<transition id=\"xin\"/><transition id=\"xout\"/>"
+                 "<transition id=\"yin\"/><transition id=\"yout\"/>\n"
+                 "<arc id=\"1\" source=\"x0\" target=\"xin\"/>"
+                 "<arc id=\"2\" source=\"m\" target=\"xin\"/>"
+                 "<arc id=\"3\" source=\"xin\" target=\"x1\"/>"
+                 "<arc id=\"4\" source=\"x1\" target=\"xout\"/>"
+                 "<arc id=\"5\" source=\"xout\" target=\"x0\"/>"
+                 "<arc id=\"6\" source=\"xout\" target=\"m\"/>"
+                 "<arc id=\"7\" source=\"y0\" target=\"yin\"/>"
+                 "<arc id=\"8\" source=\"m\" target=\"yin\"/>"
+                 "<arc id=\"9\" source=\"yin\" target=\"y1\"/>"
+                 "<arc id=\"10\" source=\"y1\" target=\"yout\"/>"
+                 "<arc id=\"11\" source=\"yout\" target=\"y0\"/>"
+                 "<arc id=\"12\" source=\"yout\" target=\"m\"/>\n"
+                 PNML_TAIL,
+                 tokens);
+        pnsim_error error;
+        pn_net *net = read_string(text, &error);
+        assert_non_null(net);
+        /* A safe declaration gives the bounds; the sets are still sought. */
+        net->nupn_safe = tokens == 1;
+        model_value bounds[5];
+        pn_exclusive_sets sets;
+        assert_true(pn_net_place_bounds(net, bounds, &sets));
+        assert_true(bounds[4] == (model_value)tokens);
+        /* Two tokens in m: the processes' sets only. */
+        size_t count = tokens == 1 ? 3 : 2;
+        assert_int_equal(sets.count, count);
+        /* Each found once, as its places in place order. */
+        static const char *const expected[] = {"0 1", "2 3", "1 3 4"};
+        bool found[3] = {false, false, false};
+        for (size_t k = 0; k < sets.count; k++) {
+            char members[32] = "";
+            size_t length = 0;
+            for (size_t j = sets.start[k]; j < sets.start[k + 1]; j++)
+                length += (size_t)snprintf(members + length,
+                                           sizeof members - length, "%s%u",
+                                           length ? " " : "",
+                                           sets.places[j]);
+            for (size_t e = 0; e < 3; e++)
+                if (strcmp(members, expected[e]) == 0) {
+                    assert_false(found[e]);
+                    found[e] = true;
+                }
+        }
+        assert_true(found[0] && found[1] && found[2] == (tokens == 1));
+        pn_exclusive_sets_free(&sets);
+        /* The model hands them on. */
+        model *m = pn_net_model(net, &error);
+        assert_non_null(m);
+        assert_int_equal(m->exclusive_count, count);
+        model_destroy(m);
+        pn_net_free(net);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1032,6 +1104,7 @@ int main(void)
         cmocka_unit_test(test_model_accesses),
         cmocka_unit_test(test_model_overflow),
         cmocka_unit_test(test_place_bounds),
+        cmocka_unit_test(test_exclusive_sets),
         cmocka_unit_test(test_facts_small),
         cmocka_unit_test(test_facts_classes),
         cmocka_unit_test(test_bad_files),
