@@ -5,126 +5,140 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The stored slots in packing order, into codec->order: `wanted` with
- * the implied slots left out and each set's stored slots moved together
- * to where the first of them comes.  unit[position] is the number of
- * slots that must share a word from there on (a set's block), else 1;
- * placed[k] is scratch, false for every set.  Returns the number of stored slots. */
-static size_t codec_sequence(state_codec *codec, size_t slots,
-                             const uint32_t *wanted,
-                             const state_codec_sets *sets,
-                             const size_t *set_of, bool *placed, size_t *unit)
+/* Items to lay out: a slot (item < slots) or a set's field (slots + k). */
+
+/* The width of an item: a slot's (1..64) or a field's. */
+static unsigned codec_item_width(const state_codec *codec,
+                                 const uint8_t *widths, uint32_t item)
 {
-    size_t count = 0;
-    for (size_t position = 0; position < slots; position++) {
-        uint32_t slot = wanted[position];
-        size_t k = set_of[slot];
-        if (k == SIZE_MAX) {
-            unit[count] = 1;
-            codec->order[count++] = slot;
-            continue;
-        }
-        if (placed[k] || sets->slots[sets->start[k]] == slot)
-            continue;   /* implied, or placed with its set */
-        placed[k] = true;
-        size_t first = count;
-        for (size_t j = sets->start[k] + 1; j < sets->start[k + 1]; j++) {
-            unit[count] = 0;
-            codec->order[count++] = sets->slots[j];
-        }
-        unit[first] = count - first;
-    }
-    return count;
+    if (item >= codec->slots)
+        return codec->set_width[item - codec->slots];
+    return widths[item] < 1 ? 1 : widths[item] > 64 ? 64 : widths[item];
 }
 
-/* Places the first `stored` slots of codec->order into words: a unit
- * (unit[]) goes into the current word, or into a new one when the current
- * word holds `target` bits (below 64) and fewer than `most` words are
- * open; when it does not fit there, into the first word with room, or a
- * new word.  `used` is scratch
- * of a count per word.  Returns the number of words; codec->order is then
- * in packing order only within each word (codec_sort_by_word). */
-static size_t codec_layout(state_codec *codec, size_t stored,
-                           const uint8_t *widths, const size_t *unit,
-                           unsigned target, size_t most, unsigned *used)
+/* Places `count` items into words: an item goes into the current word, or
+ * into a new one when the current word holds `target` bits (below 64)
+ * and fewer than `most` words are open; when it does not fit there, into
+ * the first word with room, or a new word.  Writes each item's word and
+ * shift; `used` is scratch of a count per word.  Returns the number of
+ * words. */
+static size_t codec_layout(const state_codec *codec, const uint32_t *items,
+                           size_t count, const uint8_t *widths,
+                           unsigned target, size_t most, uint32_t *item_word,
+                           uint8_t *item_shift, unsigned *used)
 {
-    size_t words = 1, current = 0, word = 0;
+    size_t words = 1, current = 0;
     used[0] = 0;
-    for (size_t position = 0; position < stored; position++) {
-        size_t i = codec->order[position];
-        unsigned width = widths[i] < 1 ? 1 : widths[i] > 64 ? 64 : widths[i];
-        if (unit[position] != 0) {
-            /* A set's block is one-bit slots: its size is its width. */
-            unsigned need =
-                unit[position] > 1 ? (unsigned)unit[position] : width;
-            if (target < 64 && used[current] >= target && words < most) {
+    for (size_t position = 0; position < count; position++) {
+        unsigned width = codec_item_width(codec, widths, items[position]);
+        if (target < 64 && used[current] >= target && words < most) {
+            current = words++;
+            used[current] = 0;
+        }
+        size_t word = current;
+        if (used[word] + width > 64) {
+            for (word = 0; word < words && used[word] + width > 64; word++)
+                ;
+            if (word == words) {
                 current = words++;
                 used[current] = 0;
             }
-            word = current;
-            if (used[word] + need > 64) {
-                for (word = 0; word < words && used[word] + need > 64; word++)
-                    ;
-                if (word == words) {
-                    current = words++;
-                    used[current] = 0;
-                }
-            }
         }
-        codec->width[i] = (uint8_t)width;
-        codec->shift[i] = (uint8_t)used[word];
-        codec->word[i] = (uint32_t)word;
-        codec->limit[i] = width == 64 ? UINT64_MAX
-                                      : ((uint64_t)1 << width) - 1;
-        codec->mask[i] = codec->limit[i] << used[word];
+        item_word[position] = (uint32_t)word;
+        item_shift[position] = (uint8_t)used[word];
         used[word] += width;
     }
     return words;
 }
 
-/* Sorts the first `stored` slots of codec->order by word (stably: by bit
- * within a word) and sets word_first.  `scratch` holds `stored` slots. */
-static void codec_sort_by_word(state_codec *codec, size_t stored,
-                               uint32_t *scratch)
+/* Gives the stored slots and the fields the places the layout chose, and
+ * lists the stored slots by word (by bit within a word) in codec->order.
+ * `next` is scratch of a position per word. */
+static void codec_place(state_codec *codec, const uint32_t *items,
+                        size_t count, const uint8_t *widths,
+                        const uint32_t *item_word, const uint8_t *item_shift,
+                        size_t *next)
 {
     for (size_t k = 0; k <= codec->words; k++)
         codec->word_first[k] = 0;
-    for (size_t j = 0; j < stored; j++)
-        codec->word_first[codec->word[codec->order[j]] + 1]++;
+    for (size_t position = 0; position < count; position++) {
+        uint32_t item = items[position], word = item_word[position];
+        unsigned width = codec_item_width(codec, widths, item);
+        uint64_t limit = width == 64 ? UINT64_MAX : ((uint64_t)1 << width) - 1;
+        if (item >= codec->slots) {
+            size_t k = item - codec->slots;
+            codec->set_word[k] = word;
+            codec->set_shift[k] = item_shift[position];
+            codec->set_bits[word] |= limit << item_shift[position];
+            continue;
+        }
+        codec->width[item] = (uint8_t)width;
+        codec->shift[item] = item_shift[position];
+        codec->word[item] = word;
+        codec->limit[item] = limit;
+        codec->mask[item] = limit << item_shift[position];
+        codec->marked[item] = 0;
+        codec->word_first[word + 1]++;
+    }
     for (size_t k = 0; k < codec->words; k++)
         codec->word_first[k + 1] += codec->word_first[k];
-    for (size_t j = 0; j < stored; j++) {
-        uint32_t slot = codec->order[j];
-        scratch[codec->word_first[codec->word[slot]]++] = slot;
-    }
-    for (size_t k = codec->words; k > 0; k--)
-        codec->word_first[k] = codec->word_first[k - 1];
-    codec->word_first[0] = 0;
-    memcpy(codec->order, scratch, stored * sizeof *scratch);
+    /* By word, and within a word by bit: the layout fills words upwards. */
+    for (size_t k = 0; k < codec->words; k++)
+        next[k] = codec->word_first[k];
+    for (size_t position = 0; position < count; position++)
+        if (items[position] < codec->slots)
+            codec->order[next[item_word[position]]++] = items[position];
 }
 
-/* Places the implied slots after the stored ones: each reads the word of
- * its set's others. */
-static void codec_place_implied(state_codec *codec, size_t stored,
-                                const state_codec_sets *sets)
+/* The members: the last of codec->order, each reading its set's field. */
+static void codec_place_members(state_codec *codec)
 {
-    size_t position = stored;
-    for (size_t k = 0; k < sets->count; k++) {
-        uint32_t slot = sets->slots[sets->start[k]];
-        uint64_t mask = 0;
-        uint32_t word = 0;
-        for (size_t j = sets->start[k] + 1; j < sets->start[k + 1]; j++) {
-            word = codec->word[sets->slots[j]];
-            mask |= codec->mask[sets->slots[j]];
+    size_t position = codec->slots - codec->members;
+    for (size_t k = 0; k < codec->sets; k++) {
+        uint64_t field = (((uint64_t)1 << codec->set_width[k]) - 1)
+                         << codec->set_shift[k];
+        for (size_t j = codec->set_first[k]; j < codec->set_first[k + 1];
+             j++) {
+            uint32_t slot = codec->set_members[j];
+            codec->order[position++] = slot;
+            codec->width[slot] = 0;
+            codec->shift[slot] = codec->set_shift[k];
+            codec->word[slot] = codec->set_word[k];
+            codec->limit[slot] = 1;
+            codec->mask[slot] = field;
+            codec->marked[slot] = (uint64_t)(j - codec->set_first[k])
+                                  << codec->set_shift[k];
         }
-        codec->order[position++] = slot;
-        codec->width[slot] = 0;
-        codec->shift[slot] = 0;
-        codec->word[slot] = word;
-        codec->limit[slot] = 1;
-        codec->mask[slot] = mask;
-        codec->set_bits[word] |= mask;
     }
+}
+
+/* Copies the sets into the codec, with each member's set and each field's
+ * width.  False when out of memory. */
+static bool codec_take_sets(state_codec *codec, const state_codec_sets *sets)
+{
+    codec->sets = sets->count;
+    size_t members = sets->count ? sets->start[sets->count] : 0;
+    codec->members = members;
+    codec->set_word = malloc((sets->count + 1) * sizeof *codec->set_word);
+    codec->set_shift = malloc(sets->count + 1);
+    codec->set_width = malloc(sets->count + 1);
+    codec->set_first = malloc((sets->count + 1) * sizeof *codec->set_first);
+    codec->set_members = malloc((members + 1) * sizeof *codec->set_members);
+    if (codec->set_word == NULL || codec->set_shift == NULL ||
+        codec->set_width == NULL || codec->set_first == NULL ||
+        codec->set_members == NULL)
+        return false;
+    codec->set_first[0] = 0;
+    for (size_t k = 0; k < sets->count; k++) {
+        size_t size = sets->start[k + 1] - sets->start[k];
+        codec->set_first[k + 1] = sets->start[k + 1];
+        codec->set_width[k] = (uint8_t)state_codec_bits(size - 1);
+        for (size_t j = sets->start[k]; j < sets->start[k + 1]; j++) {
+            codec->set_members[j] = sets->slots[j];
+            codec->set_of[sets->slots[j]] = (uint32_t)k;
+        }
+    }
+    return true;
 }
 
 int state_codec_init(state_codec *codec, size_t slots, const uint8_t *widths,
@@ -141,67 +155,82 @@ int state_codec_init(state_codec *codec, size_t slots, const uint8_t *widths,
     codec->word = malloc(count * sizeof *codec->word);
     codec->limit = malloc(count * sizeof *codec->limit);
     codec->mask = malloc(count * sizeof *codec->mask);
+    codec->marked = malloc(count * sizeof *codec->marked);
+    codec->set_of = malloc(count * sizeof *codec->set_of);
     codec->word_first = malloc((count + 2) * sizeof *codec->word_first);
     codec->word_bits = malloc((count + 1) * sizeof *codec->word_bits);
     codec->order = malloc(count * sizeof *codec->order);
     codec->set_bits = calloc(count + 1, sizeof *codec->set_bits);
-    uint32_t *wanted = malloc(count * sizeof *wanted);
-    size_t *set_of = malloc(count * sizeof *set_of);
-    size_t *unit = calloc(count, sizeof *unit);
+    uint32_t *items = calloc(count, sizeof *items);
+    uint32_t *item_word = malloc(count * sizeof *item_word);
+    uint8_t *item_shift = malloc(count);
+    unsigned *used = malloc((count + 1) * sizeof *used);
+    size_t *next = malloc((count + 1) * sizeof *next);
     bool *placed = calloc(sets->count + 1, sizeof *placed);
-    unsigned *used = malloc((count + 1) * sizeof *used);   /* per word */
-    if (placed == NULL || used == NULL || codec->word_bits == NULL || codec->order == NULL ||
-        codec->width == NULL || codec->shift == NULL || codec->word == NULL ||
-        codec->limit == NULL || codec->word_first == NULL ||
-        codec->mask == NULL || codec->set_bits == NULL || wanted == NULL ||
-        set_of == NULL || unit == NULL) {
-        free(wanted);
-        free(set_of);
-        free(unit);
-        free(placed);
-        free(used);
+    bool ok = codec->width != NULL && codec->shift != NULL &&
+              codec->word != NULL && codec->limit != NULL &&
+              codec->mask != NULL && codec->marked != NULL &&
+              codec->set_of != NULL && codec->word_first != NULL &&
+              codec->word_bits != NULL && codec->order != NULL &&
+              codec->set_bits != NULL && items != NULL && item_word != NULL &&
+              item_shift != NULL && used != NULL && next != NULL &&
+              placed != NULL;
+    for (size_t i = 0; ok && i < slots; i++)
+        codec->set_of[i] = UINT32_MAX;
+    ok = ok && codec_take_sets(codec, sets);
+    /* The items in the order given: a set's field where its first member
+     * comes. */
+    size_t items_count = 0;
+    for (size_t position = 0; ok && position < slots; position++) {
+        uint32_t slot = order ? order[position] : (uint32_t)position;
+        uint32_t k = codec->set_of[slot];
+        if (k == UINT32_MAX) {
+            items[items_count++] = slot;
+        } else if (!placed[k]) {
+            placed[k] = true;
+            items[items_count++] = (uint32_t)(slots + k);
+        }
+    }
+    if (ok) {
+        /* In the order given, so that slots that change together (a
+         * transition's places are often neighbours) tend to share a word;
+         * and with the bits spread evenly over as few words as first fit
+         * needs, so that each word of a vector takes few distinct values
+         * (the store shares equal words between states, store.h). */
+        codec->words = codec_layout(codec, items, items_count, widths, 64,
+                                    SIZE_MAX, item_word, item_shift, used);
+        if (codec->words > 1) {
+            size_t total = 0;
+            for (size_t j = 0; j < items_count; j++)
+                total += codec_item_width(codec, widths, items[j]);
+            unsigned even =
+                (unsigned)((total + codec->words - 1) / codec->words);
+            if (codec_layout(codec, items, items_count, widths, even, codec->words,
+                             item_word, item_shift, used) > codec->words)
+                codec_layout(codec, items, items_count, widths, 64, SIZE_MAX,
+                             item_word, item_shift, used);
+        }
+        codec_place(codec, items, items_count, widths, item_word, item_shift,
+                    next);
+        codec_place_members(codec);
+        for (size_t k = 0; k < codec->words; k++) {
+            codec->word_bits[k] = codec->set_bits[k] == 0;
+            for (size_t j = codec->word_first[k]; j < codec->word_first[k + 1];
+                 j++)
+                codec->word_bits[k] =
+                    codec->word_bits[k] && codec->width[codec->order[j]] == 1;
+        }
+    }
+    free(items);
+    free(next);
+    free(placed);
+    free(item_word);
+    free(item_shift);
+    free(used);
+    if (!ok) {
         state_codec_free(codec);
         return -1;
     }
-    for (size_t position = 0; position < slots; position++) {
-        wanted[position] = order ? order[position] : (uint32_t)position;
-        set_of[position] = SIZE_MAX;
-    }
-    for (size_t k = 0; k < sets->count; k++)
-        for (size_t j = sets->start[k]; j < sets->start[k + 1]; j++)
-            set_of[sets->slots[j]] = k;
-    size_t stored = codec_sequence(codec, slots, wanted, sets, set_of,
-                                   placed, unit);
-    codec->implied = slots - stored;
-    /* In the order given, so that slots that change together (a transition's
-     * places are often neighbours) tend to share a word; and with the bits
-     * spread evenly over as few words as first fit needs, so that each word
-     * of a vector takes few distinct values (the store shares equal words
-     * between states, store.h). */
-    codec->words =
-        codec_layout(codec, stored, widths, unit, 64, SIZE_MAX, used);
-    if (codec->words > 1) {
-        size_t total = 0;
-        for (size_t j = 0; j < stored; j++)
-            total += codec->width[codec->order[j]];
-        unsigned even = (unsigned)((total + codec->words - 1) / codec->words);
-        if (codec_layout(codec, stored, widths, unit, even, codec->words,
-                         used) > codec->words)
-            codec_layout(codec, stored, widths, unit, 64, SIZE_MAX, used);
-    }
-    codec_sort_by_word(codec, stored, wanted);
-    codec_place_implied(codec, stored, sets);
-    for (size_t k = 0; k < codec->words; k++) {
-        codec->word_bits[k] = true;
-        for (size_t j = codec->word_first[k]; j < codec->word_first[k + 1]; j++)
-            codec->word_bits[k] =
-                codec->word_bits[k] && codec->width[codec->order[j]] == 1;
-    }
-    free(wanted);
-    free(set_of);
-    free(unit);
-    free(placed);
-    free(used);
     return 0;
 }
 
@@ -211,11 +240,18 @@ void state_codec_free(state_codec *codec)
     free(codec->shift);
     free(codec->word);
     free(codec->limit);
+    free(codec->mask);
+    free(codec->marked);
+    free(codec->set_of);
     free(codec->word_first);
     free(codec->order);
     free(codec->word_bits);
-    free(codec->mask);
     free(codec->set_bits);
+    free(codec->set_word);
+    free(codec->set_shift);
+    free(codec->set_width);
+    free(codec->set_first);
+    free(codec->set_members);
     memset(codec, 0, sizeof *codec);
 }
 
@@ -229,11 +265,11 @@ long state_codec_encode(const state_codec *codec, const model_value *values,
 {
     memset(packed, 0, codec->words * sizeof *packed);
     for (size_t i = 0; i < codec->slots; i++) {
-        if (codec->width[i] == 0)
-            continue;   /* implied by its set's others */
         if (values[i] > codec->limit[i])
             return (long)i;
-        packed[codec->word[i]] |= values[i] << codec->shift[i];
+        packed[codec->word[i]] |=
+            codec->width[i] == 0 ? (values[i] ? codec->marked[i] : 0)
+                                 : values[i] << codec->shift[i];
     }
     return -1;
 }
@@ -245,7 +281,7 @@ void state_codec_decode(const state_codec *codec, const uint64_t *packed,
         size_t first = codec->word_first[k], last = codec->word_first[k + 1];
         uint64_t word = packed[k];
         const uint32_t *order = codec->order;
-        if (word == 0 || codec->word_bits[k]) {
+        if (codec->word_bits[k]) {
             /* One-bit slots (1-safe places): visit the set bits only. */
             for (size_t j = first; j < last; j++)
                 values[order[j]] = 0;
@@ -260,9 +296,10 @@ void state_codec_decode(const state_codec *codec, const uint64_t *packed,
             values[i] = (word >> codec->shift[i]) & codec->limit[i];
         }
     }
-    for (size_t j = codec->slots - codec->implied; j < codec->slots; j++) {
+    for (size_t j = codec->slots - codec->members; j < codec->slots; j++) {
         size_t i = codec->order[j];
-        values[i] = (packed[codec->word[i]] & codec->mask[i]) == 0;
+        values[i] = (packed[codec->word[i]] & codec->mask[i]) ==
+                    codec->marked[i];
     }
 }
 
@@ -340,22 +377,48 @@ static bool codec_set_kept(const model *model, const codec_slot_changes *index,
     return kept;
 }
 
-/* True when set k of the model holds 1 in `initial` (one slot 1, the
- * others 0), has 1 to 65 slots, and none of them is in `taken`. */
+/* Marks in `zero_tested` the slots some guard needs to be 0 ("slot < 1"),
+ * which a set's field tests in one comparison only at the ends. */
+static void codec_zero_tests(const model *model, bool *zero_tested)
+{
+    for (size_t t = 0; t < model->transition_count; t++)
+        for (size_t i = 0; i < model->transitions[t].guard_count; i++) {
+            const model_guard *guard = &model->transitions[t].guards[i];
+            if (guard->at_least == 0 && guard->below == 1 &&
+                guard->slot < model->state_length)
+                zero_tested[guard->slot] = true;
+        }
+}
+
+/* True when set k of the model has 2 to 64 distinct slots, none in
+ * `taken`, holds 1 in `initial` (one slot 1, the others 0), and has at
+ * most two slots in `zero_tested`.  `taken` is left as it was. */
 static bool codec_set_usable(const model *model, const model_value *initial,
-                             size_t k, const bool *taken)
+                             size_t k, bool *taken, const bool *zero_tested)
 {
     size_t first = model->exclusive_start[k], last = model->exclusive_start[k + 1];
-    if (last <= first || last - first > 65)
+    if (last < first + 2 || last - first > 64)
         return false;
     model_value sum = 0;
-    for (size_t j = first; j < last; j++) {
-        uint32_t slot = model->exclusive_slots[j];
+    size_t zeros = 0, marked = first;
+    for (; marked < last; marked++) {
+        uint32_t slot = model->exclusive_slots[marked];
         if (slot >= model->state_length || taken[slot] || initial[slot] > 1)
-            return false;
+            break;
+        taken[slot] = true;   /* a slot listed twice is then seen taken */
         sum += initial[slot];
+        zeros += zero_tested[slot];
     }
-    return sum == 1;
+    for (size_t j = first; j < marked; j++)
+        taken[model->exclusive_slots[j]] = false;
+    return marked == last && sum == 1 && zeros <= 2;
+}
+
+/* Bits a set of `size` slots saves: its slots' one bit each, less the
+ * field. */
+static size_t codec_saving(size_t size)
+{
+    return size - state_codec_bits(size - 1);
 }
 
 int state_codec_choose_sets(const model *model, const model_value *initial,
@@ -369,8 +432,9 @@ int state_codec_choose_sets(const model *model, const model_value *initial,
     size_t count = model->exclusive_count, slots = model->state_length;
     size_t transitions = model->transition_count;
     codec_slot_changes index = {0};
-    size_t *by_size = malloc(count * sizeof *by_size);
+    size_t *by_saving = malloc(count * sizeof *by_saving);
     bool *taken = calloc(slots + 1, sizeof *taken);
+    bool *zero_tested = calloc(slots + 1, sizeof *zero_tested);
     int64_t *delta = calloc(transitions + 1, sizeof *delta);
     bool *on = calloc(transitions + 1, sizeof *on);
     uint32_t *touched = malloc((transitions + 1) * sizeof *touched);
@@ -378,47 +442,58 @@ int state_codec_choose_sets(const model *model, const model_value *initial,
     if (start != NULL)
         sets->start = start;
     uint32_t *chosen = malloc((slots + 1) * sizeof *chosen);
-    bool ok = by_size != NULL && taken != NULL && delta != NULL &&
-              on != NULL && touched != NULL && start != NULL &&
-              chosen != NULL && codec_index_changes(model, &index);
     sets->slots = chosen;
-    /* Smallest first, in the model's order among equals (insertion sort:
-     * the sets are few). */
+    bool ok = by_saving != NULL && taken != NULL && zero_tested != NULL &&
+              delta != NULL && on != NULL && touched != NULL &&
+              start != NULL && chosen != NULL &&
+              codec_index_changes(model, &index);
+    if (ok)
+        codec_zero_tests(model, zero_tested);
+    /* Most bits saved first, in the model's order among equals (insertion
+     * sort: the sets are few). */
     for (size_t k = 0; ok && k < count; k++) {
-        size_t size = model->exclusive_start[k + 1] - model->exclusive_start[k];
+        size_t saving = codec_saving(model->exclusive_start[k + 1] -
+                                     model->exclusive_start[k]);
         size_t at = k;
         for (; at > 0; at--) {
-            size_t other = by_size[at - 1];
-            if (model->exclusive_start[other + 1] -
-                    model->exclusive_start[other] <= size)
+            size_t other = by_saving[at - 1];
+            if (codec_saving(model->exclusive_start[other + 1] -
+                             model->exclusive_start[other]) >= saving)
                 break;
-            by_size[at] = other;
+            by_saving[at] = other;
         }
-        by_size[at] = k;
+        by_saving[at] = k;
     }
     size_t used = 0;
     for (size_t i = 0; ok && i < count; i++) {
-        size_t k = by_size[i];
-        if (!codec_set_usable(model, initial, k, taken) ||
+        size_t k = by_saving[i];
+        if (!codec_set_usable(model, initial, k, taken, zero_tested) ||
             !codec_set_kept(model, &index, k, delta, on, touched))
             continue;
         size_t first = model->exclusive_start[k];
         size_t last = model->exclusive_start[k + 1];
-        /* The slot set initially goes first: it is the implied one, so
-         * that it changed exactly when another of the set did. */
-        for (size_t j = first; j < last; j++)
-            if (initial[model->exclusive_slots[j]] == 1)
-                chosen[used++] = model->exclusive_slots[j];
+        /* Zero-tested members take the first and the last index. */
+        size_t at = used, end = used + (last - first);
+        bool first_taken = false;
         for (size_t j = first; j < last; j++) {
             uint32_t slot = model->exclusive_slots[j];
             taken[slot] = true;
-            if (initial[slot] == 0)
-                chosen[used++] = slot;
+            if (zero_tested[slot] && !first_taken) {
+                chosen[at++] = slot;
+                first_taken = true;
+            } else if (zero_tested[slot]) {
+                chosen[--end] = slot;
+            }
         }
+        for (size_t j = first; j < last; j++)
+            if (!zero_tested[model->exclusive_slots[j]])
+                chosen[at++] = model->exclusive_slots[j];
+        used += last - first;
         sets->start[++sets->count] = used;
     }
-    free(by_size);
+    free(by_saving);
     free(taken);
+    free(zero_tested);
     free(delta);
     free(on);
     free(touched);

@@ -13,15 +13,15 @@
  * re-encodes what it has stored with wider slots.  No value is ever
  * truncated.
  *
- * Implied slots.  Of a set of slots of which exactly one holds 1 in every
- * state (model.h: exclusive sets), one slot need not be stored: it holds 1
- * exactly when the others all hold 0.  The others are one-bit slots side
- * by side in one word, so the implied slot is read as one test of that
- * word against a mask.  A process with three control places then takes
- * two bits, and a flag with two sides one: Dekker's 100 places fit one
- * word instead of two.  The codec stores the implied slot as no bits,
- * and the implied one is taken to be right: whoever gives the sets has
- * checked them (explore.c checks them against the model's transitions).
+ * Exclusive sets.  Of a set of slots of which exactly one holds 1, and the
+ * others 0, in every state (model.h), the codec stores only which one: its
+ * index in the set, in a field of ceil(log2 n) bits.  A process with
+ * sixteen control places takes four bits instead of sixteen:
+ * TokenRing-PT-015's 256 places fit one word instead of four.  The slots of
+ * a set (its members) have no field of their own (width 0): a member holds
+ * 1 when its set's field holds its index.  The sets are taken to be right:
+ * state_codec_choose_sets checks them against a linear model's
+ * transitions.
  */
 #ifndef PNSIM_CODEC_H
 #define PNSIM_CODEC_H
@@ -35,26 +35,36 @@
 typedef struct state_codec {
     size_t slots;             /* values per vector */
     size_t words;             /* 64-bit words per packed vector, >= 1 */
-    uint8_t *width;           /* bits per slot, 1..64; 0: implied */
-    uint8_t *shift;           /* bit offset of the slot in its word */
-    uint32_t *word;           /* word index of the slot */
+    uint8_t *width;           /* bits per slot, 1..64; 0: a set's member */
+    uint8_t *shift;           /* bit offset of the slot's field (a
+                                 member's: its set's) in its word */
+    uint32_t *word;           /* word index of that field */
     model_value *limit;       /* the largest value the slot can hold */
-    uint64_t *mask;           /* the bits of its word a slot is read from:
-                                 its field; for an implied slot, the fields
-                                 of the others of its set */
-    uint32_t *order;          /* the slots in the order they are packed,
-                                 the implied ones last */
-    size_t *word_first;       /* slots of word k: order[word_first[k]] ..
-                                 order[word_first[k + 1] - 1] */
-    bool *word_bits;          /* word k holds only one-bit slots */
-    size_t implied;           /* implied slots: the last of `order` */
-    uint64_t *set_bits;       /* per word: the fields of slots whose set
-                                 has an implied slot */
+    uint64_t *mask;           /* that field's bits in its word */
+    uint64_t *marked;         /* a member: its set's field (in place in the
+                                 word) when the member holds 1; else 0 */
+    uint32_t *set_of;         /* a member's set; UINT32_MAX for others */
+    uint32_t *order;          /* the stored slots in the order they are
+                                 packed, then the members */
+    size_t *word_first;       /* stored slots of word k: order[word_first[k]]
+                                 .. order[word_first[k + 1] - 1] */
+    bool *word_bits;          /* word k holds only one-bit slots, and no
+                                 set's field */
+    size_t members;           /* slots in sets: the last of `order` */
+    uint64_t *set_bits;       /* per word: the bits of sets' fields */
+    /* The sets: set k's field is set_width[k] bits at set_shift[k] of
+     * word set_word[k], and its members by index are
+     * set_members[set_first[k] .. set_first[k + 1] - 1]. */
+    size_t sets;
+    uint32_t *set_word;
+    uint8_t *set_shift;
+    uint8_t *set_width;
+    size_t *set_first;
+    uint32_t *set_members;
 } state_codec;
 
 /* Exclusive sets for a codec: set k is slots[start[k] .. start[k + 1] -
- * 1], of 1 to 65 slots; the sets are disjoint.  The first slot of each is
- * the implied one; the others must be given width 1. */
+ * 1], of 2 to 64 slots, listed by index; the sets are disjoint. */
 typedef struct state_codec_sets {
     size_t count;
     size_t *start;            /* count + 1 offsets */
@@ -62,21 +72,22 @@ typedef struct state_codec_sets {
 } state_codec_sets;
 
 /* Chooses among the exclusive sets of `model` (model.h) those a codec
- * uses, into `sets`: on a linear model only, the sets that hold 1 in
- * `initial` and that every transition gives exactly what it takes, of at
- * most 65 slots, disjoint (the smallest first: each saves one bit), each
- * with its slot set in `initial` first.  Returns 0, or -1 when out of
- * memory (sets then empty).  The caller owns the arrays
- * (state_codec_sets_free). */
+ * uses, into `sets`.  On a linear model only, the sets of 2 to 64 slots
+ * that hold 1 in `initial` and that every transition gives exactly what
+ * it takes; disjoint, those that save the most bits first.  A guard
+ * "member = 0" is one test of the field only for the first and last
+ * index: a set with more members so tested is left out, and those members
+ * come first and last.  Returns 0, or -1 when out of memory (sets then
+ * empty).  The caller owns the arrays (state_codec_sets_free). */
 int state_codec_choose_sets(const model *model, const model_value *initial,
                             state_codec_sets *sets);
 void state_codec_sets_free(state_codec_sets *sets);
 
-/* Lays out `slots` slots of the given widths (1..64), packing them in
- * `order` (a permutation of the slots; NULL: their own order), the stored
- * slots of each set of `sets` (may be NULL) together where the first of
- * them comes.  Returns 0, or -1 when out of memory.  The codec owns its
- * arrays (state_codec_free). */
+/* Lays out `slots` slots of the given widths (1..64; ignored for the
+ * members of `sets`), packing them in `order` (a permutation of the slots;
+ * NULL: their own order), a set's field where its first member comes;
+ * `sets` may be NULL.  Returns 0, or -1 when out of memory.  The codec
+ * owns its arrays (state_codec_free). */
 int state_codec_init(state_codec *codec, size_t slots, const uint8_t *widths,
                      const uint32_t *order, const state_codec_sets *sets);
 void state_codec_free(state_codec *codec);
@@ -84,9 +95,9 @@ void state_codec_free(state_codec *codec);
 /* The number of bits `value` needs (at least 1). */
 unsigned state_codec_bits(model_value value);
 
-/* Packs `values` into `packed` (codec->words words); implied slots are
- * not looked at.  Returns -1, or the first slot whose value exceeds its
- * width (packed is then incomplete). */
+/* Packs `values` into `packed` (codec->words words); of a set, the member
+ * holding 1 is stored (the others must hold 0).  Returns -1, or the first
+ * slot whose value exceeds its width (packed is then incomplete). */
 long state_codec_encode(const state_codec *codec, const model_value *values,
                         uint64_t *packed);
 
@@ -96,16 +107,18 @@ void state_codec_decode(const state_codec *codec, const uint64_t *packed,
                         model_value *values);
 
 /* Sets one slot of a packed vector; the value must fit (<= limit[slot]).
- * An implied slot follows from the others: setting it does nothing. */
+ * A member set to 1 becomes its set's one; set to 0 it changes nothing
+ * (another member is set to 1 in the same step). */
 static inline void state_codec_set(const state_codec *codec, uint64_t *packed,
                                    size_t slot, model_value value)
 {
-    if (codec->width[slot] == 0)
-        return;
-    unsigned shift = codec->shift[slot];
-    uint64_t mask = codec->limit[slot] << shift;
     uint64_t *word = &packed[codec->word[slot]];
-    *word = (*word & ~mask) | (value << shift);
+    if (codec->width[slot] == 0) {
+        if (value != 0)
+            *word = (*word & ~codec->mask[slot]) | codec->marked[slot];
+        return;
+    }
+    *word = (*word & ~codec->mask[slot]) | (value << codec->shift[slot]);
 }
 
 /* The value of one slot of a packed vector. */
@@ -114,7 +127,7 @@ static inline model_value state_codec_get(const state_codec *codec,
 {
     uint64_t word = packed[codec->word[slot]];
     if (codec->width[slot] == 0)
-        return (word & codec->mask[slot]) == 0;
+        return (word & codec->mask[slot]) == codec->marked[slot];
     return (word >> codec->shift[slot]) & codec->limit[slot];
 }
 

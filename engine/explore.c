@@ -110,6 +110,9 @@ struct explore_result {
     model_value *initial;             /* for slot constancy */
     uint32_t *slot_order;             /* the codec's packing order */
     uint64_t *initial_packed;         /* ... in the current encoding */
+    uint64_t *set_seen;               /* per exclusive set of the codec:
+                                         the indices its field held in the
+                                         states added, as bits */
     uint64_t *changed_words;          /* bits that ever left their initial
                                          value, in the current encoding */
     bool *slot_changed;               /* slots that did, under encodings
@@ -162,6 +165,7 @@ typedef struct explore_worker {
     model_value max_value, max_sum;
     bool sum_overflow;
     uint64_t *changed_words;
+    uint64_t *set_seen;
 
     /* Successors wait in a batch while their table entries are fetched:
      * places [0, batch_count) of the arrays.  A pipelined worker uses the
@@ -257,6 +261,8 @@ static void explore_worker_reset(explore_worker *worker)
     memset(worker->changed_words, 0,
            /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
            (worker->shared->model->state_length + 1) * sizeof(uint64_t));
+    memset(worker->set_seen, 0,
+           (worker->shared->result->codec.sets + 1) * sizeof(uint64_t));
     worker->batch_count = 0;
     worker->ring_head = worker->ring_tail = 0;
     worker->near.known = false;   /* the codec may have changed */
@@ -289,25 +295,27 @@ static void explore_worker_account(explore_worker *worker,
     const state_codec *codec = &result->codec;
     model_value max_value = worker->max_value, sum = 0;
     bool overflow = false;
-    /* Each exclusive set holds one token in all, whichever slot has it:
-     * its stored slots are not counted, its token is (sets below). */
-    model_value sets = codec->implied;
+    /* Each exclusive set holds one token, on the member its field names:
+     * a token per set (added below), and the index seen. */
+    model_value sets = codec->sets;
     if (sets > 0 && max_value == 0)
         max_value = 1;
+    for (size_t set = 0; set < sets; set++)
+        worker->set_seen[set] |=
+            (uint64_t)1 << ((packed[codec->set_word[set]] >>
+                             codec->set_shift[set]) &
+                            (((uint64_t)1 << codec->set_width[set]) - 1));
     for (size_t k = 0; k < codec->words; k++) {
         uint64_t word = packed[k];
         worker->changed_words[k] |= word ^ result->initial_packed[k];
         if (codec->word_bits[k]) {
-            uint64_t free_bits = word & ~codec->set_bits[k];
-            sum += (model_value)__builtin_popcountll(free_bits);
-            max_value = free_bits != 0 && max_value == 0 ? 1 : max_value;
+            sum += (model_value)__builtin_popcountll(word);
+            max_value = word != 0 && max_value == 0 ? 1 : max_value;
             continue;
         }
         for (size_t j = codec->word_first[k]; j < codec->word_first[k + 1];
              j++) {
             size_t i = codec->order[j];
-            if (codec->mask[i] & codec->set_bits[k])
-                continue;
             model_value value = (word >> codec->shift[i]) & codec->limit[i];
             max_value = value > max_value ? value : max_value;
             overflow |= __builtin_add_overflow(sum, value, &sum);
@@ -343,16 +351,19 @@ static void explore_merge(explore_result *result, explore_worker *worker)
      * NOLINTBEGIN(clang-analyzer-core.NullDereference) */
     for (size_t k = 0; k < result->codec.words; k++)
         result->changed_words[k] |= worker->changed_words[k];
+    for (size_t set = 0; set < result->codec.sets; set++)
+        result->set_seen[set] |= worker->set_seen[set];
     /* NOLINTEND(clang-analyzer-core.NullDereference) */
 }
 
 /* Moves the changed bits of the current encoding into per-slot flags, before
- * the encoding changes. */
+ * the encoding changes.  The sets stay the same (and set_seen with them). */
 static void explore_fold_changes(explore_result *result)
 {
     const state_codec *codec = &result->codec;
     for (size_t i = 0; i < codec->slots; i++)
-        if (result->changed_words[codec->word[i]] & codec->mask[i])
+        if (codec->width[i] != 0 &&
+            (result->changed_words[codec->word[i]] & codec->mask[i]))
             result->slot_changed[i] = true;
     memset(result->changed_words, 0, codec->words * sizeof(uint64_t));
 }
@@ -361,8 +372,7 @@ static void explore_fold_changes(explore_result *result)
 
 /* True when packed vector `big` holds at least `small`'s value in every
  * slot.  Words of one-bit slots compare as bit sets.  An exclusive set
- * holds one token in both, so it covers only when it is the same: its
- * implied slot is 1 in `small` when its stored ones are all 0 there. */
+ * holds one token in both, so it covers only with the same member. */
 static bool explore_covers(const state_codec *codec, const uint64_t *big,
                            const uint64_t *small)
 {
@@ -483,6 +493,15 @@ static void explore_pumping_rest(explore_result *result, uint64_t first)
 /* Asks for `slot` to be wide enough for `value`, and for the level again. */
 static int explore_widen(explore_shared *shared, size_t slot, model_value value)
 {
+    if (shared->result->codec.width[slot] == 0) {
+        /* A member of a checked exclusive set never holds more than 1. */
+        if (!atomic_exchange(&shared->error_set, true) &&
+            shared->error != NULL)
+            pnsim_error_set(shared->error, PNSIM_ERR_INTERNAL,
+                            "a value broke an exclusive set");
+        explore_stop(shared, EXPLORE_FAILED);
+        return 1;
+    }
     /* Room for growth, but no more than a proved bound needs. */
     unsigned bits = state_codec_bits(value) + 2;
     const model_value *bounds = shared->model->slot_bounds;
@@ -1049,10 +1068,8 @@ static bool explore_widths_final(const explore_result *result)
 {
     const model *model = result->model;
     for (size_t i = 0; i < model->state_length; i++)
-        /* Slots of an exclusive set hold 0 or 1 (model.h). */
+        /* Members of an exclusive set hold 0 or 1 (model.h). */
         if (result->codec.width[i] != 0 &&
-            (result->codec.mask[i] &
-             result->codec.set_bits[result->codec.word[i]]) == 0 &&
             (model->slot_bounds == NULL ||
              model->slot_bounds[i] > result->codec.limit[i]))
             return false;
@@ -1377,11 +1394,8 @@ static explore_result *explore_result_create(const model *model,
         bool hooked = explore_hooked(options);
         for (size_t i = 0; i < model->state_length; i++)
             widths[i] = hooked ? 64 : explore_first_width(model, initial, i);
-        /* The slots of an exclusive set hold 0 or 1: one bit is final. */
+        /* Exclusive sets are stored as an index, whose width is final. */
         ok = state_codec_choose_sets(model, initial, &result->sets) == 0;
-        for (size_t i = 0; ok && i < result->sets.start[result->sets.count];
-             i++)
-            widths[result->sets.slots[i]] = 1;
         result->slot_order = ok ? explore_slot_order(model) : NULL;
         ok = result->slot_order != NULL &&
              state_codec_init(&result->codec, model->state_length, widths,
@@ -1391,7 +1405,9 @@ static explore_result *explore_result_create(const model *model,
         /* One word per slot is the most any encoding needs. */
         result->initial_packed = calloc(slots + 1, sizeof(uint64_t));
         result->changed_words = calloc(slots + 1, sizeof(uint64_t));
-        ok = result->initial_packed != NULL && result->changed_words != NULL;
+        result->set_seen = calloc(result->codec.sets + 1, sizeof(uint64_t));
+        ok = result->initial_packed != NULL &&
+             result->changed_words != NULL && result->set_seen != NULL;
         if (ok)
             state_codec_encode(&result->codec, initial,
                                result->initial_packed);
@@ -1432,6 +1448,7 @@ static void explore_workers_free(explore_worker *workers, unsigned count)
         free(workers[t].recent_buffer);
         free(workers[t].enabled);
         free(workers[t].changed_words);
+        free(workers[t].set_seen);
         free(workers[t].batch_vectors);
         free(workers[t].batch_stored);
     }
@@ -1458,6 +1475,8 @@ static explore_worker *explore_workers_create(explore_shared *shared,
         worker->parent_tree = malloc(2 * (slots + words) * sizeof(uint64_t));
         worker->ancestor_packed = malloc((slots + words) * sizeof(uint64_t));
         worker->changed_words = calloc(slots + 1, sizeof(uint64_t));
+        worker->set_seen = calloc(shared->result->codec.sets + 1,
+                                  sizeof(uint64_t));
         worker->candidates = malloc(2 * (model->transition_count / 64 + 1) *
                                     sizeof *worker->candidates);
         worker->enabled = malloc((model->transition_count + 1) *
@@ -1476,6 +1495,7 @@ static explore_worker *explore_workers_create(explore_shared *shared,
             worker->child == NULL || worker->parent_packed == NULL ||
             worker->parent_tree == NULL ||
             worker->ancestor_packed == NULL || worker->changed_words == NULL ||
+            worker->set_seen == NULL ||
             worker->candidates == NULL || worker->enabled == NULL ||
             worker->recent_buffer == NULL || worker->near.state == NULL ||
             worker->near.enabled == NULL ||
@@ -1600,7 +1620,7 @@ explore_result *explore_run(const model *model, const explore_options *options,
     result->stats.store_tree_nodes =
         state_store_dictionary_count(result->store);
     result->stats.state_words = result->codec.words;
-    result->stats.implied_slots = result->codec.implied;
+    result->stats.exclusive_sets = result->codec.sets;
     result->stats.seconds = explore_now() - start;
     if (outcome == EXPLORE_LIMIT_MEMORY)
         pnsim_error_set(error, PNSIM_ERR_NOMEM,
@@ -1624,6 +1644,7 @@ void explore_result_free(explore_result *result)
     free(result->slot_order);
     free(result->initial_packed);
     free(result->changed_words);
+    free(result->set_seen);
     free(result->slot_changed);
     free(result->path_max);
     free(result);
@@ -1688,8 +1709,16 @@ bool explore_result_transition_fired(const explore_result *result, uint32_t t)
 bool explore_result_slot_constant(const explore_result *result, size_t slot)
 {
     const state_codec *codec = &result->codec;
-    /* An implied slot holds 1 initially (state_codec_choose_sets), so it
-     * changed exactly when another slot of its set did. */
+    if (codec->width[slot] == 0) {
+        /* A member: whether its set's field ever held its index, or
+         * (holding it initially) any other. */
+        uint32_t set = codec->set_of[slot];
+        uint64_t own = (uint64_t)1 << (codec->marked[slot] >>
+                                       codec->shift[slot]);
+        uint64_t seen = result->set_seen[set];
+        return result->initial[slot] == 1 ? (seen & ~own) == 0
+                                          : (seen & own) == 0;
+    }
     return !result->slot_changed[slot] &&
            (result->changed_words[codec->word[slot]] & codec->mask[slot]) == 0;
 }

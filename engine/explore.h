@@ -133,8 +133,8 @@ typedef struct explore_stats {
     uint64_t store_tree_nodes;    /* words and pairs that the store's tree
                                      compression keeps (store.h) */
     uint64_t state_words;         /* 64-bit words of a packed state */
-    uint64_t implied_slots;       /* slots not stored, each implied by the
-                                     others of its exclusive set (codec.h) */
+    uint64_t exclusive_sets;      /* exclusive sets stored as the index of
+                                     the member holding 1 (codec.h) */
 } explore_stats;
 
 typedef struct explore_result explore_result;

@@ -10,6 +10,13 @@ struct packed_build {
     uint64_t *ones, *zeros;       /* per word: one-bit guards of the
                                      transition being compiled */
     uint64_t *take, *give;        /* per word: its one-bit changes */
+    /* Per set (codec.h): the member index the transition takes the token
+     * from and the one it gives it to (SIZE_MAX: none yet), and the sets
+     * it touches. */
+    size_t *set_from, *set_to;
+    uint32_t *set_touched;
+    size_t touched;
+    bool unsupported;             /* a guard no test expresses */
 };
 
 /* A test no state passes: the field of mask 0 is 0, and 0 - 1 >= 1. */
@@ -18,6 +25,45 @@ static const packed_test packed_never = {0, 1, 1, 0, 0};
 static void packed_add_test(struct packed_build *build, packed_test test)
 {
     build->packed->tests[build->tests++] = test;
+}
+
+/* Compiles a guard on a member of a set (codec.h), which holds 1 when the
+ * set's field holds its index: "member = 1" is "field = index", and
+ * "member = 0" is "field >= 1" for index 0, "field < last index" for the
+ * last (state_codec_choose_sets puts zero-tested members there). */
+static void packed_compile_member_guard(struct packed_build *build,
+                                        const model_guard *guard)
+{
+    const state_codec *codec = build->packed->codec;
+    uint32_t slot = guard->slot, set = codec->set_of[slot];
+    bool zero_passes = guard->at_least == 0;
+    bool one_passes = guard->at_least <= 1 &&
+                      (guard->below == 0 || guard->below >= 2);
+    uint64_t index = codec->marked[slot] >> codec->shift[slot];
+    uint64_t last = codec->set_first[set + 1] - codec->set_first[set] - 1;
+    packed_test test = {.mask = codec->mask[slot] >> codec->shift[slot],
+                        .word = codec->word[slot],
+                        .shift = codec->shift[slot]};
+    if (zero_passes && one_passes)
+        return;
+    if (!zero_passes && !one_passes) {
+        packed_add_test(build, packed_never);
+        return;
+    }
+    if (one_passes) {
+        test.at_least = index;
+        test.span = 1;
+    } else if (index == 0) {
+        test.at_least = 1;
+        test.span = UINT64_MAX;
+    } else if (index == last) {
+        test.at_least = 0;
+        test.span = last;
+    } else {
+        build->unsupported = true;
+        return;
+    }
+    packed_add_test(build, test);
 }
 
 /* Compiles one guard: merged into the word's bit masks for a one-bit
@@ -34,7 +80,11 @@ static void packed_compile_guard(struct packed_build *build,
     }
     if (guard->at_least == 0 && guard->below == 0)
         return;
-    if (codec->width[slot] <= 1) {
+    if (codec->width[slot] == 0) {
+        packed_compile_member_guard(build, guard);
+        return;
+    }
+    if (codec->width[slot] == 1) {
         bool zero_passes = guard->at_least == 0;
         bool one_passes = guard->at_least <= 1 &&
                           (guard->below == 0 || guard->below >= 2);
@@ -43,14 +93,6 @@ static void packed_compile_guard(struct packed_build *build,
             return;
         if (!zero_passes && !one_passes)
             packed_add_test(build, packed_never);
-        else if (codec->width[slot] == 0 && one_passes)
-            /* An implied slot holds 1 when the others are all clear. */
-            build->zeros[codec->word[slot]] |= bit;
-        else if (codec->width[slot] == 0)
-            /* ... and 0 when one of them is set: 1 <= others <= mask. */
-            packed_add_test(build, (packed_test){.mask = bit, .at_least = 1,
-                                                 .span = bit,
-                                                 .word = codec->word[slot]});
         else if (one_passes)
             build->ones[codec->word[slot]] |= bit;
         else
@@ -72,9 +114,24 @@ static void packed_compile_effect(struct packed_build *build,
 {
     const state_codec *codec = build->packed->codec;
     uint32_t slot = effect->slot;
-    /* An implied slot changes with the others of its set. */
-    if (effect->take == effect->give || codec->width[slot] == 0)
+    if (effect->take == effect->give)
         return;
+    if (codec->width[slot] == 0) {
+        /* A set's token moves from one member to another: one change of
+         * the field, made once the transition's effects are all seen. */
+        uint32_t set = codec->set_of[slot];
+        size_t index = codec->marked[slot] >> codec->shift[slot];
+        if (build->set_from[set] == SIZE_MAX &&
+            build->set_to[set] == SIZE_MAX)
+            build->set_touched[build->touched++] = set;
+        if (effect->take == effect->give + 1)
+            build->set_from[set] = index;
+        else if (effect->give == effect->take + 1)
+            build->set_to[set] = index;
+        else
+            build->set_from[set] = build->set_to[set] = SIZE_MAX - 1;
+        return;
+    }
     if (codec->width[slot] == 1 && effect->take <= 1 && effect->give <= 1) {
         uint64_t bit = (uint64_t)1 << codec->shift[slot];
         if (effect->take)
@@ -91,6 +148,32 @@ static void packed_compile_effect(struct packed_build *build,
         .shift = codec->shift[slot],
         .slot = slot,
     };
+}
+
+/* The changes of the sets the transition touched: field = from's index
+ * becomes field = to's index, which `value - take + give` does since the
+ * guards hold the field at `take`.  A transition that moves more than one
+ * token of a set needs two members marked at once: it is never enabled,
+ * and changes nothing. */
+static void packed_compile_set_changes(struct packed_build *build)
+{
+    const state_codec *codec = build->packed->codec;
+    for (size_t i = 0; i < build->touched; i++) {
+        uint32_t set = build->set_touched[i];
+        size_t from = build->set_from[set], to = build->set_to[set];
+        build->set_from[set] = build->set_to[set] = SIZE_MAX;
+        if (from >= SIZE_MAX - 1 || to >= SIZE_MAX - 1 || from == to)
+            continue;
+        build->packed->changes[build->changes++] = (packed_change){
+            .mask = ((uint64_t)1 << codec->set_width[set]) - 1,
+            .take = from,
+            .give = to,
+            .word = codec->set_word[set],
+            .shift = codec->set_shift[set],
+            .slot = codec->set_members[codec->set_first[set] + to],
+        };
+    }
+    build->touched = 0;
 }
 
 /* Compiles transition t's guards and effects. */
@@ -133,19 +216,18 @@ static void packed_compile(struct packed_build *build, uint32_t t)
                 .word = (uint32_t)k, .slot = PACKED_BITS};
         build->take[k] = build->give[k] = 0;
     }
+    packed_compile_set_changes(build);
 }
 
 /* The slot transition t is filed under in watch index `role`: that of its
  * guard number `role` among those that need a nonzero value (on distinct
- * stored slots: an implied slot has no field to be nonzero), or -1. */
-static long packed_watch_slot(const state_codec *codec,
-                              const model_transition *facts, unsigned role)
+ * slots), or -1. */
+static long packed_watch_slot(const model_transition *facts, unsigned role)
 {
     long first = -1;
     for (size_t i = 0; i < facts->guard_count; i++) {
         const model_guard *guard = &facts->guards[i];
-        if (guard->at_least < 1 || (long)guard->slot == first ||
-            codec->width[guard->slot] == 0)
+        if (guard->at_least < 1 || (long)guard->slot == first)
             continue;
         if (role == 0)
             return guard->slot;
@@ -208,29 +290,18 @@ static bool packed_build_index(const packed_model *packed,
 }
 
 /* The watch indexes (by first and, when used, second watch slot) and the
- * readers index (every slot a guard looks at: for an implied slot, the
- * others of its set); `guards` counts the model's guards.  slot_at must
- * be known. */
+ * readers index (every slot a guard looks at); `guards` counts the
+ * model's guards. */
 static bool packed_build_indexes(packed_model *packed, size_t guards)
 {
     const model *model = packed->model;
-    const state_codec *codec = packed->codec;
-    size_t pair_room = guards;
-    for (uint32_t t = 0; t < packed->transitions; t++) {
-        const model_transition *facts = &model->transitions[t];
-        for (size_t i = 0; i < facts->guard_count; i++)
-            if (codec->width[facts->guards[i].slot] == 0)
-                pair_room += (size_t)__builtin_popcountll(
-                    codec->mask[facts->guards[i].slot]);
-    }
-    uint32_t (*pairs)[2] = malloc((pair_room + 1) * sizeof *pairs);
+    uint32_t (*pairs)[2] = malloc((guards + 1) * sizeof *pairs);
     bool ok = pairs != NULL;
     unsigned roles = packed->two_watches ? 2 : 1;
     for (unsigned role = 0; ok && role < roles; role++) {
         size_t count = 0;
         for (uint32_t t = 0; t < packed->transitions; t++) {
-            long slot =
-                packed_watch_slot(codec, &model->transitions[t], role);
+            long slot = packed_watch_slot(&model->transitions[t], role);
             if (slot >= 0) {
                 pairs[count][0] = (uint32_t)slot;
                 pairs[count++][1] = t;
@@ -242,24 +313,11 @@ static bool packed_build_indexes(packed_model *packed, size_t guards)
     for (uint32_t t = 0; ok && t < packed->transitions; t++) {
         const model_transition *facts = &model->transitions[t];
         for (size_t i = 0; i < facts->guard_count; i++) {
-            uint32_t slot = facts->guards[i].slot;
             bool again = false;
             for (size_t j = 0; j < i && !again; j++)
-                again = facts->guards[j].slot == slot;
-            if (again)
-                continue;
-            if (codec->width[slot] != 0) {
-                pairs[count][0] = slot;
-                pairs[count++][1] = t;
-                continue;
-            }
-            /* A transition reading an implied slot and one of the others
-             * is filed twice under it: harmless, the bits are or'ed. */
-            for (uint64_t bits = codec->mask[slot]; bits != 0;
-                 bits &= bits - 1) {
-                pairs[count][0] = packed_model_bit_slot(
-                    packed, codec->word[slot],
-                    (unsigned)__builtin_ctzll(bits));
+                again = facts->guards[j].slot == facts->guards[i].slot;
+            if (!again) {
+                pairs[count][0] = facts->guards[i].slot;
                 pairs[count++][1] = t;
             }
         }
@@ -298,9 +356,12 @@ packed_model *packed_model_create(const model *model, const state_codec *codec)
     packed->two_watches =
         packed->transitions >= 4 * (model->state_length + 1);
     size_t words = codec->words;
+    size_t sets = codec->sets;
     struct packed_build build = {
         .packed = packed,
         .ones = calloc(4 * words, sizeof(uint64_t)),
+        .set_from = malloc(2 * (sets + 1) * sizeof(size_t)),
+        .set_touched = malloc((sets + 1) * sizeof(uint32_t)),
     };
     packed->test_start = malloc((packed->transitions + 1) *
                                 sizeof *packed->test_start);
@@ -315,15 +376,21 @@ packed_model *packed_model_create(const model *model, const state_codec *codec)
                              sizeof *packed->changes);
     packed->field_low = calloc(2 * words, sizeof *packed->field_low);
     packed->slot_at = calloc(64 * words, sizeof *packed->slot_at);
-    bool ok = build.ones != NULL && packed->test_start != NULL &&
+    bool ok = build.ones != NULL && build.set_from != NULL &&
+              build.set_touched != NULL && packed->test_start != NULL &&
               packed->field_low != NULL && packed->slot_at != NULL &&
               packed->change_start != NULL && packed->tests != NULL &&
               packed->changes != NULL;
     if (ok) {
+        build.set_to = build.set_from + sets + 1;
+        for (size_t k = 0; k < 2 * (sets + 1); k++)
+            build.set_from[k] = SIZE_MAX;
+    }
+    if (ok) {
         packed->field_top = packed->field_low + words;
         for (size_t slot = 0; slot < codec->slots; slot++) {
             if (codec->width[slot] == 0)
-                continue;   /* implied: no field */
+                continue;   /* a member: its set's field is no slot's */
             unsigned top = codec->shift[slot] + codec->width[slot] - 1;
             packed->field_top[codec->word[slot]] |= (uint64_t)1 << top;
             packed->field_low[codec->word[slot]] |=
@@ -340,8 +407,12 @@ packed_model *packed_model_create(const model *model, const state_codec *codec)
             packed_compile(&build, t);
         packed->test_start[packed->transitions] = build.tests;
         packed->change_start[packed->transitions] = build.changes;
+        /* Without a test for a guard, the model computes successors. */
+        ok = !build.unsupported;
     }
     free(build.ones);
+    free(build.set_from);
+    free(build.set_touched);
     if (!ok) {
         packed_model_free(packed);
         return NULL;
@@ -395,6 +466,15 @@ static inline uint32_t packed_lowest_field(const packed_model *packed,
     return packed->slot_at[k * 64 + (size_t)__builtin_ctzll(fields)];
 }
 
+/* The member of `set` that holds 1 in `state`. */
+static inline uint32_t packed_set_member(const state_codec *codec,
+                                         const uint64_t *state, size_t set)
+{
+    uint64_t index = (state[codec->set_word[set]] >> codec->set_shift[set]) &
+                     (((uint64_t)1 << codec->set_width[set]) - 1);
+    return codec->set_members[codec->set_first[set] + index];
+}
+
 /* Adds the transitions filed under `slot` to the candidates. */
 static inline void packed_watch(const packed_watch_index *index, uint32_t slot,
                                 uint64_t *candidates)
@@ -420,6 +500,14 @@ static void packed_watched(const packed_model *packed, const uint64_t *state,
             if (packed->two_watches)
                 packed_watch(&packed->watch[1], slot, second);
         }
+    }
+    /* Of each set, the one member that holds 1. */
+    const state_codec *codec = packed->codec;
+    for (size_t set = 0; set < codec->sets; set++) {
+        uint32_t slot = packed_set_member(codec, state, set);
+        packed_watch(&packed->watch[0], slot, first);
+        if (packed->two_watches)
+            packed_watch(&packed->watch[1], slot, second);
     }
 }
 
@@ -491,6 +579,19 @@ static bool packed_changed_readers(const packed_model *packed,
                 return false;
             changed[count++] = slot;
         }
+    }
+    /* A set whose token moved: its old and its new member changed. */
+    const state_codec *codec = packed->codec;
+    for (size_t set = 0; set < codec->sets; set++) {
+        uint32_t was = packed_set_member(codec, near->state, set);
+        uint32_t now = packed_set_member(codec, state, set);
+        if (was == now)
+            continue;
+        readers += packed->reader_count[was] + packed->reader_count[now];
+        if (count + 2 > PACKED_NEAR_SLOTS || readers > budget)
+            return false;
+        changed[count++] = was;
+        changed[count++] = now;
     }
     memset(retest, 0, packed->candidate_words * sizeof *retest);
     for (size_t i = 0; i < count; i++)

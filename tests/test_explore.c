@@ -175,31 +175,31 @@ static void test_codec_round_trip(void **unused)
     state_codec_free(&codec);
 }
 
-/* Exclusive sets: one slot of each is implied, the others share a word. */
-static void test_codec_implied_slots(void **unused)
+/* Exclusive sets: a set is stored as the index of its member that holds 1. */
+static void test_codec_exclusive_sets(void **unused)
 {
     (void)unused;
-    /* 70 one-bit slots in ten sets of seven (slots 7k .. 7k + 6, the
-     * implied one last) take 60 bits: one word instead of two. */
+    /* 70 one-bit slots in ten sets of seven (slots 7k .. 7k + 6, by index)
+     * take ten 3-bit fields: one word instead of two. */
     uint8_t bits[70];
     memset(bits, 1, sizeof bits);
     size_t start[11];
     uint32_t members[70];
-    for (size_t k = 0; k < 10; k++) {
+    for (size_t k = 0; k <= 10; k++)
         start[k] = 7 * k;
-        members[7 * k] = (uint32_t)(7 * k + 6);
-        for (uint32_t j = 0; j < 6; j++)
-            members[7 * k + 1 + j] = (uint32_t)(7 * k) + j;
-    }
-    start[10] = 70;
+    for (uint32_t i = 0; i < 70; i++)
+        members[i] = i;
     state_codec_sets sets = {10, start, members};
     state_codec codec;
     assert_int_equal(state_codec_init(&codec, 70, bits, NULL, &sets), 0);
     assert_int_equal(codec.words, 1);
-    assert_int_equal(codec.implied, 10);
-    assert_int_equal(codec.word_first[1], 60);
+    assert_int_equal(codec.sets, 10);
+    assert_int_equal(codec.members, 70);
+    assert_int_equal(codec.word_first[1], 0);   /* no slot of its own */
+    assert_false(codec.word_bits[0]);
     assert_int_equal(codec.width[6], 0);
-    /* Each set has one token: every choice of places round-trips. */
+    assert_int_equal(codec.set_width[3], 3);
+    /* Every choice of members round-trips. */
     for (unsigned choice = 0; choice < 7 * 7; choice++) {
         model_value marking[70] = {0}, decoded[70];
         for (size_t k = 0; k < 10; k++)
@@ -210,52 +210,46 @@ static void test_codec_implied_slots(void **unused)
         assert_memory_equal(marking, decoded, sizeof marking);
         for (size_t i = 0; i < 70; i++)
             assert_true(state_codec_get(&codec, &packed, i) == marking[i]);
-        /* Moving set 0's token by setting slots, in either order, ends in
-         * the encoding of the moved marking; the implied slot's own
-         * setting does nothing. */
+        /* Moving set 0's token by setting its members, in either order,
+         * ends in the encoding of the moved marking. */
         size_t from = choice / 7, to = (from + 3) % 7;
         marking[from] = 0;
         marking[to] = 1;
-        uint64_t moved = packed, fresh;
+        uint64_t moved = packed, moved_back = packed, fresh;
         state_codec_set(&codec, &moved, to, 1);
         state_codec_set(&codec, &moved, from, 0);
+        state_codec_set(&codec, &moved_back, from, 0);
+        state_codec_set(&codec, &moved_back, to, 1);
         assert_int_equal(state_codec_encode(&codec, marking, &fresh), -1);
-        assert_true(moved == fresh);
+        assert_true(moved == fresh && moved_back == fresh);
     }
     state_codec_free(&codec);
 
-    /* Blocks never straddle words, and a block that does not fit the
-     * current word goes to the first with room: six three-bit slots, a
-     * set of 50, six more three-bit slots and a set of 10 need two
-     * words (36 + 49 + 9 bits), not three. */
-    uint8_t widths[78];
-    uint32_t order[78];
-    size_t block_start[3] = {0, 50, 60};
-    uint32_t block[60];
-    for (uint32_t i = 0; i < 78; i++) {
-        order[i] = i;
-        widths[i] = i < 6 || (i >= 56 && i < 62) ? 3 : 1;
-    }
-    for (uint32_t j = 0; j < 50; j++)
-        block[j] = 6 + j;
-    for (uint32_t j = 0; j < 10; j++)
-        block[50 + j] = 62 + j;
-    state_codec_sets two = {2, block_start, block};
-    assert_int_equal(state_codec_init(&codec, 72, widths, order, &two), 0);
+    /* A field never straddles two words: 21 three-bit slots, then a set
+     * of four (a 2-bit field), then a one-bit slot. */
+    uint8_t widths[26];
+    for (size_t i = 0; i < 26; i++)
+        widths[i] = i < 21 ? 3 : 1;
+    size_t four_start[2] = {0, 4};
+    uint32_t four[4] = {21, 22, 23, 24};
+    state_codec_sets one = {1, four_start, four};
+    assert_int_equal(state_codec_init(&codec, 26, widths, NULL, &one), 0);
     assert_int_equal(codec.words, 2);
-    for (size_t k = 0; k < 2; k++)
-        for (size_t j = block_start[k] + 1; j < block_start[k + 1]; j++)
-            assert_int_equal(codec.word[block[j]],
-                             codec.word[block[block_start[k] + 1]]);
-    model_value values[72] = {0}, back[72];
+    assert_int_equal(codec.set_width[0], 2);
+    assert_true(codec.set_shift[0] + codec.set_width[0] <= 64);
+    assert_int_equal(codec.word[22], codec.set_word[0]);
+    model_value values[26] = {0}, back[26];
     values[0] = 7;
-    values[60] = 5;
-    values[6] = 1;    /* implied: the set's others are all 0 */
-    values[70] = 1;
+    values[20] = 5;
+    values[23] = 1;
+    values[25] = 1;
     uint64_t packed[2];
     assert_int_equal(state_codec_encode(&codec, values, packed), -1);
     state_codec_decode(&codec, packed, back);
     assert_memory_equal(values, back, sizeof values);
+    /* A member holds at most 1. */
+    values[23] = 2;
+    assert_int_equal(state_codec_encode(&codec, values, packed), 23);
     state_codec_free(&codec);
 }
 
@@ -962,7 +956,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_codec_round_trip),
-        cmocka_unit_test(test_codec_implied_slots),
+        cmocka_unit_test(test_codec_exclusive_sets),
         cmocka_unit_test(test_store_dense_ids_and_duplicates),
         cmocka_unit_test(test_store_tree_compression),
         cmocka_unit_test(test_store_budget_and_full_table),

@@ -256,12 +256,12 @@ static size_t net_count(size_t count)
 }
 
 /* Compares `count` random nets (random_process_net when `processes`);
- * returns in how many the packed search left places implied. */
+ * returns in how many the packed search stored exclusive sets. */
 static size_t compare_random_nets(size_t count, bool huge, bool processes)
 {
     static text net;
     count = net_count(count);
-    size_t failed = 0, implied = 0;
+    size_t failed = 0, with_sets = 0;
     for (size_t i = 0; i < count; i++) {
         if (processes)
             random_process_net(&net);
@@ -287,8 +287,8 @@ static size_t compare_random_nets(size_t count, bool huge, bool processes)
         explore_result *asked = explore(&asking, 1, limit, &error_asked);
         expect_same(m, packed, asked, net.buffer);
         /* Only a linear model's sets are checked, so only they are used. */
-        assert_int_equal(explore_result_stats(asked)->implied_slots, 0);
-        implied += explore_result_stats(packed)->implied_slots > 0;
+        assert_int_equal(explore_result_stats(asked)->exclusive_sets, 0);
+        with_sets += explore_result_stats(packed)->exclusive_sets > 0;
         if (explore_result_outcome(packed) == EXPLORE_FAILED) {
             failed++;
             assert_int_equal(error_packed.status, PNSIM_ERR_OVERFLOW);
@@ -308,7 +308,7 @@ static size_t compare_random_nets(size_t count, bool huge, bool processes)
     /* Nets that start next to 2^64 - 1 do overflow, some of them. */
     if (huge)
         assert_true(failed > 0);
-    return implied;
+    return with_sets;
 }
 
 static void test_random_nets(void **state)
@@ -323,7 +323,7 @@ static void test_random_nets_near_overflow(void **state)
     compare_random_nets(80, true, false);
 }
 
-/* Nets of processes: most have places implied by their exclusive sets. */
+/* Nets of processes: most store exclusive sets. */
 static void test_random_process_nets(void **state)
 {
     (void)state;
@@ -409,86 +409,108 @@ static void test_fire_and_widen(void **state)
     pn_net_free(parsed);
 }
 
-/* The explorer uses only the exclusive sets it can check (codec.h), each
- * with its initially marked place as the implied one. */
+/* The explorer uses only the exclusive sets it can check (codec.h): those
+ * that save the most bits first, with members tested for 0 at the first
+ * and the last index, and none with three such members. */
 static void test_exclusive_sets_checked(void **state)
 {
     (void)state;
-    /* Process a cycles a0 -> a1 -> a2 -> a0, a1 -> a2 only while b is at
-     * b1; process b goes b0 -> b1 unless a is at a2, and back. */
-    static const char net[] =
-        "<?xml version=\"1.0\"?>\n<pnml xmlns=\"http://www.pnml.org/"
-        "version-2009/grammar/pnml\"><net id=\"n\" type=\"http://"
-        "www.pnml.org/version-2009/grammar/ptnet\"><page id=\"g\">\n"
-        "<place id=\"a0\"><initialMarking><text>1</text></initialMarking>"
-        "</place><place id=\"a1\"/><place id=\"a2\"/>\n"
-        "<place id=\"b0\"><initialMarking><text>1</text></initialMarking>"
-        "</place><place id=\"b1\"/>\n"
-        "<transition id=\"a01\"/><transition id=\"a12\"/>"
-        "<transition id=\"a20\"/><transition id=\"b01\"/>"
-        "<transition id=\"b10\"/>\n"
-        "<arc id=\"1\" source=\"a0\" target=\"a01\"/>"
-        "<arc id=\"2\" source=\"a01\" target=\"a1\"/>"
-        "<arc id=\"3\" source=\"a1\" target=\"a12\"/>"
-        "<arc id=\"4\" source=\"a12\" target=\"a2\"/>"
-        "<arc id=\"5\" source=\"b1\" target=\"a12\"><type value=\"read\"/>"
-        "</arc><arc id=\"6\" source=\"a2\" target=\"a20\"/>"
-        "<arc id=\"7\" source=\"a20\" target=\"a0\"/>"
-        "<arc id=\"8\" source=\"b0\" target=\"b01\"/>"
-        "<arc id=\"9\" source=\"b01\" target=\"b1\"/>"
-        "<arc id=\"10\" source=\"a2\" target=\"b01\"><type "
-        "value=\"inhibitor\"/></arc>"
-        "<arc id=\"11\" source=\"b1\" target=\"b10\"/>"
-        "<arc id=\"12\" source=\"b10\" target=\"b0\"/>\n"
-        "</page></net></pnml>\n";
-    pnsim_error error;
-    pn_net *parsed = pnml_read_memory(net, strlen(net), "n.pnml", &error);
-    assert_non_null(parsed);
-    model *m = pn_net_model(parsed, &error);
-    assert_non_null(m);
-    /* The front end proves {a0, a1, a2} and {b0, b1}. */
-    assert_int_equal(m->exclusive_count, 2);
-    /* Claims, some wrong: {a1, a2} holds no token initially; {a0, a1}
-     * loses its token to a2; {a0, b0} holds two; the last two are right,
-     * and the smaller goes first. */
-    static const size_t start[] = {0, 2, 4, 6, 8, 11};
-    static const uint32_t slots[] = {1, 2, 0, 1, 0, 3, 4, 3, 2, 0, 1};
-    model claimed = *m;
-    claimed.exclusive_count = 5;
-    claimed.exclusive_start = start;
-    claimed.exclusive_slots = slots;
-    model_value initial[5];
-    model_initial_state(m, initial);
-    state_codec_sets sets;
-    assert_int_equal(state_codec_choose_sets(&claimed, initial, &sets), 0);
-    assert_int_equal(sets.count, 2);
-    assert_int_equal(sets.start[1], 2);
-    assert_int_equal(sets.start[2], 5);
-    /* b0 and a0 are marked initially: they are the implied ones. */
-    static const uint32_t chosen[] = {3, 4, 0, 2, 1};
-    assert_memory_equal(sets.slots, chosen, sizeof chosen);
-    state_codec_sets_free(&sets);
-    /* A model that is not linear keeps its sets unchecked: none used. */
-    model asking = *m;
-    asking.linear = false;
-    assert_int_equal(state_codec_choose_sets(&asking, initial, &sets), 0);
-    assert_int_equal(sets.count, 0);
-    state_codec_sets_free(&sets);
+    /* Process a cycles a0 -> a1 -> a2 -> a3 -> a0, a1 -> a2 only while b
+     * is at b1; process b goes b0 -> b1 unless a is at a2, and back unless
+     * a is at a1.  The second time, a0 -> a1 also needs a3 empty (always
+     * so there): a third member of a tested for 0. */
+    for (int third = 0; third <= 1; third++) {
+        char net[4096];
+        snprintf(net, sizeof net,
+                 "<?xml version=\"1.0\"?>\n<pnml xmlns=\"http://www.pnml.org/"
+                 "version-2009/grammar/pnml\"><net id=\"n\" type=\"http://"
+                 "www.pnml.org/version-2009/grammar/ptnet\"><page id=\"g\">\n"
+                 "<place id=\"a0\"><initialMarking><text>1</text>"
+                 "</initialMarking></place><place id=\"a1\"/>"
+                 "<place id=\"a2\"/><place id=\"a3\"/>\n"
+                 "<place id=\"b0\"><initialMarking><text>1</text>"
+                 "</initialMarking></place><place id=\"b1\"/>\n"
+                 "<transition id=\"a01\"/><transition id=\"a12\"/>"
+                 "<transition id=\"a23\"/><transition id=\"a30\"/>"
+                 "<transition id=\"b01\"/><transition id=\"b10\"/>\n"
+                 "<arc id=\"1\" source=\"a0\" target=\"a01\"/>"
+                 "<arc id=\"2\" source=\"a01\" target=\"a1\"/>"
+                 "<arc id=\"3\" source=\"a1\" target=\"a12\"/>"
+                 "<arc id=\"4\" source=\"a12\" target=\"a2\"/>"
+                 "<arc id=\"5\" source=\"b1\" target=\"a12\">"
+                 "<type value=\"read\"/></arc>"
+                 "<arc id=\"6\" source=\"a2\" target=\"a23\"/>"
+                 "<arc id=\"7\" source=\"a23\" target=\"a3\"/>"
+                 "<arc id=\"8\" source=\"a3\" target=\"a30\"/>"
+                 "<arc id=\"9\" source=\"a30\" target=\"a0\"/>"
+                 "<arc id=\"10\" source=\"b0\" target=\"b01\"/>"
+                 "<arc id=\"11\" source=\"b01\" target=\"b1\"/>"
+                 "<arc id=\"12\" source=\"a2\" target=\"b01\"><type "
+                 "value=\"inhibitor\"/></arc>"
+                 "<arc id=\"13\" source=\"b1\" target=\"b10\"/>"
+                 "<arc id=\"14\" source=\"b10\" target=\"b0\"/>"
+                 "<arc id=\"15\" source=\"a1\" target=\"b10\"><type "
+                 "value=\"inhibitor\"/></arc>\n%s"
+                 "</page></net></pnml>\n",
+                 third ? "<arc id=\"16\" source=\"a3\" target=\"a01\">"
+                         "<type value=\"inhibitor\"/></arc>\n"
+                       : "");
+        pnsim_error error;
+        pn_net *parsed = pnml_read_memory(net, strlen(net), "n.pnml", &error);
+        assert_non_null(parsed);
+        model *m = pn_net_model(parsed, &error);
+        assert_non_null(m);
+        /* The front end proves {a0, a1, a2, a3} and {b0, b1}. */
+        assert_int_equal(m->exclusive_count, 2);
+        /* Claims, some wrong: {a1, a2} holds no token initially; {a0, a1}
+         * loses its token to a2; {a0, b0} holds two; {b1, b0} and {a3,
+         * a2, a0, a1} are right, and the larger saves more bits. */
+        static const size_t start[] = {0, 2, 4, 6, 8, 12};
+        static const uint32_t slots[] = {1, 2, 0, 1, 0, 4, 5, 4, 3, 2, 0, 1};
+        model claimed = *m;
+        claimed.exclusive_count = 5;
+        claimed.exclusive_start = start;
+        claimed.exclusive_slots = slots;
+        model_value initial[6];
+        model_initial_state(m, initial);
+        state_codec_sets sets;
+        assert_int_equal(state_codec_choose_sets(&claimed, initial, &sets), 0);
+        if (third) {
+            /* a1, a2 and a3 are tested for 0: set a is left out. */
+            static const uint32_t chosen[] = {5, 4};
+            assert_int_equal(sets.count, 1);
+            assert_memory_equal(sets.slots, chosen, sizeof chosen);
+        } else {
+            /* a2 and a1, tested for 0, take indices 0 and 3. */
+            static const uint32_t chosen[] = {2, 3, 0, 1, 5, 4};
+            assert_int_equal(sets.count, 2);
+            assert_int_equal(sets.start[1], 4);
+            assert_int_equal(sets.start[2], 6);
+            assert_memory_equal(sets.slots, chosen, sizeof chosen);
+        }
+        state_codec_sets_free(&sets);
+        /* A model that is not linear keeps its sets unchecked: none used. */
+        model asking = *m;
+        asking.linear = false;
+        assert_int_equal(state_codec_choose_sets(&asking, initial, &sets), 0);
+        assert_int_equal(sets.count, 0);
+        state_codec_sets_free(&sets);
 
-    /* Searches with the claims, and without sets, agree; the checked sets
-     * leave a0 and b0 implied: three bits in all. */
-    pnsim_error error_asked;
-    explore_result *packed = explore(&claimed, 2, 0, &error);
-    explore_result *asked = explore(&asking, 1, 0, &error_asked);
-    expect_same(m, packed, asked, net);
-    const explore_stats *stats = explore_result_stats(packed);
-    assert_int_equal(stats->implied_slots, 2);
-    assert_int_equal(stats->state_words, 1);
-    assert_true(stats->max_slot_sum == 2 && stats->max_slot_value == 1);
-    explore_result_free(packed);
-    explore_result_free(asked);
-    model_destroy(m);
-    pn_net_free(parsed);
+        /* Searches with the claims, and without sets, agree. */
+        pnsim_error error_asked;
+        explore_result *packed = explore(&claimed, 2, 0, &error);
+        explore_result *asked = explore(&asking, 1, 0, &error_asked);
+        expect_same(m, packed, asked, net);
+        const explore_stats *stats = explore_result_stats(packed);
+        assert_int_equal(stats->exclusive_sets, third ? 1 : 2);
+        assert_int_equal(stats->state_words, 1);
+        assert_true(stats->max_slot_sum == 2 && stats->max_slot_value == 1);
+        assert_true(stats->states > 4);
+        explore_result_free(packed);
+        explore_result_free(asked);
+        model_destroy(m);
+        pn_net_free(parsed);
+    }
 }
 
 int main(void)

@@ -184,8 +184,8 @@ void cli_report_stats_json(json_writer *json, const model *model,
     json_uint(json, stats->store_tree_nodes);
     json_key(json, "state_words");
     json_uint(json, stats->state_words);
-    json_key(json, "implied_slots");
-    json_uint(json, stats->implied_slots);
+    json_key(json, "exclusive_sets");
+    json_uint(json, stats->exclusive_sets);
     json_key(json, "peak_memory_bytes");
     json_uint(json, cli_peak_memory());
     json_end_object(json);
