@@ -217,6 +217,10 @@ expect_signal "SIGTERM" TERM
 # The other commands.
 expect "statespace" 0 "^  states +[0-9]+" "$pnsim" statespace models/threadpool.pnml
 expect "info" 0 "^  places +[0-9]+" "$pnsim" info models/threadpool.pnml
+# Five philosophers: of each one's three places exactly one is marked, and
+# so of each fork with the places of the philosophers holding it.
+expect "info exclusive sets" 0 "^  exclusive sets +10, over 20 places" \
+    "$pnsim" info models/philosophers-5.pnml
 expect "info on a CSP script" 0 "^  state slots +[0-9]+" \
     "$pnsim" info models/threadpool.csp
 expect "graph svg" 0 "^wrote .*rg\.svg" \

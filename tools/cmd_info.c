@@ -3,6 +3,8 @@
  * exploration.
  */
 #include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
 
 #include "cli.h"
 #include "json.h"
@@ -36,6 +38,26 @@ static size_t info_bounded(const model *model, uint64_t *largest)
     return count;
 }
 
+/* The places in some exclusive set (model.exclusive_*): sets of places
+ * of which exactly one is marked, which the explorer stores as an index. */
+static size_t info_exclusive_places(const model *model)
+{
+    size_t count = 0;
+    bool *in_set = calloc(model->state_length + 1, sizeof *in_set);
+    if (in_set == NULL)
+        return 0;
+    size_t members = model->exclusive_count
+                         ? model->exclusive_start[model->exclusive_count]
+                         : 0;
+    for (size_t j = 0; j < members; j++)
+        if (!in_set[model->exclusive_slots[j]]) {
+            in_set[model->exclusive_slots[j]] = true;
+            count++;
+        }
+    free(in_set);
+    return count;
+}
+
 static void info_print_text(const char *path, const pn_net *net,
                             const model *model, const pn_net_facts *facts)
 {
@@ -61,6 +83,8 @@ static void info_print_text(const char *path, const pn_net *net,
                largest == 1 ? "" : "s");
     else
         printf("  %-22s none proved\n", "structurally bounded");
+    printf("  %-22s %zu, over %zu places\n", "exclusive sets",
+           model->exclusive_count, info_exclusive_places(model));
     printf("  %-22s %zu\n", "source transitions", facts->source_transitions);
     printf("  %-22s %zu\n", "sink transitions", facts->sink_transitions);
     printf("  %-22s %zu\n", "isolated places", facts->isolated_places);
@@ -108,6 +132,8 @@ static void info_print_json(const char *path, const pn_net *net,
     info_json_count(&json, "initial_tokens", facts->initial_tokens);
     info_json_count(&json, "max_initial_marking", facts->max_initial);
     info_json_count(&json, "max_arc_weight", facts->max_weight);
+    info_json_count(&json, "exclusive_sets", model->exclusive_count);
+    info_json_count(&json, "exclusive_places", info_exclusive_places(model));
     info_json_count(&json, "nupn_units", net->nupn_units);
     info_json_flag(&json, "nupn_safe", net->nupn_safe);
     uint64_t largest;
