@@ -119,11 +119,11 @@ static bool codec_take_sets(state_codec *codec, const state_codec_sets *sets)
     codec->sets = sets->count;
     size_t members = sets->count ? sets->start[sets->count] : 0;
     codec->members = members;
-    codec->set_word = malloc((sets->count + 1) * sizeof *codec->set_word);
-    codec->set_shift = malloc(sets->count + 1);
-    codec->set_width = malloc(sets->count + 1);
-    codec->set_first = malloc((sets->count + 1) * sizeof *codec->set_first);
-    codec->set_members = malloc((members + 1) * sizeof *codec->set_members);
+    codec->set_word = calloc(sets->count + 1, sizeof *codec->set_word);
+    codec->set_shift = calloc(sets->count + 1, 1);
+    codec->set_width = calloc(sets->count + 1, 1);
+    codec->set_first = calloc(sets->count + 1, sizeof *codec->set_first);
+    codec->set_members = calloc(members + 1, sizeof *codec->set_members);
     if (codec->set_word == NULL || codec->set_shift == NULL ||
         codec->set_width == NULL || codec->set_first == NULL ||
         codec->set_members == NULL)
@@ -321,7 +321,7 @@ static bool codec_index_changes(const model *model, codec_slot_changes *index)
     index->first = calloc(slots + 2, sizeof *index->first);
     for (size_t t = 0; t < model->transition_count; t++)
         count += model->transitions[t].effect_count;
-    index->changes = malloc((count + 1) * sizeof *index->changes);
+    index->changes = calloc(count + 1, sizeof *index->changes);
     if (index->first == NULL || index->changes == NULL)
         return false;
     for (size_t t = 0; t < model->transition_count; t++)
@@ -333,8 +333,8 @@ static bool codec_index_changes(const model *model, codec_slot_changes *index)
         const model_transition *facts = &model->transitions[t];
         for (size_t i = 0; i < facts->effect_count; i++) {
             const model_effect *effect = &facts->effects[i];
-            /* Beyond 2^62 either way the set cannot be checked: a delta
-             * that large is never cancelled by a one-token set anyway. */
+            /* Differences are computed up to 2^62 either way; beyond, the
+             * set is left out (no one-token set is given so much). */
             int64_t delta = effect->give > ((uint64_t)1 << 62) ||
                                     effect->take > ((uint64_t)1 << 62)
                                 ? INT64_MAX / 4

@@ -161,7 +161,8 @@ static bool pn_bounds_keep_exclusive(const pn_net *net, const int64_t *flow,
         if (flow[p] != 0 && flow[p] != 1)
             return true;
         members += (size_t)flow[p];
-        total += (uint64_t)flow[p] * net->places[p].initial;
+        total += (unsigned __int128)(uint64_t)flow[p] *
+                 net->places[p].initial;
     }
     if (total != 1)
         return true;
