@@ -7,7 +7,9 @@
  *   - P/T nets with at most PNSIM_CORPUS_MAX_STATES (default 200,000)
  *     expected states: explores them completely and requires the exact
  *     states, edges, max tokens in a place and in a marking, and the
- *     ReachabilityDeadlock answer;
+ *     ReachabilityDeadlock, OneSafe, QuasiLiveness and StableMarking
+ *     answers (a place that never changes: the exclusive sets, stored as
+ *     an index, must tell it as well as places stored as such);
  *   - unbounded nets: requires the run to end inconclusive under a small
  *     state limit, and no deadlock claimed where the contest says none;
  *   - coloured nets: requires the reader to refuse them as unsupported;
@@ -42,6 +44,7 @@ typedef struct corpus_expected {
     bool fits;                     /* and small enough to be within range */
     uint64_t states, edges, max_place, max_marking;
     int deadlock;                  /* 1 TRUE, 0 FALSE, -1 unknown */
+    int one_safe, quasi_live, stable;   /* likewise */
 } corpus_expected;
 
 typedef struct corpus_tally {
@@ -83,6 +86,20 @@ static bool corpus_number(const json_value *object, const char *key,
     return true;
 }
 
+/* A global property's answer: 1 TRUE, 0 FALSE, -1 unknown ("?"). */
+static int corpus_property(const json_value *properties, const char *name)
+{
+    bool value;
+    return json_as_bool(json_object_get(properties, name), &value) ? value
+                                                                   : -1;
+}
+
+/* True when `answer` is unknown or equals `found`. */
+static bool corpus_agrees(int answer, bool found)
+{
+    return answer < 0 || answer == (int)found;
+}
+
 static bool corpus_read_expected(const char *path, corpus_expected *expected)
 {
     pnsim_error error;
@@ -107,11 +124,11 @@ static bool corpus_read_expected(const char *path, corpus_expected *expected)
                       corpus_number(space, "max_token_per_marking",
                                     &expected->max_marking);
     expected->fits = expected->known && expected->states <= corpus_max_states();
-    bool deadlock;
     const json_value *properties = json_object_get(root, "global_properties");
-    expected->deadlock =
-        json_as_bool(json_object_get(properties, "ReachabilityDeadlock"),
-                     &deadlock) ? deadlock : -1;
+    expected->deadlock = corpus_property(properties, "ReachabilityDeadlock");
+    expected->one_safe = corpus_property(properties, "OneSafe");
+    expected->quasi_live = corpus_property(properties, "QuasiLiveness");
+    expected->stable = corpus_property(properties, "StableMarking");
     json_value_free(root);
     return true;
 }
@@ -209,7 +226,17 @@ static void corpus_check_instance(const char *directory, const char *name,
                                             : "",
                    ok ? "ok" : "MISMATCH");
         } else {
-            ok = outcome == EXPLORE_COMPLETE &&
+            bool quasi_live = true, stable = false;
+            for (uint32_t t = 0; t < model->transition_count; t++)
+                quasi_live = quasi_live &&
+                             explore_result_transition_fired(result, t);
+            for (size_t slot = 0; slot < model->state_length; slot++)
+                stable = stable || explore_result_slot_constant(result, slot);
+            bool properties =
+                corpus_agrees(expected.one_safe, stats->max_slot_value <= 1) &&
+                corpus_agrees(expected.quasi_live, quasi_live) &&
+                corpus_agrees(expected.stable, stable);
+            ok = outcome == EXPLORE_COMPLETE && properties &&
                  stats->states == expected.states &&
                  stats->edges == expected.edges &&
                  stats->max_slot_value == expected.max_place &&
@@ -241,12 +268,19 @@ static void corpus_check_instance(const char *directory, const char *name,
                    ok ? "ok" : "MISMATCH");
             if (!ok)
                 printf("%-38s expected %llu states, %llu edges, %llu, %llu, "
-                       "%s (%s)\n", "", (unsigned long long)expected.states,
+                       "%s (%s); OneSafe %s, QuasiLiveness %s (found %s), "
+                       "StableMarking %s (found %s)\n", "",
+                       (unsigned long long)expected.states,
                        (unsigned long long)expected.edges,
                        (unsigned long long)expected.max_place,
                        (unsigned long long)expected.max_marking,
                        corpus_bool_word(expected.deadlock),
-                       explore_outcome_name(outcome));
+                       explore_outcome_name(outcome),
+                       corpus_bool_word(expected.one_safe),
+                       corpus_bool_word(expected.quasi_live),
+                       corpus_bool_word(quasi_live),
+                       corpus_bool_word(expected.stable),
+                       corpus_bool_word(stable));
         }
         all_ok = all_ok && ok;
         explore_result_free(result);
