@@ -16,7 +16,8 @@
  *
  * Encoding.  States are stored packed (codec.h).  A slot starts as wide as
  * its initial value needs, or as a bound the model proves (model.h) needs
- * when that is not much more.  A successor is encoded by
+ * when that is not much more; an exclusive set the model gives, and the
+ * codec can check, is stored as the index of its member holding 1.  A successor is encoded by
  * copying its parent's packed vector and re-packing only the slots the
  * transition may change (model_transition.writes), then hashed from its few
  * packed words.  A value too wide for its slot stops the level: the store is

@@ -29,6 +29,11 @@
  *   - Incremental enabledness (packed_model_enabled_near): from one state
  *     to the next, only the transitions reading a slot that changed are
  *     tested again.
+ *   - Exclusive sets (codec.h).  A guard "member = 1" tests the set's
+ *     field for the member's index; moving the set's token from one member
+ *     to another is one change of the field.  The member that holds 1 is
+ *     read from the field, so a set's transitions are watched, and tested
+ *     again, through it.
  *
  * Enabled transitions come out in index order, as the model's own
  * successors() gives them (model.h), so that searches are numbered alike
