@@ -121,6 +121,22 @@ static inline void state_codec_set(const state_codec *codec, uint64_t *packed,
     *word = (*word & ~codec->mask[slot]) | (value << codec->shift[slot]);
 }
 
+/* Which member of set `set` holds 1 in a packed vector: its index. */
+static inline uint64_t state_codec_set_index(const state_codec *codec,
+                                             const uint64_t *packed,
+                                             size_t set)
+{
+    return (packed[codec->set_word[set]] >> codec->set_shift[set]) &
+           (((uint64_t)1 << codec->set_width[set]) - 1);
+}
+
+/* A member's index in its set. */
+static inline uint64_t state_codec_member_index(const state_codec *codec,
+                                                size_t slot)
+{
+    return codec->marked[slot] >> codec->shift[slot];
+}
+
 /* The value of one slot of a packed vector. */
 static inline model_value state_codec_get(const state_codec *codec,
                                           const uint64_t *packed, size_t slot)

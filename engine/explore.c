@@ -17,10 +17,10 @@
  * Encoding.  States are stored packed (codec.h).  A slot starts as wide as
  * its initial value needs, or as a bound the model proves (model.h) needs
  * when that is not much more; an exclusive set the model gives, and the
- * codec can check, is stored as the index of its member holding 1.  A successor is encoded by
- * copying its parent's packed vector and re-packing only the slots the
- * transition may change (model_transition.writes), then hashed from its few
- * packed words.  A value too wide for its slot stops the level: the store is
+ * codec can check, is stored as the index of its member holding 1.  A
+ * successor is encoded by copying its parent's packed vector and
+ * re-packing only the slots the transition may change
+ * (model_transition.writes), then hashed from its few packed words.  A value too wide for its slot stops the level: the store is
  * re-encoded with wider slots and the level is explored again, so nothing
  * is ever truncated.
  *
@@ -240,6 +240,24 @@ static void explore_stop(explore_shared *shared, explore_outcome outcome)
     atomic_compare_exchange_strong(&shared->stop, &none, (int)outcome);
 }
 
+/* Ends the search with EXPLORE_FAILED; the first failure's error is the
+ * one the caller sees. */
+static void explore_fail(explore_shared *shared, const pnsim_error *error)
+{
+    if (!atomic_exchange(&shared->error_set, true) && shared->error != NULL)
+        *shared->error = *error;
+    explore_stop(shared, EXPLORE_FAILED);
+}
+
+/* Ends the search with EXPLORE_FAILED for a broken promise of the search
+ * itself (PNSIM_ERR_INTERNAL). */
+static void explore_fail_internal(explore_shared *shared, const char *message)
+{
+    pnsim_error error;
+    pnsim_error_set(&error, PNSIM_ERR_INTERNAL, "%s", message);
+    explore_fail(shared, &error);
+}
+
 static bool explore_should_halt(explore_shared *shared)
 {
     return atomic_load_explicit(&shared->stop, memory_order_relaxed) != 0 ||
@@ -302,10 +320,8 @@ static void explore_worker_account(explore_worker *worker,
     if (sets > 0 && max_value == 0)
         max_value = 1;
     for (size_t set = 0; set < sets; set++)
-        worker->set_seen[set] |=
-            (uint64_t)1 << ((packed[codec->set_word[set]] >>
-                             codec->set_shift[set]) &
-                            (((uint64_t)1 << codec->set_width[set]) - 1));
+        worker->set_seen[set] |= (uint64_t)1
+                                 << state_codec_set_index(codec, packed, set);
     for (size_t k = 0; k < codec->words; k++) {
         uint64_t word = packed[k];
         worker->changed_words[k] |= word ^ result->initial_packed[k];
@@ -496,11 +512,7 @@ static int explore_widen(explore_shared *shared, size_t slot, model_value value)
 {
     if (shared->result->codec.width[slot] == 0) {
         /* A member of a checked exclusive set never holds more than 1. */
-        if (!atomic_exchange(&shared->error_set, true) &&
-            shared->error != NULL)
-            pnsim_error_set(shared->error, PNSIM_ERR_INTERNAL,
-                            "a value broke an exclusive set");
-        explore_stop(shared, EXPLORE_FAILED);
+        explore_fail_internal(shared, "a value broke an exclusive set");
         return 1;
     }
     /* Room for growth, but no more than a proved bound needs. */
@@ -901,10 +913,7 @@ static void explore_expand(explore_worker *worker, explore_state_id id)
         explore_flush(worker) != 0)
         expanded = MODEL_STOPPED;
     if (expanded == MODEL_FAILED) {
-        bool already = atomic_exchange(&shared->error_set, true);
-        if (!already && shared->error != NULL)
-            *shared->error = error;
-        explore_stop(shared, EXPLORE_FAILED);
+        explore_fail(shared, &error);
         return;
     }
     if (expanded != MODEL_DONE)
@@ -1113,11 +1122,8 @@ static bool explore_reencode(explore_shared *shared, uint64_t keep,
     }
     if (ok && result->forget) {
         /* The expanded levels are gone, and a proved bound was wrong. */
-        if (!atomic_exchange(&shared->error_set, true) &&
-            shared->error != NULL)
-            pnsim_error_set(shared->error, PNSIM_ERR_INTERNAL,
-                            "a value passed its proved structural bound");
-        explore_stop(shared, EXPLORE_FAILED);
+        explore_fail_internal(shared,
+                              "a value passed its proved structural bound");
         ok = false;
     }
     ok = ok && state_codec_init(&codec, slots, widths, result->slot_order,
@@ -1714,8 +1720,7 @@ bool explore_result_slot_constant(const explore_result *result, size_t slot)
         /* A member: whether its set's field ever held its index, or
          * (holding it initially) any other. */
         uint32_t set = codec->set_of[slot];
-        uint64_t own = (uint64_t)1 << (codec->marked[slot] >>
-                                       codec->shift[slot]);
+        uint64_t own = (uint64_t)1 << state_codec_member_index(codec, slot);
         uint64_t seen = result->set_seen[set];
         return result->initial[slot] == 1 ? (seen & ~own) == 0
                                           : (seen & own) == 0;

@@ -39,7 +39,7 @@ static void packed_compile_member_guard(struct packed_build *build,
     bool zero_passes = guard->at_least == 0;
     bool one_passes = guard->at_least <= 1 &&
                       (guard->below == 0 || guard->below >= 2);
-    uint64_t index = codec->marked[slot] >> codec->shift[slot];
+    uint64_t index = state_codec_member_index(codec, slot);
     uint64_t last = codec->set_first[set + 1] - codec->set_first[set] - 1;
     packed_test test = {.mask = codec->mask[slot] >> codec->shift[slot],
                         .word = codec->word[slot],
@@ -120,7 +120,7 @@ static void packed_compile_effect(struct packed_build *build,
         /* A set's token moves from one member to another: one change of
          * the field, made once the transition's effects are all seen. */
         uint32_t set = codec->set_of[slot];
-        size_t index = codec->marked[slot] >> codec->shift[slot];
+        size_t index = state_codec_member_index(codec, slot);
         if (build->set_from[set] == SIZE_MAX &&
             build->set_to[set] == SIZE_MAX)
             build->set_touched[build->touched++] = set;
@@ -470,9 +470,8 @@ static inline uint32_t packed_lowest_field(const packed_model *packed,
 static inline uint32_t packed_set_member(const state_codec *codec,
                                          const uint64_t *state, size_t set)
 {
-    uint64_t index = (state[codec->set_word[set]] >> codec->set_shift[set]) &
-                     (((uint64_t)1 << codec->set_width[set]) - 1);
-    return codec->set_members[codec->set_first[set] + index];
+    return codec->set_members[codec->set_first[set] +
+                              state_codec_set_index(codec, state, set)];
 }
 
 /* Adds the transitions filed under `slot` to the candidates. */

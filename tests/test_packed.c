@@ -29,6 +29,13 @@
 #include "packed.h"
 #include "pnml/pn_net.h"
 
+/* A net's text up to its page's first element, and after its last. */
+#define PNML_OPEN                                                         \
+    "<?xml version=\"1.0\"?>\n<pnml xmlns=\"http://www.pnml.org/"          \
+    "version-2009/grammar/pnml\"><net id=\"n\" type=\"http://"              \
+    "www.pnml.org/version-2009/grammar/ptnet\"><page id=\"g\">\n"
+#define PNML_CLOSE "</page></net></pnml>\n"
+
 /* A small deterministic generator (xorshift64*). */
 static uint64_t random_state = 0x9E3779B97F4A7C15u;
 
@@ -70,9 +77,7 @@ static void random_net(text *out, bool huge)
      * index (packed.h). */
     size_t transitions = 1 + random_below(5 * places + 4);
     out->length = 0;
-    text_add(out, "<?xml version=\"1.0\"?>\n<pnml xmlns=\"http://www.pnml.org/"
-                  "version-2009/grammar/pnml\"><net id=\"n\" type=\"http://"
-                  "www.pnml.org/version-2009/grammar/ptnet\"><page id=\"g\">\n");
+    text_add(out, PNML_OPEN);
     for (size_t p = 0; p < places; p++) {
         unsigned long long tokens = random_below(4) == 0 ? random_below(4) : 0;
         if (huge && p == 0)
@@ -114,7 +119,7 @@ static void random_net(text *out, bool huge)
                          "<inscription><text>%u</text></inscription></arc>\n",
                          arcs++, p, t, type, weight);
         }
-    text_add(out, "</page></net></pnml>\n");
+    text_add(out, PNML_CLOSE);
 }
 
 /* A random net of processes: each a state machine of 1 to 5 places with
@@ -126,9 +131,7 @@ static void random_process_net(text *out)
     size_t processes = 1 + random_below(4), counters = random_below(3);
     size_t states[4], places = counters;
     out->length = 0;
-    text_add(out, "<?xml version=\"1.0\"?>\n<pnml xmlns=\"http://www.pnml.org/"
-                  "version-2009/grammar/pnml\"><net id=\"n\" type=\"http://"
-                  "www.pnml.org/version-2009/grammar/ptnet\"><page id=\"g\">\n");
+    text_add(out, PNML_OPEN);
     for (size_t i = 0; i < processes; i++) {
         states[i] = 1 + random_below(5);
         size_t start = random_below(states[i]);
@@ -191,7 +194,7 @@ static void random_process_net(text *out)
             arcs += 2;
         }
     }
-    text_add(out, "</page></net></pnml>\n");
+    text_add(out, PNML_CLOSE);
 }
 
 /* Explores `m` on `threads` threads up to `limit` states. */
@@ -337,9 +340,7 @@ static void test_fire_and_widen(void **state)
 {
     (void)state;
     static const char net[] =
-        "<?xml version=\"1.0\"?>\n<pnml xmlns=\"http://www.pnml.org/"
-        "version-2009/grammar/pnml\"><net id=\"n\" type=\"http://"
-        "www.pnml.org/version-2009/grammar/ptnet\"><page id=\"g\">\n"
+        PNML_OPEN
         "<place id=\"bit\"><initialMarking><text>1</text></initialMarking>"
         "</place><place id=\"count\"/>\n"
         "<transition id=\"add\"/><transition id=\"stop\"/>\n"
@@ -348,7 +349,7 @@ static void test_fire_and_widen(void **state)
         "<arc id=\"3\" source=\"count\" target=\"stop\"><type "
         "value=\"inhibitor\"/><inscription><text>3</text></inscription>"
         "</arc><arc id=\"4\" source=\"bit\" target=\"stop\"/>\n"
-        "</page></net></pnml>\n";
+        PNML_CLOSE;
     pnsim_error error;
     pn_net *parsed = pnml_read_memory(net, strlen(net), "n.pnml", &error);
     assert_non_null(parsed);
@@ -422,9 +423,7 @@ static void test_exclusive_sets_checked(void **state)
     for (int third = 0; third <= 1; third++) {
         char net[4096];
         snprintf(net, sizeof net,
-                 "<?xml version=\"1.0\"?>\n<pnml xmlns=\"http://www.pnml.org/"
-                 "version-2009/grammar/pnml\"><net id=\"n\" type=\"http://"
-                 "www.pnml.org/version-2009/grammar/ptnet\"><page id=\"g\">\n"
+                 PNML_OPEN
                  "<place id=\"a0\"><initialMarking><text>1</text>"
                  "</initialMarking></place><place id=\"a1\"/>"
                  "<place id=\"a2\"/><place id=\"a3\"/>\n"
@@ -451,7 +450,7 @@ static void test_exclusive_sets_checked(void **state)
                  "<arc id=\"14\" source=\"b10\" target=\"b0\"/>"
                  "<arc id=\"15\" source=\"a1\" target=\"b10\"><type "
                  "value=\"inhibitor\"/></arc>\n%s"
-                 "</page></net></pnml>\n",
+                 PNML_CLOSE,
                  third ? "<arc id=\"16\" source=\"a3\" target=\"a01\">"
                          "<type value=\"inhibitor\"/></arc>\n"
                        : "");
