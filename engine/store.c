@@ -15,6 +15,13 @@
  * table_log bits (ids stay below 7/8 of the table's size, so they fit). */
 #define STORE_BUSY ((uint32_t)1 << 31)
 #define STORE_MAX_TABLE_LOG 31
+/* A compact table doubles while small, then grows by a quarter, in whole
+ * huge pages of codes: past 3/4 load it comes back at 3/5 load, not 3/8,
+ * so that a large search keeps 11 to 13 bytes of table per state instead
+ * of 11 to 21.  The price is more, smaller growths (each one sweep). */
+#define STORE_COMPACT_STEP_FROM ((uint64_t)1 << 20)
+#define STORE_COMPACT_STEP_ROUND ((uint64_t)1 << 18)
+#define STORE_COMPACT_MAX_SIZE ((uint64_t)1 << STORE_MAX_TABLE_LOG)
 
 /* Arena chunks hold a power of two of stored forms, about 4 MiB. */
 #define STORE_CHUNK_BYTES ((uint64_t)4 << 20)
@@ -42,13 +49,14 @@ struct state_store {
     _Atomic(uint64_t *) *key_chunks;/* same shape, one key per state */
 
     _Atomic uint32_t *table;
-    uint64_t table_size;            /* 2^table_log entries */
+    uint64_t table_size;            /* 2^table_log entries, or any size in
+                                       a compact store */
     unsigned table_log;
 
     /* A compact store keeps codes instead of `table`: a code is the
-     * one-word stored form, mixed by a bijection (state_store_hash), and its
-     * top table_log bits are its first slot.  0 is an empty entry; the one
-     * form whose code is 0 is marked present by `zero_present`. */
+     * one-word stored form, mixed by a bijection (state_store_hash), and
+     * code * table_size / 2^64 is its first slot.  0 is an empty entry; the
+     * one form whose code is 0 is marked present by `zero_present`. */
     bool compact;
     _Atomic uint64_t *codes;
     atomic_bool zero_present;
@@ -360,12 +368,20 @@ static bool store_take_id(state_store *store, state_store_ids *ids,
     return true;
 }
 
-/* A compact store's first slot for a code: its top bits, so that doubling
- * the table sends the entries of slot s to slots 2s and 2s + 1, and the
- * table can grow in place (store_grow_compact). */
+/* A compact store's first slot for a code: its place in the table's size
+ * scaled like the code's in 2^64 (for a table of 2^k entries, the code's
+ * top k bits).  The slot never decreases with the code, nor with the size:
+ * so growing sends an entry only upwards, and the table can grow in place
+ * (store_grow_compact). */
 static uint64_t store_code_slot(const state_store *store, uint64_t code)
 {
-    return code >> (64 - store->table_log);
+    return (uint64_t)(((unsigned __int128)code * store->table_size) >> 64);
+}
+
+/* The slot after `slot` in a compact table, wrapping around its end. */
+static uint64_t store_next_code_slot(const state_store *store, uint64_t slot)
+{
+    return slot + 1 == store->table_size ? 0 : slot + 1;
 }
 
 /* Gives the form just added to a compact store (its code claimed) an id and
@@ -400,9 +416,8 @@ static store_insert_result store_insert_compact(state_store *store,
         }
         return store_add_compact(store, ids, word, id);
     }
-    uint64_t mask = store->table_size - 1;
     uint64_t slot = store_code_slot(store, code);
-    for (uint64_t probes = 0; probes <= mask; probes++) {
+    for (uint64_t probes = 0; probes < store->table_size; probes++) {
         _Atomic uint64_t *entry = &store->codes[slot];
         uint64_t seen = atomic_load_explicit(entry, memory_order_relaxed);
         if (seen == 0) {
@@ -420,7 +435,7 @@ static store_insert_result store_insert_compact(state_store *store,
             *id = STORE_ID_UNKNOWN;
             return STORE_FOUND;
         }
-        slot = (slot + 1) & mask;
+        slot = store_next_code_slot(store, slot);
     }
     return STORE_FULL;
 }
@@ -795,7 +810,6 @@ static void store_place_code(state_store *store, uint64_t code)
         atomic_store(&store->zero_present, true);
         return;
     }
-    uint64_t mask = store->table_size - 1;
     uint64_t slot = store_code_slot(store, code);
     for (;;) {
         uint64_t empty = 0;
@@ -804,7 +818,7 @@ static void store_place_code(state_store *store, uint64_t code)
                                                   memory_order_relaxed))
             return;
         if (empty != 0)
-            slot = (slot + 1) & mask;
+            slot = store_next_code_slot(store, slot);
     }
 }
 
@@ -828,21 +842,36 @@ static bool store_defer(store_deferred *deferred, uint64_t code)
     return true;
 }
 
+/* The size a compact table of `size` entries grows to (see
+ * STORE_COMPACT_STEP_FROM), or `size` at the largest. */
+static uint64_t store_compact_grown_size(uint64_t size)
+{
+    uint64_t grown = size * 2;
+    if (size >= STORE_COMPACT_STEP_FROM) {
+        grown = size + size / 4 + STORE_COMPACT_STEP_ROUND - 1;
+        grown -= grown % STORE_COMPACT_STEP_ROUND;
+    }
+    return grown < STORE_COMPACT_MAX_SIZE ? grown : STORE_COMPACT_MAX_SIZE;
+}
+
 /*
- * Doubles a compact table in place.  The table is remapped to twice its
- * size, its new half empty.  An entry whose first slot was s now starts at
- * 2s or 2s + 1 (store_code_slot), and in a linear probe an entry sits at
- * most a few slots past its start: so a sweep from the top down, taking
- * each entry out and placing it again, only ever writes at or above where
- * it reads.  Slots at or above the sweep hold only placed entries; an entry
- * whose probe would start below the sweep (near the start, or one that had
- * wrapped around the end) or wrap past the end is deferred and placed after
- * the sweep.  So growing needs no second table: a table of 2^31 codes (16 GiB)
- * grows from one of 8 GiB within 16 GiB.
+ * Grows a compact table in place.  The table is remapped to its new size,
+ * the new part empty.  An entry whose first slot was s now starts at s or
+ * above (store_code_slot), about s times the growth, and in a linear probe
+ * an entry sits at most a few slots past its start: so a sweep from the top
+ * down, taking each entry out and placing it again, almost only writes at
+ * or above where it reads.  Slots at or above the sweep hold only placed
+ * entries; an entry whose probe would start below the sweep (near the
+ * start, or one that had wrapped around the end) or wrap past the end is
+ * deferred and placed after the sweep.  So growing needs no second table:
+ * a table of 2^31 codes (16 GiB) grows from one of 12.8 GiB within 16 GiB.
  */
 static int store_grow_compact(state_store *store)
 {
-    uint64_t old_size = store->table_size, size = old_size * 2;
+    uint64_t old_size = store->table_size;
+    uint64_t size = store_compact_grown_size(old_size);
+    if (size == old_size)
+        return -1;
     uint64_t old_bytes = store_table_bytes(store, old_size);
     uint64_t bytes = store_table_bytes(store, size);
     if (!store_charge(store, bytes - old_bytes))
@@ -855,7 +884,6 @@ static int store_grow_compact(state_store *store)
     }
     store->codes = codes;
     store->table_size = size;
-    store->table_log++;
     store_deferred deferred = {NULL, 0, 0};
     bool ok = true;
     for (uint64_t at = old_size; at-- > 0;) {
@@ -882,13 +910,14 @@ static int store_grow_compact(state_store *store)
     return 0;
 }
 
-/* Doubles one table, placing every stored root again. */
+/* Grows one table, placing every stored root again: a table of ids
+ * doubles. */
 static int store_grow_table(state_store *store, unsigned threads)
 {
-    if (store->table_log >= STORE_MAX_TABLE_LOG)
-        return -1;
     if (store->compact)
         return store_grow_compact(store);
+    if (store->table_log >= STORE_MAX_TABLE_LOG)
+        return -1;
     unsigned log = store->table_log + 1;
     uint64_t size = (uint64_t)1 << log;
     /* Both tables live while the roots move over. */
@@ -1169,15 +1198,14 @@ static void store_remove_code(state_store *store, uint64_t code)
         atomic_store(&store->zero_present, false);
         return;
     }
-    uint64_t mask = store->table_size - 1;
     uint64_t hole = store_code_slot(store, code);
     while (store->codes[hole] != code) {
         if (store->codes[hole] == 0)
             return;
-        hole = (hole + 1) & mask;
+        hole = store_next_code_slot(store, hole);
     }
-    for (uint64_t at = (hole + 1) & mask; store->codes[at] != 0;
-         at = (at + 1) & mask) {
+    for (uint64_t at = store_next_code_slot(store, hole);
+         store->codes[at] != 0; at = store_next_code_slot(store, at)) {
         uint64_t start = store_code_slot(store, store->codes[at]);
         /* Stays when its start lies cyclically in (hole, at]. */
         bool stays = hole <= at ? hole < start && start <= at

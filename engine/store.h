@@ -40,9 +40,10 @@
  * it (its hash), so a look-up never reads the arena and an entry is never
  * busy.  Such a store cannot say which id a state it finds has
  * (STORE_ID_UNKNOWN), but it can forget the vectors of the states its user
- * is done with (state_store_forget), and its table grows in place.  A search
- * that only counts then costs 10.7 to 21 bytes per state (load 3/8 to 3/4)
- * plus its frontier.
+ * is done with (state_store_forget), and its table grows in place, by a
+ * quarter once past 2^20 entries (8 MiB).  A large search that only counts
+ * then costs 10.7 to 13.3 bytes per state (load 3/5 to 3/4) plus its
+ * frontier.
  *
  * The tables do not grow while threads insert: they refuse (STORE_FULL)
  * past 7/8 load (a compact table, whose entries hold no ids, past 31/32),
@@ -218,8 +219,9 @@ uint64_t state_store_room(const state_store *store);
 /* True once the table or the dictionary is three quarters full. */
 bool state_store_wants_growth(const state_store *store);
 
-/* Doubles the tables that want to grow, or the main table when none
- * does, rehashing on `threads` threads.  No insert may run at the same
+/* Grows the tables that want to grow, or the main table when none does,
+ * rehashing on `threads` threads: a table of ids doubles, a compact table
+ * grows by a quarter once large.  No insert may run at the same
  * time.  Returns 0, or -1 when the budget or malloc says no, or the table
  * is as large as it gets. */
 int state_store_grow(state_store *store, unsigned threads);

@@ -545,32 +545,71 @@ static uint64_t test_uncode(uint64_t code)
 }
 
 /* Growth in place where it is hardest: a run of codes that all start at
- * the first slot (so that, doubled, they start below where they sit), and
- * a run that starts at the last slot and wraps around to the first. */
+ * the first slot (so that, grown, they start below where they sit), and a
+ * run of the largest codes, which start at the last slot and wrap around to
+ * the first; between them, the table is kept just under 3/4 load, where
+ * runs are long.  The table doubles up to 2^20 entries, then grows by a
+ * quarter, in steps of 2^18, to sizes that are not powers of two. */
 static void test_store_compact_growth_edges(void **unused)
 {
     (void)unused;
     state_store *store = state_store_create_compact(0);
     assert_non_null(store);
-    unsigned log = 14;   /* a new store's table */
-    assert_int_equal(state_store_capacity(store), (uint64_t)1 << log);
+    assert_int_equal(state_store_capacity(store), (uint64_t)1 << 14);
     uint64_t words[120], id;
     for (uint64_t i = 0; i < 120; i++) {
-        uint64_t start = i < 60 ? 0 : ((uint64_t)1 << log) - 1;
-        uint64_t code = start << (64 - log) | (i + 1) << 20 | i;
+        uint64_t code = i < 60 ? (i + 1) << 20 | i : ~(uint64_t)0 - i;
         words[i] = test_uncode(code);
         uint64_t v[1] = {words[i]};
         assert_int_equal(state_store_hash(store, v), code);
         assert_int_equal(test_compact_put(store, NULL, words[i], &id),
                          STORE_ADDED);
     }
-    for (int grow = 0; grow < 3; grow++) {
+    uint64_t filled = 0, previous = state_store_capacity(store);
+    int quarter_steps = 0;
+    while (state_store_capacity(store) < ((uint64_t)5 << 19)) {
+        while ((120 + filled + 1) * 4 < state_store_capacity(store) * 3) {
+            assert_int_equal(test_compact_put(store, NULL,
+                                              (filled + 1) * TEST_SPREAD, &id),
+                             STORE_ADDED);
+            filled++;
+        }
+        assert_true(state_store_wants_growth(store) ||
+                    (120 + filled + 1) * 4 >= state_store_capacity(store) * 3);
         assert_int_equal(state_store_grow(store, 1), 0);
+        uint64_t size = state_store_capacity(store);
+        if (previous < ((uint64_t)1 << 20)) {
+            assert_int_equal(size, previous * 2);
+        } else {
+            assert_int_equal(size % ((uint64_t)1 << 18), 0);
+            assert_true(size >= previous + previous / 4 &&
+                        size < previous + previous / 4 + ((uint64_t)1 << 18));
+            assert_true((size & (size - 1)) != 0);
+            quarter_steps++;
+        }
+        previous = size;
         for (uint64_t i = 0; i < 120; i++)
             assert_int_equal(test_compact_put(store, NULL, words[i], &id),
                              STORE_FOUND);
+        for (uint64_t value = 1; value <= filled; value += 97)
+            assert_int_equal(test_compact_put(store, NULL,
+                                              value * TEST_SPREAD, &id),
+                             STORE_FOUND);
     }
-    assert_int_equal(state_store_count(store), 120);
+    assert_true(quarter_steps >= 2);
+    assert_int_equal(state_store_count(store), 120 + filled);
+    /* Every state once: each found, none new, after the last growth. */
+    for (uint64_t value = 1; value <= filled; value++)
+        assert_int_equal(test_compact_put(store, NULL, value * TEST_SPREAD,
+                                          &id), STORE_FOUND);
+    assert_int_equal(state_store_count(store), 120 + filled);
+    /* Truncating across a grown table takes the newest out again. */
+    assert_int_equal(state_store_truncate(store, 120), 0);
+    for (uint64_t i = 0; i < 120; i++)
+        assert_int_equal(test_compact_put(store, NULL, words[i], &id),
+                         STORE_FOUND);
+    assert_int_equal(test_compact_put(store, NULL, TEST_SPREAD, &id),
+                     STORE_ADDED);
     state_store_free(store);
 }
 
