@@ -129,6 +129,8 @@ struct explore_result {
 
 /* Batch size, and ring size of the pipeline: a power of two. */
 #define EXPLORE_BATCH 16
+/* Bytes of a cache line, the unit of a worker's buffers. */
+#define EXPLORE_CACHE_LINE ((size_t)64)
 /* Successors between the steps of the pipeline: a successor's table entry
  * is fetched when it joins the ring, its stored form EXPLORE_PIPE_DISTANCE
  * successors later, and it is inserted EXPLORE_BATCH successors later. */
@@ -1462,6 +1464,20 @@ static void explore_workers_free(explore_worker *workers, unsigned count)
     free(workers);
 }
 
+/* A worker's own buffer, zeroed, in whole cache lines of its own: two
+ * threads' buffers come from the same heap, and a line holding the end of
+ * one and the start of the other would bounce between the cores at every
+ * write. */
+static void *explore_worker_alloc(size_t bytes)
+{
+    size_t lines = bytes / EXPLORE_CACHE_LINE + 1;
+    void *buffer = aligned_alloc(EXPLORE_CACHE_LINE,
+                                 lines * EXPLORE_CACHE_LINE);
+    if (buffer != NULL)
+        memset(buffer, 0, lines * EXPLORE_CACHE_LINE);
+    return buffer;
+}
+
 static explore_worker *explore_workers_create(explore_shared *shared,
                                               size_t words)
 {
@@ -1473,31 +1489,32 @@ static explore_worker *explore_workers_create(explore_shared *shared,
     for (unsigned t = 0; t < shared->threads; t++) {
         explore_worker *worker = &workers[t];
         worker->shared = shared;
-        worker->scratch = malloc(model->scratch_bytes ? model->scratch_bytes
-                                                      : 1);
-        worker->values = malloc(slots * sizeof *worker->values);
+        size_t transition_words = model->transition_count / 64 + 1;
+        size_t vector_bytes = (slots + words) * sizeof(uint64_t);
+        worker->scratch = explore_worker_alloc(model->scratch_bytes);
+        worker->values = explore_worker_alloc(slots * sizeof(model_value));
         /* Room for any width a re-encoding may choose. */
-        worker->child = malloc((slots + words) * sizeof *worker->child);
-        worker->parent_packed = malloc((slots + words) * sizeof(uint64_t));
-        worker->parent_tree = malloc(2 * (slots + words) * sizeof(uint64_t));
-        worker->ancestor_packed = malloc((slots + words) * sizeof(uint64_t));
-        worker->changed_words = calloc(slots + 1, sizeof(uint64_t));
-        worker->set_seen = calloc(shared->result->codec.sets + 1,
-                                  sizeof(uint64_t));
-        worker->candidates = malloc(2 * (model->transition_count / 64 + 1) *
-                                    sizeof *worker->candidates);
-        worker->enabled = malloc((model->transition_count + 1) *
-                                 sizeof *worker->enabled);
-        worker->near.state = malloc((slots + words) * sizeof(uint64_t));
-        worker->near.enabled = malloc((model->transition_count / 64 + 1) *
-                                      sizeof(uint64_t));
-        worker->recent_buffer = malloc(EXPLORE_RECENT *
-                                       (EXPLORE_RECENT_WORDS + 1) *
-                                       sizeof(uint64_t));
-        worker->batch_vectors = malloc(EXPLORE_BATCH * (slots + words) *
-                                       sizeof(uint64_t));
-        worker->batch_stored = malloc(EXPLORE_BATCH * (slots + words) *
-                                      sizeof(uint64_t));
+        worker->child = explore_worker_alloc(vector_bytes);
+        worker->parent_packed = explore_worker_alloc(vector_bytes);
+        worker->parent_tree = explore_worker_alloc(2 * vector_bytes);
+        worker->ancestor_packed = explore_worker_alloc(vector_bytes);
+        worker->changed_words =
+            explore_worker_alloc((slots + 1) * sizeof(uint64_t));
+        worker->set_seen = explore_worker_alloc(
+            (shared->result->codec.sets + 1) * sizeof(uint64_t));
+        worker->candidates =
+            explore_worker_alloc(2 * transition_words * sizeof(uint64_t));
+        worker->enabled = explore_worker_alloc(
+            (model->transition_count + 1) * sizeof(uint32_t));
+        worker->near.state = explore_worker_alloc(vector_bytes);
+        worker->near.enabled =
+            explore_worker_alloc(transition_words * sizeof(uint64_t));
+        worker->recent_buffer = explore_worker_alloc(
+            EXPLORE_RECENT * (EXPLORE_RECENT_WORDS + 1) * sizeof(uint64_t));
+        worker->batch_vectors =
+            explore_worker_alloc(EXPLORE_BATCH * vector_bytes);
+        worker->batch_stored =
+            explore_worker_alloc(EXPLORE_BATCH * vector_bytes);
         if (worker->scratch == NULL || worker->values == NULL ||
             worker->child == NULL || worker->parent_packed == NULL ||
             worker->parent_tree == NULL ||
