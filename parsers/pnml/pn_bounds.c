@@ -13,11 +13,23 @@
  * (C | I), and for each transition column in turn keep the rows that are
  * zero there and add every positive combination of a row above zero with
  * a row below it that cancels the column.  What is left when every column
- * is zero are semiflows, in the identity part.  The number of rows can
- * explode, so the algorithm gives up past a fixed number of rows or on an
- * arithmetic overflow: bounds are an optimisation (first slot widths for
+ * is zero are semiflows, in the identity part.
+ *
+ * Only semiflows of minimal support are wanted: any other is a positive
+ * combination of them, and proves no bound they do not (a bound is a ratio
+ * y . M0 / y_p, never below the least of the ratios it combines).  So a new
+ * row whose support (the places it weighs) contains another row's is not
+ * kept, and one that is kept drops the new rows whose support contains its
+ * own (Colom and Silva's rule).  Rows carried over unchanged need no such
+ * test: each new row's support contains those of the two it combines.
+ *
+ * The number of rows can still explode, so the algorithm stops past a
+ * fixed number of rows or on an arithmetic overflow, and keeps the rows
+ * that were already zero in every transition column: each is a semiflow,
+ * whatever came after.  Bounds are an optimisation (first slot widths for
  * the explorer, which still widens a slot whose value exceeds its width),
- * so giving up costs speed, never a verdict.
+ * so stopping early costs speed, never a verdict: every row, at every step,
+ * is a positive combination of rows of (C | I).
  *
  * A net whose NUPN toolspecific declares it safe gets 1 for every place.
  *
@@ -38,12 +50,66 @@
 typedef struct pn_bounds_rows {
     int64_t *cells;      /* count rows of `width` cells: transitions, then
                             places */
-    size_t count, capacity, width;
+    uint64_t *support;   /* per row, `support_words` words: bit p is set
+                            when the row weighs place p */
+    size_t count, capacity, width, transitions, support_words;
 } pn_bounds_rows;
 
 static int64_t *pn_bounds_row(const pn_bounds_rows *rows, size_t i)
 {
     return rows->cells + i * rows->width;
+}
+
+static uint64_t *pn_bounds_support(const pn_bounds_rows *rows, size_t i)
+{
+    return rows->support + i * rows->support_words;
+}
+
+/* Whether support `small` is contained in support `large`. */
+static bool pn_bounds_within(const uint64_t *small, const uint64_t *large,
+                             size_t words)
+{
+    for (size_t k = 0; k < words; k++)
+        if ((small[k] & ~large[k]) != 0)
+            return false;
+    return true;
+}
+
+/* Copies row `from` of `in` to the end of `out`. */
+static void pn_bounds_copy(const pn_bounds_rows *in, size_t from,
+                           pn_bounds_rows *out)
+{
+    memcpy(pn_bounds_row(out, out->count), pn_bounds_row(in, from),
+           in->width * sizeof(int64_t));
+    memcpy(pn_bounds_support(out, out->count), pn_bounds_support(in, from),
+           in->support_words * sizeof(uint64_t));
+    out->count++;
+}
+
+/* Keeps the row just written at place out->count when its support is
+ * minimal: none of the rows holds a support within it; then drops the new
+ * rows (from `first_new`) whose support holds it. */
+static void pn_bounds_keep_if_minimal(pn_bounds_rows *out, size_t first_new)
+{
+    const uint64_t *candidate = pn_bounds_support(out, out->count);
+    size_t words = out->support_words;
+    for (size_t i = 0; i < out->count; i++)
+        if (pn_bounds_within(pn_bounds_support(out, i), candidate, words))
+            return;
+    size_t kept = first_new;
+    for (size_t i = first_new; i <= out->count; i++) {
+        if (i < out->count &&
+            pn_bounds_within(candidate, pn_bounds_support(out, i), words))
+            continue;
+        if (kept != i) {
+            memcpy(pn_bounds_row(out, kept), pn_bounds_row(out, i),
+                   out->width * sizeof(int64_t));
+            memcpy(pn_bounds_support(out, kept), pn_bounds_support(out, i),
+                   words * sizeof(uint64_t));
+        }
+        kept++;
+    }
+    out->count = kept;
 }
 
 static uint64_t pn_bounds_gcd(uint64_t a, uint64_t b)
@@ -57,13 +123,17 @@ static uint64_t pn_bounds_gcd(uint64_t a, uint64_t b)
 }
 
 /* Appends a * first + b * second (a, b > 0), divided by the gcd of its
- * cells.  False on overflow or when the rows are full. */
-static bool pn_bounds_combine(pn_bounds_rows *out, const int64_t *first,
-                              int64_t a, const int64_t *second, int64_t b)
+ * cells, unless its support is not minimal (from `first_new`, the rows
+ * are this step's new ones).  False on overflow or when the rows are
+ * full. */
+static bool pn_bounds_combine(pn_bounds_rows *out, size_t first_new,
+                              const int64_t *first, int64_t a,
+                              const int64_t *second, int64_t b)
 {
     if (out->count == out->capacity)
         return false;
     int64_t *row = pn_bounds_row(out, out->count);
+    uint64_t *support = pn_bounds_support(out, out->count);
     uint64_t divisor = 0;
     for (size_t k = 0; k < out->width; k++) {
         int64_t x, y;
@@ -77,7 +147,11 @@ static bool pn_bounds_combine(pn_bounds_rows *out, const int64_t *first,
     if (divisor > 1)
         for (size_t k = 0; k < out->width; k++)
             row[k] /= (int64_t)divisor;
-    out->count++;
+    memset(support, 0, out->support_words * sizeof(uint64_t));
+    for (size_t p = 0; p + out->transitions < out->width; p++)
+        if (row[out->transitions + p] != 0)
+            support[p / 64] |= (uint64_t)1 << (p % 64);
+    pn_bounds_keep_if_minimal(out, first_new);
     return true;
 }
 
@@ -86,12 +160,10 @@ static bool pn_bounds_cancel(const pn_bounds_rows *in, pn_bounds_rows *out,
                              size_t column)
 {
     out->count = 0;
-    for (size_t i = 0; i < in->count; i++) {
-        const int64_t *row = pn_bounds_row(in, i);
-        if (row[column] == 0 &&
-            !pn_bounds_combine(out, row, 1, row, 0))
-            return false;
-    }
+    for (size_t i = 0; i < in->count; i++)
+        if (pn_bounds_row(in, i)[column] == 0)
+            pn_bounds_copy(in, i, out);
+    size_t first_new = out->count;
     for (size_t i = 0; i < in->count; i++) {
         const int64_t *up = pn_bounds_row(in, i);
         if (up[column] <= 0)
@@ -99,7 +171,8 @@ static bool pn_bounds_cancel(const pn_bounds_rows *in, pn_bounds_rows *out,
         for (size_t j = 0; j < in->count; j++) {
             const int64_t *down = pn_bounds_row(in, j);
             if (down[column] < 0 &&
-                !pn_bounds_combine(out, up, -down[column], down, up[column]))
+                !pn_bounds_combine(out, first_new, up, -down[column], down,
+                                   up[column]))
                 return false;
         }
     }
@@ -203,11 +276,16 @@ bool pn_net_place_bounds(const pn_net *net, model_value *bounds,
     size_t capacity = PN_BOUNDS_MAX_CELLS / width;
     if (capacity > PN_BOUNDS_MAX_ROWS)
         capacity = PN_BOUNDS_MAX_ROWS;
-    pn_bounds_rows rows[2] = {
-        {calloc(capacity * width, sizeof(int64_t)), places, capacity, width},
-        {calloc(capacity * width, sizeof(int64_t)), 0, capacity, width},
-    };
-    bool ok = rows[0].cells != NULL && rows[1].cells != NULL;
+    size_t support_words = (places + 63) / 64;
+    pn_bounds_rows rows[2];
+    for (int r = 0; r < 2; r++)
+        rows[r] = (pn_bounds_rows){
+            calloc(capacity * width, sizeof(int64_t)),
+            calloc(capacity * support_words, sizeof(uint64_t)),
+            r == 0 ? places : 0, capacity, width, transitions, support_words,
+        };
+    bool ok = rows[0].cells != NULL && rows[1].cells != NULL &&
+              rows[0].support != NULL && rows[1].support != NULL;
     /* (C | I): the incidence of place p is row p. */
     for (size_t i = 0; ok && i < net->arc_count; i++) {
         const pn_arc *arc = &net->arcs[i];
@@ -221,20 +299,33 @@ bool pn_net_place_bounds(const pn_net *net, model_value *bounds,
                                    cell))
             ok = false;
     }
-    for (size_t p = 0; ok && p < places; p++)
+    for (size_t p = 0; ok && p < places; p++) {
         pn_bounds_row(&rows[0], p)[transitions + p] = 1;
+        pn_bounds_support(&rows[0], p)[p / 64] |= (uint64_t)1 << (p % 64);
+    }
+    /* Without the whole incidence, no row proves anything. */
+    bool built = ok;
+    /* `current` holds the last whole step: stopped early, its rows that are
+     * zero in every transition column are still semiflows. */
     unsigned current = 0;
-    for (;;) {
-        if (!ok)
-            break;
+    while (ok) {
         size_t column = pn_bounds_next_column(&rows[current], transitions);
         if (column == width)
             break;
-        ok = pn_bounds_cancel(&rows[current], &rows[1 - current], column);
+        if (!pn_bounds_cancel(&rows[current], &rows[1 - current], column))
+            break;
         current = 1 - current;
     }
-    for (size_t i = 0; ok && i < rows[current].count; i++) {
-        const int64_t *flow = pn_bounds_row(&rows[current], i) + transitions;
+    bool found = false;
+    for (size_t i = 0; built && i < rows[current].count; i++) {
+        const int64_t *row = pn_bounds_row(&rows[current], i);
+        bool semiflow = true;
+        for (size_t t = 0; semiflow && t < transitions; t++)
+            semiflow = row[t] == 0;
+        if (!semiflow)
+            continue;
+        found = true;
+        const int64_t *flow = row + transitions;
         if (!net->nupn_safe)
             pn_bounds_apply(net, flow, bounds);
         if (sets != NULL && !pn_bounds_keep_exclusive(net, flow, sets)) {
@@ -243,9 +334,11 @@ bool pn_net_place_bounds(const pn_net *net, model_value *bounds,
             sets = NULL;
         }
     }
-    free(rows[0].cells);
-    free(rows[1].cells);
-    return ok || net->nupn_safe;
+    for (int r = 0; r < 2; r++) {
+        free(rows[r].cells);
+        free(rows[r].support);
+    }
+    return found || net->nupn_safe;
 }
 
 void pn_exclusive_sets_free(pn_exclusive_sets *sets)

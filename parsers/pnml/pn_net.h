@@ -125,10 +125,11 @@ typedef struct pn_exclusive_sets {
  * hold in any reachable marking, as P-semiflows prove it (pn_bounds.c),
  * or 1 everywhere when the NUPN toolspecific declares the net safe;
  * UINT64_MAX where nothing is proved.  When `sets` is not NULL, also fills
- * it with the exclusive sets the semiflows prove (none when they were too
- * many to compute); the caller owns them (pn_exclusive_sets_free).
- * Returns false when the semiflows were too many to compute and the net
- * is not declared safe (every bound is then UINT64_MAX).
+ * it with the exclusive sets the semiflows prove; the caller owns them
+ * (pn_exclusive_sets_free).  When the semiflows are too many to compute,
+ * those found before stopping still count.  Returns false when no
+ * semiflow was found and the net is not declared safe (every bound is
+ * then UINT64_MAX).
  */
 bool pn_net_place_bounds(const pn_net *net, model_value *bounds,
                          pn_exclusive_sets *sets);
