@@ -18,8 +18,11 @@
 /* A compact table doubles while small, then grows by a quarter, in whole
  * huge pages of codes: past 3/4 load it comes back at 3/5 load, not 3/8,
  * so that a large search keeps 11 to 13 bytes of table per state instead
- * of 11 to 21.  The price is more, smaller growths (each one sweep). */
-#define STORE_COMPACT_STEP_FROM ((uint64_t)1 << 20)
+ * of 11 to 21.  The price is more, smaller growths, each a sweep on one
+ * thread: summed, five times the last table's size instead of twice.  So
+ * small tables, where memory matters least and the sweeps would be the
+ * largest share of the search, double. */
+#define STORE_COMPACT_STEP_FROM ((uint64_t)1 << 24)
 #define STORE_COMPACT_STEP_ROUND ((uint64_t)1 << 18)
 #define STORE_COMPACT_MAX_SIZE ((uint64_t)1 << STORE_MAX_TABLE_LOG)
 
@@ -59,6 +62,8 @@ struct state_store {
      * one form whose code is 0 is marked present by `zero_present`. */
     bool compact;
     _Atomic uint64_t *codes;
+    uint64_t quarter_from;          /* entries past which it grows by a
+                                       quarter (STORE_COMPACT_STEP_FROM) */
     atomic_bool zero_present;
     size_t forgotten;               /* chunks below this were released */
 
@@ -197,6 +202,7 @@ static state_store *store_create(size_t words, bool with_keys, bool tree,
                                            sizeof *store->key_chunks)
                                   : NULL;
     store->compact = compact;
+    store->quarter_from = STORE_COMPACT_STEP_FROM;
     store->table_log = STORE_INITIAL_TABLE_LOG;
     store->table_size = (uint64_t)1 << store->table_log;
     void *table = store_pages_alloc(store_table_bytes(store, store->table_size));
@@ -844,10 +850,11 @@ static bool store_defer(store_deferred *deferred, uint64_t code)
 
 /* The size a compact table of `size` entries grows to (see
  * STORE_COMPACT_STEP_FROM), or `size` at the largest. */
-static uint64_t store_compact_grown_size(uint64_t size)
+static uint64_t store_compact_grown_size(const state_store *store,
+                                         uint64_t size)
 {
     uint64_t grown = size * 2;
-    if (size >= STORE_COMPACT_STEP_FROM) {
+    if (size >= store->quarter_from) {
         grown = size + size / 4 + STORE_COMPACT_STEP_ROUND - 1;
         grown -= grown % STORE_COMPACT_STEP_ROUND;
     }
@@ -869,7 +876,7 @@ static uint64_t store_compact_grown_size(uint64_t size)
 static int store_grow_compact(state_store *store)
 {
     uint64_t old_size = store->table_size;
-    uint64_t size = store_compact_grown_size(old_size);
+    uint64_t size = store_compact_grown_size(store, old_size);
     if (size == old_size)
         return -1;
     uint64_t old_bytes = store_table_bytes(store, old_size);
@@ -1171,6 +1178,11 @@ int state_store_reorder(state_store *store, uint64_t first,
 bool state_store_is_compact(const state_store *store)
 {
     return store->compact;
+}
+
+void state_store_set_quarter_growth(state_store *store, uint64_t entries)
+{
+    store->quarter_from = entries;
 }
 
 void state_store_forget(state_store *store, uint64_t below)

@@ -41,7 +41,7 @@
  * busy.  Such a store cannot say which id a state it finds has
  * (STORE_ID_UNKNOWN), but it can forget the vectors of the states its user
  * is done with (state_store_forget), and its table grows in place, by a
- * quarter once past 2^20 entries (8 MiB).  A large search that only counts
+ * quarter once past 2^24 entries (128 MiB).  A large search that only counts
  * then costs 10.7 to 13.3 bytes per state (load 3/5 to 3/4) plus its
  * frontier.
  *
@@ -95,6 +95,11 @@ state_store *state_store_create_compact(uint64_t max_bytes);
 #define STORE_ID_UNKNOWN (UINT64_MAX - 1)
 
 bool state_store_is_compact(const state_store *store);
+
+/* Sets the size, in entries, from which a compact table grows by a
+ * quarter instead of doubling (2^24 unless set; a power of two of 2^14 or
+ * more).  Tests use it to reach those growths with small tables. */
+void state_store_set_quarter_growth(state_store *store, uint64_t entries);
 
 /* Releases the vectors of states below id `below`, as far as whole chunks
  * of the arena go: state_store_get then fails for them.  The set still

@@ -548,14 +548,16 @@ static uint64_t test_uncode(uint64_t code)
  * the first slot (so that, grown, they start below where they sit), and a
  * run of the largest codes, which start at the last slot and wrap around to
  * the first; between them, the table is kept just under 3/4 load, where
- * runs are long.  The table doubles up to 2^20 entries, then grows by a
- * quarter, in steps of 2^18, to sizes that are not powers of two. */
+ * runs are long.  The table doubles up to 2^20 entries (set so; 2^24 by
+ * default), then grows by a quarter, in steps of 2^18, to sizes that are
+ * not powers of two. */
 static void test_store_compact_growth_edges(void **unused)
 {
     (void)unused;
     state_store *store = state_store_create_compact(0);
     assert_non_null(store);
     assert_int_equal(state_store_capacity(store), (uint64_t)1 << 14);
+    state_store_set_quarter_growth(store, (uint64_t)1 << 20);
     uint64_t words[120], id;
     for (uint64_t i = 0; i < 120; i++) {
         uint64_t code = i < 60 ? (i + 1) << 20 | i : ~(uint64_t)0 - i;
