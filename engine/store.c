@@ -848,6 +848,24 @@ static bool store_defer(store_deferred *deferred, uint64_t code)
     return true;
 }
 
+/* Makes the kernel supply the zeroed pages of [start, start + size) now,
+ * on `threads` threads: the sweep that follows runs on one, and would
+ * otherwise wait for every page, one by one, as it first writes there.
+ * One write per small page faults in a huge page or a small one alike. */
+static void store_touch_pages(unsigned char *start, uint64_t size,
+                              unsigned threads)
+{
+    const uint64_t page_bytes = 4096;
+    int64_t pages = (int64_t)(size / page_bytes);
+    if (threads < 2 || size < 2 * STORE_HUGE_PAGE)
+        return;
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int64_t page = 0; page < pages; page++)
+        atomic_store_explicit(
+            (_Atomic unsigned char *)(start + (uint64_t)page * page_bytes), 0,
+            memory_order_relaxed);
+}
+
 /* The size a compact table of `size` entries grows to (see
  * STORE_COMPACT_STEP_FROM), or `size` at the largest. */
 static uint64_t store_compact_grown_size(const state_store *store,
@@ -873,7 +891,7 @@ static uint64_t store_compact_grown_size(const state_store *store,
  * deferred and placed after the sweep.  So growing needs no second table:
  * a table of 2^31 codes (16 GiB) grows from one of 12.8 GiB within 16 GiB.
  */
-static int store_grow_compact(state_store *store)
+static int store_grow_compact(state_store *store, unsigned threads)
 {
     uint64_t old_size = store->table_size;
     uint64_t size = store_compact_grown_size(store, old_size);
@@ -891,6 +909,8 @@ static int store_grow_compact(state_store *store)
     }
     store->codes = codes;
     store->table_size = size;
+    store_touch_pages((unsigned char *)codes + old_bytes, bytes - old_bytes,
+                      threads);
     store_deferred deferred = {NULL, 0, 0};
     bool ok = true;
     for (uint64_t at = old_size; at-- > 0;) {
@@ -922,7 +942,7 @@ static int store_grow_compact(state_store *store)
 static int store_grow_table(state_store *store, unsigned threads)
 {
     if (store->compact)
-        return store_grow_compact(store);
+        return store_grow_compact(store, threads);
     if (store->table_log >= STORE_MAX_TABLE_LOG)
         return -1;
     unsigned log = store->table_log + 1;
