@@ -8,7 +8,10 @@
  * 1 and 2 threads; the same into a compact store (store.h), whose table
  * of 2^28 8-byte codes (2 GiB) keeps the vectors themselves; and a bare
  * loop that claims random 8-byte words of a 2 GiB table with
- * compare-and-swap and does nothing else (the memory system's own limit).
+ * compare-and-swap and does nothing else (the memory system's own limit);
+ * and a loop that touches no memory at all, only mixing values in
+ * registers (the cores' own limit: what a second thread adds to work that
+ * waits on no memory).
  * Each run first inserts a quarter as many vectors untimed, so that the
  * table's pages are mapped before the clock starts (first touches of 2 GiB
  * cost the kernel seconds, which is not the store's speed).  Writes
@@ -137,6 +140,26 @@ static void bench_bare_insert(_Atomic uint64_t *table, uint64_t mask,
     }
 }
 
+/* The compute loop: `count` values mixed (four at a time, independent, so
+ * that the core's units stay busy) and summed, touching no memory. */
+static double bench_compute_run(uint64_t count, unsigned threads)
+{
+    uint64_t sum = 0;
+    double start = bench_now();
+#pragma omp parallel num_threads(threads) reduction(^ : sum)
+    {
+        uint64_t part = count / threads, me = (uint64_t)omp_get_thread_num();
+        uint64_t lanes[4] = {0, 1, 2, 3};
+        for (uint64_t i = me * part; i + 4 <= (me + 1) * part; i += 4)
+            for (unsigned k = 0; k < 4; k++)
+                lanes[k] += bench_mix(i + k + lanes[k]);
+        sum ^= lanes[0] ^ lanes[1] ^ lanes[2] ^ lanes[3];
+    }
+    double seconds = bench_now() - start;
+    /* Used, so that the loop is not optimised away. */
+    return sum == 42 ? seconds + 1e-9 : seconds;
+}
+
 static double bench_bare_run(uint64_t count, unsigned threads)
 {
     size_t entries = (size_t)1 << BENCH_TABLE_LOG;
@@ -184,19 +207,25 @@ int main(int argc, char **argv)
                  "has 2^%d entries of 8 bytes (2 GiB) holding the vectors "
                  "themselves; the bare loop only claims random words of a "
                  "table of 2^%d 8-byte words (2 GiB) with "
-                 "compare-and-swap.\n\n"
-                 "| loop | threads | seconds | inserts/s | per thread |\n"
+                 "compare-and-swap; the compute loop mixes ten times as "
+                 "many values (splitmix64, four independent at a time) in "
+                 "registers, touching no memory.\n\n"
+                 "| loop | threads | seconds | inserts (values mixed)/s "
+                 "| per thread |\n"
                  "|---|---:|---:|---:|---:|\n",
             (unsigned long long)count, BENCH_STORE_TABLE_LOG, BENCH_BATCH,
             BENCH_TABLE_LOG, BENCH_TABLE_LOG);
-    static const char *const names[] = {"bare CAS", "state store",
+    static const char *const names[] = {"compute", "bare CAS", "state store",
                                         "compact store"};
     int failed = 0;
-    for (int loop = 0; loop < 3; loop++) {
+    for (int loop = 0; loop < 4; loop++) {
         for (unsigned threads = 1; threads <= 2; threads++) {   /* blocks[2] */
-            double seconds = loop == 0
-                                 ? bench_bare_run(count, threads)
-                                 : bench_store_run(count, threads, loop == 2);
+            /* The compute loop is fast: ten times as many values. */
+            uint64_t operations = loop == 0 ? count * 10 : count;
+            double seconds =
+                loop == 0   ? bench_compute_run(operations, threads)
+                : loop == 1 ? bench_bare_run(count, threads)
+                            : bench_store_run(count, threads, loop == 3);
             const char *name = names[loop];
             if (seconds <= 0) {
                 fprintf(stderr, "pnsim_bench_store: the %s run failed\n",
@@ -204,8 +233,8 @@ int main(int argc, char **argv)
                 failed = 1;
                 continue;
             }
-            double rate = (double)count / seconds;
-            printf("%-13s %u thread%s %7.2f s %7.2f M inserts/s %7.2f M/s "
+            double rate = (double)operations / seconds;
+            printf("%-13s %u thread%s %7.2f s %7.2f M operations/s %7.2f M/s "
                    "per thread\n", name, threads, threads > 1 ? "s" : " ",
                    seconds, rate / 1e6, rate / 1e6 / threads);
             fprintf(out, "| %s | %u | %.2f | %.2fM | %.2fM |\n", name, threads,
