@@ -289,9 +289,124 @@ static bool packed_build_index(const packed_model *packed,
     return true;
 }
 
-/* The watch indexes (by first and, when used, second watch slot) and the
- * readers index (every slot a guard looks at); `guards` counts the
- * model's guards. */
+/* Whether transition t is keyed (packed_keyed_index): two watches, the
+ * second a member of one of the codec's sets. */
+static bool packed_is_keyed(const packed_model *packed, uint32_t t)
+{
+    const model_transition *facts = &packed->model->transitions[t];
+    long second = packed_watch_slot(facts, 1);
+    return packed->two_watches && second >= 0 &&
+           packed->codec->set_of[second] != UINT32_MAX;
+}
+
+/* A keyed transition, as the keyed index sorts them. */
+typedef struct packed_keyed_entry {
+    uint32_t slot, set, index, transition;
+} packed_keyed_entry;
+
+static int packed_compare_keyed(const void *a, const void *b)
+{
+    const packed_keyed_entry *x = a, *y = b;
+    uint32_t left[4] = {x->slot, x->set, x->index, x->transition};
+    uint32_t right[4] = {y->slot, y->set, y->index, y->transition};
+    for (int k = 0; k < 4; k++)
+        if (left[k] != right[k])
+            return left[k] < right[k] ? -1 : 1;
+    return 0;
+}
+
+/* Builds the keyed index, and takes the keyed transitions out of the
+ * watch indexes' unwatched sets (they are filed under no watch slot
+ * there). */
+static bool packed_build_keyed(packed_model *packed)
+{
+    packed_keyed_index *keyed = &packed->keyed;
+    const state_codec *codec = packed->codec;
+    size_t slots = packed->model->state_length, count = 0;
+    for (uint32_t t = 0; t < packed->transitions; t++)
+        count += packed_is_keyed(packed, t);
+    packed_keyed_entry *entries = malloc((count + 1) * sizeof *entries);
+    if (entries == NULL)
+        return false;
+    count = 0;
+    for (uint32_t t = 0; t < packed->transitions; t++) {
+        if (!packed_is_keyed(packed, t))
+            continue;
+        const model_transition *facts = &packed->model->transitions[t];
+        uint32_t second = (uint32_t)packed_watch_slot(facts, 1);
+        entries[count++] = (packed_keyed_entry){
+            (uint32_t)packed_watch_slot(facts, 0), codec->set_of[second],
+            (uint32_t)state_codec_member_index(codec, second), t};
+    }
+    qsort(entries, count, sizeof *entries, packed_compare_keyed);
+    /* A key per slot and set; a list per key and member of its set. */
+    size_t keys = 0, lists = 0;
+    for (size_t i = 0; i < count; i++)
+        if (i == 0 || entries[i].slot != entries[i - 1].slot ||
+            entries[i].set != entries[i - 1].set) {
+            size_t set = entries[i].set;
+            keys++;
+            lists += codec->set_first[set + 1] - codec->set_first[set];
+        }
+    keyed->key_start = calloc(slots + 2, sizeof *keyed->key_start);
+    keyed->keys = malloc((keys + 1) * sizeof *keyed->keys);
+    keyed->first = calloc(lists + 1, sizeof *keyed->first);
+    keyed->more_start = calloc(lists + 2, sizeof *keyed->more_start);
+    keyed->more = malloc((count + 1) * sizeof *keyed->more);
+    bool ok = keyed->key_start != NULL && keyed->keys != NULL &&
+              keyed->first != NULL && keyed->more_start != NULL &&
+              keyed->more != NULL && lists < UINT32_MAX &&
+              packed->candidate_words < PACKED_KEYED_MORE;
+    keys = lists = 0;
+    size_t more = 0;
+    for (size_t i = 0; ok && i < count;) {
+        /* A key: the entries of one slot and one set, by index. */
+        uint32_t slot = entries[i].slot, set = entries[i].set;
+        size_t members = codec->set_first[set + 1] - codec->set_first[set];
+        keyed->keys[keys++] = (packed_key){
+            (uint32_t)lists, codec->set_word[set], codec->set_shift[set],
+            codec->set_width[set]};
+        keyed->key_start[slot + 1] = keys;
+        for (size_t index = 0; index < members; index++, lists++) {
+            packed_bits *list = &keyed->first[lists];
+            for (; i < count && entries[i].slot == slot &&
+                   entries[i].set == set && entries[i].index == index;
+                 i++) {
+                uint32_t t = entries[i].transition;
+                uint64_t bit = (uint64_t)1 << (t % 64);
+                if (list->bits == 0 || list->word == t / 64) {
+                    *list = (packed_bits){list->bits | bit, t / 64};
+                    continue;
+                }
+                if (more == keyed->more_start[lists] ||
+                    keyed->more[more - 1].word != t / 64)
+                    keyed->more[more++] = (packed_bits){0, t / 64};
+                keyed->more[more - 1].bits |= bit;
+            }
+            keyed->more_start[lists + 1] = more;
+            if (more > keyed->more_start[lists])
+                list->word |= PACKED_KEYED_MORE;
+        }
+    }
+    /* Slots without keys start where the previous slot ended. */
+    for (size_t slot = 1; ok && slot <= slots; slot++)
+        if (keyed->key_start[slot] < keyed->key_start[slot - 1])
+            keyed->key_start[slot] = keyed->key_start[slot - 1];
+    if (ok) {
+        keyed->key_start[slots + 1] = keys;
+        keyed->transitions = count;
+    }
+    for (size_t i = 0; ok && i < count; i++)
+        for (unsigned role = 0; role < 2; role++)
+            packed->watch[role].unwatched[entries[i].transition / 64] &=
+                ~((uint64_t)1 << (entries[i].transition % 64));
+    free(entries);
+    return ok;
+}
+
+/* The watch indexes (by first and, when used, second watch slot; keyed
+ * transitions apart) and the readers index (every slot a guard looks
+ * at); `guards` counts the model's guards. */
 static bool packed_build_indexes(packed_model *packed, size_t guards)
 {
     const model *model = packed->model;
@@ -302,12 +417,19 @@ static bool packed_build_indexes(packed_model *packed, size_t guards)
         size_t count = 0;
         for (uint32_t t = 0; t < packed->transitions; t++) {
             long slot = packed_watch_slot(&model->transitions[t], role);
-            if (slot >= 0) {
+            if (slot >= 0 && !packed_is_keyed(packed, t)) {
                 pairs[count][0] = (uint32_t)slot;
                 pairs[count++][1] = t;
             }
         }
         ok = packed_build_index(packed, &packed->watch[role], pairs, count);
+    }
+    if (ok && packed->two_watches) {
+        ok = packed_build_keyed(packed);
+        /* Without a transition in the second index, the keyed and the
+         * unwatched ones pass it all: the first index alone decides. */
+        packed->second_pass =
+            packed->watch[1].start[model->state_length] != 0;
     }
     size_t count = 0;
     for (uint32_t t = 0; ok && t < packed->transitions; t++) {
@@ -438,6 +560,11 @@ void packed_model_free(packed_model *packed)
         free(indexes[i]->words);
         free(indexes[i]->unwatched);
     }
+    free(packed->keyed.key_start);
+    free(packed->keyed.keys);
+    free(packed->keyed.first);
+    free(packed->keyed.more_start);
+    free(packed->keyed.more);
     free(packed);
 }
 
@@ -478,8 +605,38 @@ static inline uint32_t packed_set_member(const state_codec *codec,
 static inline void packed_watch(const packed_watch_index *index, uint32_t slot,
                                 uint64_t *candidates)
 {
-    for (size_t i = index->start[slot]; i < index->start[slot + 1]; i++)
+    /* Read once: the writes to candidates could alias it. */
+    size_t end = index->start[slot + 1];
+    for (size_t i = index->start[slot]; i < end; i++)
         candidates[index->words[i].word] |= index->words[i].bits;
+}
+
+/* Adds the keyed transitions of marked slot `slot` whose second watch is
+ * marked in `state` to both candidate sets. */
+static inline void packed_watch_keyed(const packed_model *packed,
+                                      uint32_t slot, const uint64_t *state,
+                                      uint64_t *first, uint64_t *second)
+{
+    const packed_keyed_index *keyed = &packed->keyed;
+    size_t end = keyed->key_start[slot + 1];
+    for (size_t k = keyed->key_start[slot]; k < end; k++) {
+        const packed_key *key = &keyed->keys[k];
+        uint64_t index = (state[key->word] >> key->shift) &
+                         (((uint64_t)1 << key->width) - 1);
+        size_t list = key->base + index;
+        /* Most lists are one word of bits (or none: no bits). */
+        packed_bits bits = keyed->first[list];
+        uint32_t word = bits.word & ~PACKED_KEYED_MORE;
+        first[word] |= bits.bits;
+        second[word] |= bits.bits;
+        if ((bits.word & PACKED_KEYED_MORE) == 0)
+            continue;
+        size_t last = keyed->more_start[list + 1];
+        for (size_t i = keyed->more_start[list]; i < last; i++) {
+            first[keyed->more[i].word] |= keyed->more[i].bits;
+            second[keyed->more[i].word] |= keyed->more[i].bits;
+        }
+    }
 }
 
 /* The candidates of both watch indexes: the transitions filed under a
@@ -488,16 +645,21 @@ static void packed_watched(const packed_model *packed, const uint64_t *state,
                            uint64_t *first, uint64_t *second)
 {
     size_t words = packed->candidate_words;
+    bool keyed = packed->keyed.transitions != 0;
     memcpy(first, packed->watch[0].unwatched, words * sizeof *first);
-    if (packed->two_watches)
+    if (packed->second_pass)
         memcpy(second, packed->watch[1].unwatched, words * sizeof *second);
+    /* Without a second pass, what goes to `second` is not read. */
+    uint64_t *keyed_second = packed->second_pass ? second : first;
     for (size_t k = 0; k < packed->codec->words; k++) {
         for (uint64_t nonzero = packed_nonzero_fields(packed, k, state[k]);
              nonzero != 0; nonzero &= nonzero - 1) {
             uint32_t slot = packed_lowest_field(packed, k, nonzero);
             packed_watch(&packed->watch[0], slot, first);
-            if (packed->two_watches)
+            if (packed->second_pass)
                 packed_watch(&packed->watch[1], slot, second);
+            if (keyed)
+                packed_watch_keyed(packed, slot, state, first, keyed_second);
         }
     }
     /* Of each set, the one member that holds 1. */
@@ -505,8 +667,10 @@ static void packed_watched(const packed_model *packed, const uint64_t *state,
     for (size_t set = 0; set < codec->sets; set++) {
         uint32_t slot = packed_set_member(codec, state, set);
         packed_watch(&packed->watch[0], slot, first);
-        if (packed->two_watches)
+        if (packed->second_pass)
             packed_watch(&packed->watch[1], slot, second);
+        if (keyed)
+            packed_watch_keyed(packed, slot, state, first, keyed_second);
     }
 }
 
@@ -536,7 +700,7 @@ static size_t packed_enabled_scratch(const packed_model *packed,
     size_t count = 0, tries = 0;
     for (size_t k = 0; k < packed->candidate_words; k++) {
         uint64_t bits = candidates[k];
-        if (packed->two_watches)
+        if (packed->second_pass)
             bits &= second[k];
         for (; bits != 0; bits &= bits - 1) {
             uint32_t t = (uint32_t)(k * 64 + (size_t)__builtin_ctzll(bits));

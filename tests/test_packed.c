@@ -125,8 +125,11 @@ static void random_net(text *out, bool huge)
 /* A random net of processes: each a state machine of 1 to 5 places with
  * one token, whose transitions move one process (sometimes two together)
  * and may read, test for absence (inhibitor) or change a few shared
- * counters and other processes' places.  At most 24 places. */
-static void random_process_net(text *out)
+ * counters and other processes' places.  At most 24 places.  A `dense`
+ * net has four transitions per place or more, most of them moving two
+ * processes or reading another's place: the packed model then watches a
+ * second place, most often a member of another process's set (keyed). */
+static void random_process_net(text *out, bool dense)
 {
     size_t processes = 1 + random_below(4), counters = random_below(3);
     size_t states[4], places = counters;
@@ -148,11 +151,14 @@ static void random_process_net(text *out)
                  "<place id=\"c%zu\"><initialMarking><text>%d</text>"
                  "</initialMarking></place>\n",
                  c, (int)random_below(2));
-    size_t transitions = 1 + random_below(4 * places + 2), arcs = 0;
+    size_t transitions = dense ? 4 * (places + 1) + random_below(2 * places)
+                               : 1 + random_below(4 * places + 2);
+    size_t arcs = 0;
     for (size_t t = 0; t < transitions; t++) {
         text_add(out, "<transition id=\"t%zu\"/>\n", t);
         /* One process moves, or two different ones together. */
-        size_t movers = 1 + (processes > 1 && random_below(4) == 0);
+        size_t movers = 1 + (processes > 1 &&
+                             random_below(4) < (dense ? 3u : 1u));
         size_t first = random_below(processes);
         size_t second =
             (first + 1 + (processes > 1 ? random_below(processes - 1) : 0)) %
@@ -170,7 +176,8 @@ static void random_process_net(text *out)
          * change. */
         if (random_below(2) == 0) {
             size_t i = random_below(processes);
-            const char *type = random_below(2) ? "read" : "inhibitor";
+            const char *type =
+                random_below(dense ? 4 : 2) ? "read" : "inhibitor";
             text_add(out,
                      "<arc id=\"a%zu\" source=\"s%zu_%zu\" target=\"t%zu\">"
                      "<type value=\"%s\"/></arc>\n",
@@ -258,16 +265,46 @@ static size_t net_count(size_t count)
     return most > 0 && most < count ? most : count;
 }
 
-/* Compares `count` random nets (random_process_net when `processes`);
- * returns in how many the packed search stored exclusive sets. */
-static size_t compare_random_nets(size_t count, bool huge, bool processes)
+/* How many transitions of `m` a packed model keys (packed.h), with the
+ * exclusive sets and widths the explorer would choose. */
+static size_t keyed_transitions(const model *m)
+{
+    model_value initial[24];
+    assert_true(m->state_length <= 24);
+    model_initial_state(m, initial);
+    state_codec_sets sets;
+    assert_int_equal(state_codec_choose_sets(m, initial, &sets), 0);
+    uint8_t widths[24];
+    for (size_t slot = 0; slot < m->state_length; slot++)
+        widths[slot] = (uint8_t)state_codec_bits(
+            m->slot_bounds != NULL && m->slot_bounds[slot] < 255
+                ? m->slot_bounds[slot]
+                : 255);
+    state_codec codec;
+    assert_int_equal(state_codec_init(&codec, m->state_length, widths, NULL,
+                                      &sets), 0);
+    packed_model *packed = packed_model_create(m, &codec);
+    assert_non_null(packed);
+    size_t keyed = packed->keyed.transitions;
+    packed_model_free(packed);
+    state_codec_free(&codec);
+    state_codec_sets_free(&sets);
+    return keyed;
+}
+
+/* Compares `count` random nets (random_process_net when `processes`, a
+ * dense one when `dense`); returns in how many the packed search stored
+ * exclusive sets, and adds to *keyed those whose packed model keys
+ * transitions. */
+static size_t compare_random_nets(size_t count, bool huge, bool processes,
+                                  bool dense, size_t *keyed)
 {
     static text net;
     count = net_count(count);
     size_t failed = 0, with_sets = 0;
     for (size_t i = 0; i < count; i++) {
         if (processes)
-            random_process_net(&net);
+            random_process_net(&net, dense);
         else
             random_net(&net, huge);
         pnsim_error error;
@@ -279,6 +316,8 @@ static size_t compare_random_nets(size_t count, bool huge, bool processes)
         assert_true(m->linear);
         model asking = *m;
         asking.linear = false;
+        if (keyed != NULL)
+            *keyed += keyed_transitions(m) > 0;
 
         pnsim_error error_packed, error_asked;
         pnsim_error_clear(&error_packed);
@@ -317,13 +356,13 @@ static size_t compare_random_nets(size_t count, bool huge, bool processes)
 static void test_random_nets(void **state)
 {
     (void)state;
-    compare_random_nets(300, false, false);
+    compare_random_nets(300, false, false, false, NULL);
 }
 
 static void test_random_nets_near_overflow(void **state)
 {
     (void)state;
-    compare_random_nets(80, true, false);
+    compare_random_nets(80, true, false, false, NULL);
 }
 
 /* Nets of processes: most store exclusive sets. */
@@ -331,7 +370,19 @@ static void test_random_process_nets(void **state)
 {
     (void)state;
     size_t count = net_count(300);
-    assert_true(compare_random_nets(count, false, true) * 2 > count);
+    assert_true(compare_random_nets(count, false, true, false, NULL) * 2 >
+                count);
+}
+
+/* Dense nets of processes: most key some of their transitions, and the
+ * keyed candidates find the same successors as the model. */
+static void test_random_dense_process_nets(void **state)
+{
+    (void)state;
+    size_t count = net_count(200), keyed = 0;
+    assert_true(compare_random_nets(count, false, true, true, &keyed) * 2 >
+                count);
+    assert_true(keyed * 2 > count);
 }
 
 /* The compiled tests and changes themselves, on a hand-made net: a
@@ -519,6 +570,7 @@ int main(void)
         cmocka_unit_test(test_random_nets),
         cmocka_unit_test(test_random_nets_near_overflow),
         cmocka_unit_test(test_random_process_nets),
+        cmocka_unit_test(test_random_dense_process_nets),
         cmocka_unit_test(test_exclusive_sets_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
