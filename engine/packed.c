@@ -289,9 +289,9 @@ static bool packed_build_index(const packed_model *packed,
     return true;
 }
 
-/* Whether transition t is keyed (packed_keyed_index): two watches, the
- * second a member of one of the codec's sets. */
-static bool packed_is_keyed(const packed_model *packed, uint32_t t)
+/* Whether transition t can be keyed (packed_keyed_index): two watches,
+ * the second a member of one of the codec's sets. */
+static bool packed_can_key(const packed_model *packed, uint32_t t)
 {
     const model_transition *facts = &packed->model->transitions[t];
     long second = packed_watch_slot(facts, 1);
@@ -315,30 +315,57 @@ static int packed_compare_keyed(const void *a, const void *b)
     return 0;
 }
 
-/* Builds the keyed index, and takes the keyed transitions out of the
- * watch indexes' unwatched sets (they are filed under no watch slot
- * there). */
-static bool packed_build_keyed(packed_model *packed)
+/* Keys pay where the candidate sets are long: a marked slot then watches
+ * transitions spread over many words of bits, and the and with the
+ * second set passes over all of them.  Where they are short
+ * (BridgeAndVehicles-PT-V20P10N10: 9 words), a look-up per key costs
+ * more than the bits it saves (a tenth more time in all, measured), so
+ * nothing is keyed below this many words (TokenRing-PT-010: 18). */
+#define PACKED_KEYED_MIN_WORDS 16
+
+/* The transitions to key, as entries sorted by slot, set, index and
+ * transition, into *entries (the caller frees it) and *count; and each as
+ * true in keyed[] (packed->transitions flags).  False when out of
+ * memory. */
+static bool packed_choose_keyed(const packed_model *packed,
+                                packed_keyed_entry **entries, size_t *count,
+                                bool *keyed)
 {
-    packed_keyed_index *keyed = &packed->keyed;
     const state_codec *codec = packed->codec;
-    size_t slots = packed->model->state_length, count = 0;
-    for (uint32_t t = 0; t < packed->transitions; t++)
-        count += packed_is_keyed(packed, t);
-    packed_keyed_entry *entries = malloc((count + 1) * sizeof *entries);
-    if (entries == NULL)
+    bool worth = packed->candidate_words >= PACKED_KEYED_MIN_WORDS;
+    size_t total = 0;
+    for (uint32_t t = 0; worth && t < packed->transitions; t++)
+        total += packed_can_key(packed, t);
+    packed_keyed_entry *all = malloc((total + 1) * sizeof *all);
+    if (all == NULL)
         return false;
-    count = 0;
-    for (uint32_t t = 0; t < packed->transitions; t++) {
-        if (!packed_is_keyed(packed, t))
+    total = 0;
+    for (uint32_t t = 0; worth && t < packed->transitions; t++) {
+        if (!packed_can_key(packed, t))
             continue;
         const model_transition *facts = &packed->model->transitions[t];
         uint32_t second = (uint32_t)packed_watch_slot(facts, 1);
-        entries[count++] = (packed_keyed_entry){
+        all[total++] = (packed_keyed_entry){
             (uint32_t)packed_watch_slot(facts, 0), codec->set_of[second],
             (uint32_t)state_codec_member_index(codec, second), t};
+        keyed[t] = true;
     }
-    qsort(entries, count, sizeof *entries, packed_compare_keyed);
+    qsort(all, total, sizeof *all, packed_compare_keyed);
+    *entries = all;
+    *count = total;
+    return true;
+}
+
+/* Builds the keyed index from `count` sorted `entries`, and takes the
+ * keyed transitions out of the watch indexes' unwatched sets (they are
+ * filed under no watch slot there). */
+static bool packed_build_keyed(packed_model *packed,
+                               const packed_keyed_entry *entries,
+                               size_t count)
+{
+    packed_keyed_index *keyed = &packed->keyed;
+    const state_codec *codec = packed->codec;
+    size_t slots = packed->model->state_length;
     /* A key per slot and set; a list per key and member of its set. */
     size_t keys = 0, lists = 0;
     for (size_t i = 0; i < count; i++)
@@ -400,7 +427,6 @@ static bool packed_build_keyed(packed_model *packed)
         for (unsigned role = 0; role < 2; role++)
             packed->watch[role].unwatched[entries[i].transition / 64] &=
                 ~((uint64_t)1 << (entries[i].transition % 64));
-    free(entries);
     return ok;
 }
 
@@ -411,26 +437,33 @@ static bool packed_build_indexes(packed_model *packed, size_t guards)
 {
     const model *model = packed->model;
     uint32_t (*pairs)[2] = malloc((guards + 1) * sizeof *pairs);
-    bool ok = pairs != NULL;
+    bool *keyed = calloc(packed->transitions + 1, sizeof *keyed);
+    packed_keyed_entry *entries = NULL;
+    size_t keyed_count = 0;
+    bool ok = pairs != NULL && keyed != NULL &&
+              (!packed->two_watches ||
+               packed_choose_keyed(packed, &entries, &keyed_count, keyed));
     unsigned roles = packed->two_watches ? 2 : 1;
     for (unsigned role = 0; ok && role < roles; role++) {
         size_t count = 0;
         for (uint32_t t = 0; t < packed->transitions; t++) {
             long slot = packed_watch_slot(&model->transitions[t], role);
-            if (slot >= 0 && !packed_is_keyed(packed, t)) {
+            if (slot >= 0 && !keyed[t]) {
                 pairs[count][0] = (uint32_t)slot;
                 pairs[count++][1] = t;
             }
         }
         ok = packed_build_index(packed, &packed->watch[role], pairs, count);
     }
+    free(keyed);
     if (ok && packed->two_watches) {
-        ok = packed_build_keyed(packed);
+        ok = packed_build_keyed(packed, entries, keyed_count);
         /* Without a transition in the second index, the keyed and the
          * unwatched ones pass it all: the first index alone decides. */
         packed->second_pass =
             packed->watch[1].start[model->state_length] != 0;
     }
+    free(entries);
     size_t count = 0;
     for (uint32_t t = 0; ok && t < packed->transitions; t++) {
         const model_transition *facts = &model->transitions[t];

@@ -34,7 +34,9 @@
  *     set holds, instead of or'ing lists of transitions most of which the
  *     second watch removes.  On a ring of processes every step is keyed
  *     (TokenRing-PT-015: 16 marked places, 16 short lists per state
- *     instead of some 400 words of bits).
+ *     instead of some 400 words of bits, and no second pass).  Only
+ *     where the candidate sets are 16 words or more: on shorter ones the
+ *     bits cost less than the look-ups.
  *   - Incremental enabledness (packed_model_enabled_near): from one state
  *     to the next, only the transitions reading a slot that changed are
  *     tested again.
