@@ -461,6 +461,7 @@ static bool packed_build_indexes(packed_model *packed, size_t guards)
         /* Without a transition in the second index, the keyed and the
          * unwatched ones pass it all: the first index alone decides. */
         packed->second_pass =
+            packed->watch[1].start != NULL &&
             packed->watch[1].start[model->state_length] != 0;
     }
     free(entries);
