@@ -121,13 +121,22 @@ static inline void state_codec_set(const state_codec *codec, uint64_t *packed,
     *word = (*word & ~codec->mask[slot]) | (value << codec->shift[slot]);
 }
 
+/* The field of `width` bits (1..63) at bit `shift` of word `word` of a
+ * packed vector. */
+static inline uint64_t state_codec_field(const uint64_t *packed,
+                                         uint32_t word, unsigned shift,
+                                         unsigned width)
+{
+    return (packed[word] >> shift) & (((uint64_t)1 << width) - 1);
+}
+
 /* Which member of set `set` holds 1 in a packed vector: its index. */
 static inline uint64_t state_codec_set_index(const state_codec *codec,
                                              const uint64_t *packed,
                                              size_t set)
 {
-    return (packed[codec->set_word[set]] >> codec->set_shift[set]) &
-           (((uint64_t)1 << codec->set_width[set]) - 1);
+    return state_codec_field(packed, codec->set_word[set],
+                             codec->set_shift[set], codec->set_width[set]);
 }
 
 /* A member's index in its set. */

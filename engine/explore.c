@@ -20,9 +20,10 @@
  * codec can check, is stored as the index of its member holding 1.  A
  * successor is encoded by copying its parent's packed vector and
  * re-packing only the slots the transition may change
- * (model_transition.writes), then hashed from its few packed words.  A value too wide for its slot stops the level: the store is
- * re-encoded with wider slots and the level is explored again, so nothing
- * is ever truncated.
+ * (model_transition.writes), then hashed from its few packed words.  A
+ * value too wide for its slot stops the level: the store is re-encoded
+ * with wider slots and the level is explored again, so nothing is ever
+ * truncated.
  *
  * Successors.  For a linear model (model.h) successors are computed on the
  * packed vector itself (packed.h): the parent is never unpacked, unless for

@@ -333,13 +333,11 @@ static bool packed_choose_keyed(const packed_model *packed,
 {
     const state_codec *codec = packed->codec;
     bool worth = packed->candidate_words >= PACKED_KEYED_MIN_WORDS;
-    size_t total = 0;
-    for (uint32_t t = 0; worth && t < packed->transitions; t++)
-        total += packed_can_key(packed, t);
-    packed_keyed_entry *all = malloc((total + 1) * sizeof *all);
+    packed_keyed_entry *all =
+        malloc((worth ? packed->transitions + 1 : 1) * sizeof *all);
     if (all == NULL)
         return false;
-    total = 0;
+    size_t total = 0;
     for (uint32_t t = 0; worth && t < packed->transitions; t++) {
         if (!packed_can_key(packed, t))
             continue;
@@ -646,7 +644,8 @@ static inline void packed_watch(const packed_watch_index *index, uint32_t slot,
 }
 
 /* Adds the keyed transitions of marked slot `slot` whose second watch is
- * marked in `state` to both candidate sets. */
+ * marked in `state` to the candidate sets: `first`, and `second` unless it
+ * is NULL (no second pass). */
 static inline void packed_watch_keyed(const packed_model *packed,
                                       uint32_t slot, const uint64_t *state,
                                       uint64_t *first, uint64_t *second)
@@ -655,20 +654,21 @@ static inline void packed_watch_keyed(const packed_model *packed,
     size_t end = keyed->key_start[slot + 1];
     for (size_t k = keyed->key_start[slot]; k < end; k++) {
         const packed_key *key = &keyed->keys[k];
-        uint64_t index = (state[key->word] >> key->shift) &
-                         (((uint64_t)1 << key->width) - 1);
-        size_t list = key->base + index;
+        size_t list = key->base + state_codec_field(state, key->word,
+                                                    key->shift, key->width);
         /* Most lists are one word of bits (or none: no bits). */
         packed_bits bits = keyed->first[list];
         uint32_t word = bits.word & ~PACKED_KEYED_MORE;
         first[word] |= bits.bits;
-        second[word] |= bits.bits;
+        if (second != NULL)
+            second[word] |= bits.bits;
         if ((bits.word & PACKED_KEYED_MORE) == 0)
             continue;
         size_t last = keyed->more_start[list + 1];
         for (size_t i = keyed->more_start[list]; i < last; i++) {
             first[keyed->more[i].word] |= keyed->more[i].bits;
-            second[keyed->more[i].word] |= keyed->more[i].bits;
+            if (second != NULL)
+                second[keyed->more[i].word] |= keyed->more[i].bits;
         }
     }
 }
@@ -683,8 +683,7 @@ static void packed_watched(const packed_model *packed, const uint64_t *state,
     memcpy(first, packed->watch[0].unwatched, words * sizeof *first);
     if (packed->second_pass)
         memcpy(second, packed->watch[1].unwatched, words * sizeof *second);
-    /* Without a second pass, what goes to `second` is not read. */
-    uint64_t *keyed_second = packed->second_pass ? second : first;
+    uint64_t *keyed_second = packed->second_pass ? second : NULL;
     for (size_t k = 0; k < packed->codec->words; k++) {
         for (uint64_t nonzero = packed_nonzero_fields(packed, k, state[k]);
              nonzero != 0; nonzero &= nonzero - 1) {

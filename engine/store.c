@@ -54,7 +54,8 @@ struct state_store {
     _Atomic uint32_t *table;
     uint64_t table_size;            /* 2^table_log entries, or any size in
                                        a compact store */
-    unsigned table_log;
+    unsigned table_log;             /* a table of ids only: a compact
+                                       table's size is table_size alone */
 
     /* A compact store keeps codes instead of `table`: a code is the
      * one-word stored form, mixed by a bijection (state_store_hash), and

@@ -75,15 +75,15 @@ static bool pn_bounds_within(const uint64_t *small, const uint64_t *large,
     return true;
 }
 
-/* Copies row `from` of `in` to the end of `out`. */
+/* Copies row `from` of `in`, cells and support, to row `to` of `out`
+ * (the same table, or one of the same width). */
 static void pn_bounds_copy(const pn_bounds_rows *in, size_t from,
-                           pn_bounds_rows *out)
+                           pn_bounds_rows *out, size_t to)
 {
-    memcpy(pn_bounds_row(out, out->count), pn_bounds_row(in, from),
-           in->width * sizeof(int64_t));
-    memcpy(pn_bounds_support(out, out->count), pn_bounds_support(in, from),
-           in->support_words * sizeof(uint64_t));
-    out->count++;
+    memmove(pn_bounds_row(out, to), pn_bounds_row(in, from),
+            in->width * sizeof(int64_t));
+    memmove(pn_bounds_support(out, to), pn_bounds_support(in, from),
+            in->support_words * sizeof(uint64_t));
 }
 
 /* Keeps the row just written at place out->count when its support is
@@ -101,12 +101,8 @@ static void pn_bounds_keep_if_minimal(pn_bounds_rows *out, size_t first_new)
         if (i < out->count &&
             pn_bounds_within(candidate, pn_bounds_support(out, i), words))
             continue;
-        if (kept != i) {
-            memcpy(pn_bounds_row(out, kept), pn_bounds_row(out, i),
-                   out->width * sizeof(int64_t));
-            memcpy(pn_bounds_support(out, kept), pn_bounds_support(out, i),
-                   words * sizeof(uint64_t));
-        }
+        if (kept != i)
+            pn_bounds_copy(out, i, out, kept);
         kept++;
     }
     out->count = kept;
@@ -161,8 +157,10 @@ static bool pn_bounds_cancel(const pn_bounds_rows *in, pn_bounds_rows *out,
 {
     out->count = 0;
     for (size_t i = 0; i < in->count; i++)
-        if (pn_bounds_row(in, i)[column] == 0)
-            pn_bounds_copy(in, i, out);
+        if (pn_bounds_row(in, i)[column] == 0) {
+            pn_bounds_copy(in, i, out, out->count);
+            out->count++;
+        }
     size_t first_new = out->count;
     for (size_t i = 0; i < in->count; i++) {
         const int64_t *up = pn_bounds_row(in, i);
