@@ -509,12 +509,11 @@ store_insert_result state_store_insert(state_store *store,
 void state_store_prefetch(const state_store *store, uint64_t hash)
 {
     if (store->compact) {
-        __builtin_prefetch(
-            (const void *)&store->codes[store_code_slot(store, hash)]);
+        support_prefetch_for_write(
+            &store->codes[store_code_slot(store, hash)]);
         return;
     }
-    __builtin_prefetch((const void *)&store->table[hash &
-                                                   (store->table_size - 1)]);
+    support_prefetch_for_write(&store->table[hash & (store->table_size - 1)]);
 }
 
 void state_store_prefetch_stored(const state_store *store, uint64_t hash)

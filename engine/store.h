@@ -173,7 +173,7 @@ int state_store_close_ids(state_store *store, state_store_ids *blocks,
                           size_t count);
 
 /* Asks the processor to fetch the table entry where a form with this hash
- * starts its probe, ahead of state_store_insert. */
+ * starts its probe, ahead of state_store_insert, ready to be written. */
 void state_store_prefetch(const state_store *store, uint64_t hash);
 
 /* The second step, once that entry has had time to arrive: when one of the

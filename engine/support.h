@@ -1,6 +1,7 @@
 /*
  * support.h — small routines several engine modules need: a growable
- * array's reserve, and a 64-bit mixer and word-array hash for hash tables.
+ * array's reserve, a 64-bit mixer and word-array hash for hash tables, and
+ * a prefetch for writing.
  */
 #ifndef PNSIM_SUPPORT_H
 #define PNSIM_SUPPORT_H
@@ -59,6 +60,22 @@ static inline uint64_t support_hash_words(const uint64_t *words, size_t count)
         hash += x ^ (x >> 29);
     }
     return support_mix64(hash);
+}
+
+/* Asks the processor to fetch the cache line of `address`, to be written
+ * soon.  A hash table's entry is prefetched before the compare-and-swap
+ * that may claim it: fetched for reading, the line would need a second
+ * trip to take ownership once the swap comes (on two threads of this
+ * project's benchmark machine, 15 % of the whole search).  On x86-64 that
+ * is PREFETCHW, which compilers emit only when told the processor has it;
+ * processors without it (Intel's before Broadwell) run it as a no-op. */
+static inline void support_prefetch_for_write(const void *address)
+{
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    __asm__ volatile("prefetchw %0" : : "m"(*(const char *)address));
+#else
+    __builtin_prefetch(address, 1);
+#endif
 }
 
 #endif

@@ -49,7 +49,10 @@ static const char msc_help[] =
     "  --final COND       intended final states, as for check\n"
     "  --assert N         CSP: draw assertion N's counterexample\n"
     "  --max-states N     stop after N states (exit 3)\n"
+    "  --max-memory SIZE  memory for the state store, e.g. 512M, 4G\n"
     "  --time-limit SEC   stop after SEC seconds (exit 3)\n"
+    "  --threads N        worker threads (default: all cores)\n"
+    "  --progress         report progress on stderr\n"
     "\n"
     "Exit status: 0 the chart was written, 2 bad input, 3 a limit was hit.\n";
 
