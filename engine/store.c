@@ -35,6 +35,11 @@
 #define STORE_INITIAL_TABLE_LOG 14
 /* States whose new entries growth fetches at once. */
 #define STORE_GROW_BATCH 32
+/* A grown compact table's sweep goes by bands on several threads down to
+ * this many entries, while each band is more than 1/STORE_SWEEP_BAND_THIN
+ * of what is left. */
+#define STORE_SWEEP_BAND_MIN ((uint64_t)1 << 16)
+#define STORE_SWEEP_BAND_THIN 64
 /* Ids a thread takes from the shared counter at once. */
 #define STORE_ID_BLOCK 128
 
@@ -879,6 +884,117 @@ static uint64_t store_compact_grown_size(const state_store *store,
     return grown < STORE_COMPACT_MAX_SIZE ? grown : STORE_COMPACT_MAX_SIZE;
 }
 
+/* The one-thread sweep of a grown compact table (below) over old slots
+ * [0, high), all of whose entries at or above `high` are placed. */
+static bool store_sweep_down(state_store *store, uint64_t high,
+                             store_deferred *deferred)
+{
+    _Atomic uint64_t *codes = store->codes;
+    uint64_t size = store->table_size;
+    bool ok = true;
+    for (uint64_t at = high; at-- > 0;) {
+        uint64_t code = atomic_load_explicit(&codes[at], memory_order_relaxed);
+        if (code == 0)
+            continue;
+        atomic_store_explicit(&codes[at], 0, memory_order_relaxed);
+        uint64_t slot = store_code_slot(store, code);
+        while (slot >= at && slot < size && codes[slot] != 0)
+            slot++;
+        if (slot >= at && slot < size)
+            atomic_store_explicit(&codes[slot], code, memory_order_relaxed);
+        else
+            ok = store_defer(deferred, code) && ok;
+    }
+    return ok;
+}
+
+/* The first slot of a grown compact table at which codes whose first slot
+ * was `old_slot` or above in the table of `old_size` entries can start. */
+static uint64_t store_grown_slot(uint64_t old_slot, uint64_t old_size,
+                                 uint64_t size)
+{
+    return (uint64_t)(((unsigned __int128)old_slot * size + old_size - 1) /
+                      old_size);
+}
+
+/*
+ * The sweep of a grown compact table shared out among threads, band by
+ * band from the top.  Let `high` be the bottom of what is swept already:
+ * every entry at or above it is placed.  The entries of old slots
+ * [low, high) whose new first slot is `high` or above move only into
+ * slots at or above `high`, and no thread writes below it.  So they can
+ * move at the same time: each thread takes a part of the band and moves
+ * its entries into the new slots where codes of that part start, which
+ * no other thread reads or writes (so plain stores, no compare-and-swap).
+ * Slots whose entries are placed are never emptied again, so no probe
+ * ever meets a hole.  With `low` the first old slot whose codes start at
+ * or above `high` in the new size (about high / growth), only entries
+ * pushed into a part from below start outside its slots, and only a
+ * probe that runs past the part's last slot leaves them: such entries
+ * are deferred.  Bands stop when they get small; the rest is left to the
+ * one-thread sweep.  Returns where that sweep starts, and false in *ok
+ * when a deferred code found no memory.
+ */
+static uint64_t store_sweep_bands(state_store *store, uint64_t old_size,
+                                  unsigned threads, store_deferred *deferred,
+                                  bool *ok)
+{
+    _Atomic uint64_t *codes = store->codes;
+    uint64_t size = store->table_size;
+    uint64_t high = old_size;
+    bool all_ok = true;
+#pragma omp parallel num_threads(threads) reduction(&& : all_ok)
+    {
+        unsigned thread = (unsigned)omp_get_thread_num();
+        unsigned parts = (unsigned)omp_get_num_threads();
+        store_deferred *own = &deferred[thread];
+        uint64_t band_high = old_size;
+        for (;;) {
+            uint64_t low = (uint64_t)(((unsigned __int128)band_high *
+                                           old_size +
+                                       size - 1) /
+                                      size);
+            /* Small bands are not worth their barriers, nor are thin ones
+             * (a table grown by little). */
+            if (band_high < STORE_SWEEP_BAND_MIN ||
+                (band_high - low) * STORE_SWEEP_BAND_THIN < band_high)
+                break;
+            uint64_t width = band_high - low;
+            uint64_t first = low + width * thread / parts;
+            uint64_t last = low + width * (thread + 1) / parts;
+            uint64_t from = thread == 0
+                                ? band_high
+                                : store_grown_slot(first, old_size, size);
+            uint64_t to = thread + 1 == parts
+                              ? size
+                              : store_grown_slot(last, old_size, size);
+            for (uint64_t at = first; at < last; at++) {
+                uint64_t code = atomic_load_explicit(&codes[at],
+                                                     memory_order_relaxed);
+                if (code == 0)
+                    continue;
+                atomic_store_explicit(&codes[at], 0, memory_order_relaxed);
+                uint64_t slot = store_code_slot(store, code);
+                while (slot >= from && slot < to &&
+                       atomic_load_explicit(&codes[slot],
+                                            memory_order_relaxed) != 0)
+                    slot++;
+                if (slot >= from && slot < to)
+                    atomic_store_explicit(&codes[slot], code,
+                                          memory_order_relaxed);
+                else
+                    all_ok = store_defer(own, code) && all_ok;
+            }
+            band_high = low;
+#pragma omp barrier
+        }
+#pragma omp single
+        high = band_high;
+    }
+    *ok = all_ok;
+    return high;
+}
+
 /*
  * Grows a compact table in place.  The table is remapped to its new size,
  * the new part empty.  An entry whose first slot was s now starts at s or
@@ -890,6 +1006,7 @@ static uint64_t store_compact_grown_size(const state_store *store,
  * start, or one that had wrapped around the end) or wrap past the end is
  * deferred and placed after the sweep.  So growing needs no second table:
  * a table of 2^31 codes (16 GiB) grows from one of 12.8 GiB within 16 GiB.
+ * On several threads the sweep goes by bands (store_sweep_bands).
  */
 static int store_grow_compact(state_store *store, unsigned threads)
 {
@@ -911,24 +1028,20 @@ static int store_grow_compact(state_store *store, unsigned threads)
     store->table_size = size;
     store_touch_pages((unsigned char *)codes + old_bytes, bytes - old_bytes,
                       threads);
-    store_deferred deferred = {NULL, 0, 0};
-    bool ok = true;
-    for (uint64_t at = old_size; at-- > 0;) {
-        uint64_t code = atomic_load_explicit(&codes[at], memory_order_relaxed);
-        if (code == 0)
-            continue;
-        atomic_store_explicit(&codes[at], 0, memory_order_relaxed);
-        uint64_t slot = store_code_slot(store, code);
-        while (slot >= at && slot < size && codes[slot] != 0)
-            slot++;
-        if (slot >= at && slot < size)
-            atomic_store_explicit(&codes[slot], code, memory_order_relaxed);
-        else
-            ok = ok && store_defer(&deferred, code);
+    unsigned lists = threads > 1 ? threads : 1;
+    store_deferred *deferred = calloc(lists, sizeof *deferred);
+    bool ok = deferred != NULL;
+    uint64_t high = old_size;
+    if (ok && lists > 1 && old_size >= STORE_SWEEP_BAND_MIN)
+        high = store_sweep_bands(store, old_size, lists, deferred, &ok);
+    if (deferred != NULL)
+        ok = store_sweep_down(store, high, &deferred[0]) && ok;
+    for (unsigned list = 0; deferred != NULL && list < lists; list++) {
+        for (size_t i = 0; i < deferred[list].count; i++)
+            store_place_code(store, deferred[list].codes[i]);
+        free(deferred[list].codes);
     }
-    for (size_t i = 0; i < deferred.count; i++)
-        store_place_code(store, deferred.codes[i]);
-    free(deferred.codes);
+    free(deferred);
     if (!ok) {
         /* Codes were lost: the set is no longer whole. */
         atomic_store(&store->failed, true);

@@ -615,6 +615,66 @@ static void test_store_compact_growth_edges(void **unused)
     state_store_free(store);
 }
 
+/* Growth on several threads, whose sweep goes by bands, each split among
+ * the threads (store.c): codes in runs that start at one slot, so that
+ * probes are long and cross from one thread's part into the next one's,
+ * scattered between random codes, with the largest codes wrapping around
+ * the end; the table kept just under 3/4 load, doubling to 2^18 entries,
+ * then growing by quarters (rounded up to 2^18 entries) past 1.25 * 2^20.  After each growth every code is found and the
+ * count is unchanged; at the end the newest states, truncated away, can be
+ * added again (a code left twice in the table would still be found). */
+static void test_store_compact_growth_threads(void **unused)
+{
+    (void)unused;
+    for (unsigned threads = 2; threads <= 3; threads++) {
+        state_store *store = state_store_create_compact(0);
+        assert_non_null(store);
+        state_store_set_quarter_growth(store, (uint64_t)1 << 18);
+        size_t capacity = (size_t)1 << 21, count = 0;
+        uint64_t *words = malloc(capacity * sizeof *words);
+        assert_non_null(words);
+        uint64_t random = 0x243f6a8885a308d3ULL + threads, id;
+        int grown = 0;
+        while (state_store_capacity(store) < ((uint64_t)5 << 18)) {
+            while ((count + 64) * 4 < state_store_capacity(store) * 3) {
+                random = random * 6364136223846793005ULL +
+                         1442695040888963407ULL;
+                uint64_t run = (random & 0x70) == 0 ? (random >> 62) + 2 : 1;
+                uint64_t start = random;
+                if ((random & 0x3ff00) == 0)
+                    start = ~(uint64_t)0 - (random >> 10); /* wraps */
+                for (uint64_t k = 0; k < run; k++) {
+                    uint64_t code = start - k * 977;
+                    uint64_t word = test_uncode(code == 0 ? 1 : code);
+                    store_insert_result put =
+                        test_compact_put(store, NULL, word, &id);
+                    assert_true(put == STORE_ADDED || put == STORE_FOUND);
+                    if (put == STORE_ADDED)
+                        words[count++] = word;
+                }
+            }
+            assert_int_equal(state_store_grow(store, threads), 0);
+            grown++;
+            assert_int_equal(state_store_count(store), count);
+            for (size_t i = 0; i < count; i++)
+                assert_int_equal(test_compact_put(store, NULL, words[i], &id),
+                                 STORE_FOUND);
+            assert_int_equal(state_store_count(store), count);
+        }
+        assert_true(grown >= 8);
+        size_t keep = count / 2;
+        assert_int_equal(state_store_truncate(store, keep), 0);
+        for (size_t i = keep; i < count; i += 7)
+            assert_int_equal(test_compact_put(store, NULL, words[i], &id),
+                             STORE_ADDED);
+        for (size_t i = 0; i < keep; i += 3)
+            assert_int_equal(test_compact_put(store, NULL, words[i], &id),
+                             STORE_FOUND);
+        free(words);
+        state_store_free(store);
+    }
+}
+
 /* A compact store, hammered by two threads that insert the same values,
  * 0 among them (whose code is 0): it grows in place between rounds, as in
  * the explorer, so entries that wrap around the table's end move too.
@@ -1005,6 +1065,7 @@ int main(void)
         cmocka_unit_test(test_store_filled_by_threads),
         cmocka_unit_test(test_store_compact),
         cmocka_unit_test(test_store_compact_growth_edges),
+        cmocka_unit_test(test_store_compact_growth_threads),
         cmocka_unit_test(test_explore_counts_grid),
         cmocka_unit_test(test_explore_final_states),
         cmocka_unit_test(test_explore_stop_at_deadlock),
