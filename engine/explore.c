@@ -1380,6 +1380,17 @@ static uint8_t explore_first_width(const model *model,
     return (uint8_t)bits;
 }
 
+/* True when the model proves a bound for every slot: its state space is
+ * finite, and covering states need not be looked for. */
+static bool explore_all_bounded(const model *model)
+{
+    for (size_t slot = 0; slot < model->state_length; slot++)
+        if (model->slot_bounds == NULL ||
+            model->slot_bounds[slot] == UINT64_MAX)
+            return false;
+    return true;
+}
+
 static explore_result *explore_result_create(const model *model,
                                              const explore_options *options,
                                              const model_value *initial)
@@ -1577,7 +1588,7 @@ explore_result *explore_run(const model *model, const explore_options *options,
     }
     result->stats.threads = shared.threads;
     shared.pumping = options->find_pumping && model->monotone &&
-                     result->with_keys;
+                     result->with_keys && !explore_all_bounded(model);
 
     /* The initial state: id 0, no parent. */
     explore_outcome outcome = EXPLORE_COMPLETE;

@@ -101,7 +101,12 @@ typedef struct explore_options {
                                  ancestor's are compared, against their
                                  ancestors; 4 bytes per state, counted
                                  against max_memory.  Ignored
-                                 for other models. */
+                                 for other models, and where the model
+                                 proves every slot bounded
+                                 (model.slot_bounds): the search ends
+                                 anyway, and if a bound were wrong it
+                                 would end at a limit, never with a
+                                 wrong verdict. */
     explore_state_hook on_state;  /* may be NULL; with a hook the search */
     explore_edge_hook on_edge;    /* runs on one thread, in id order */
     void *hook_context;

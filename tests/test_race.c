@@ -340,6 +340,44 @@ static void test_pumping_only_when_asked(void **unused)
     unload(&l);
 }
 
+/* A model that proves every slot bounded is not searched for covering
+ * states: its search ends by itself.  Were a bound wrong (here, bounds of
+ * 1 claimed for PUMP_NET, where q grows), the search would end at a
+ * limit, never with a wrong verdict: neither complete nor unbounded. */
+static void test_pumping_skipped_when_bounded(void **unused)
+{
+    (void)unused;
+    const char *const lines[] = {PUMP_NET, NULL};
+    char *text = net_text(lines);
+    pnsim_error error;
+    pn_net *net = pnml_read_memory(text, strlen(text), "test.pnml", &error);
+    free(text);
+    assert_non_null(net);
+    model *m = pn_net_model(net, &error);
+    assert_non_null(m);
+    model_value wrong[4] = {1, 1, 1, 1};
+    assert_int_equal(m->state_length, 4);
+    const model_value *proved = m->slot_bounds;
+    m->slot_bounds = wrong;
+    for (unsigned threads = 1; threads <= 2; threads++) {
+        explore_options options;
+        explore_options_init(&options);
+        options.find_pumping = true;
+        options.threads = threads;
+        options.max_states = 50;
+        explore_result *result = explore_run(m, &options, &error);
+        assert_non_null(result);
+        assert_int_equal(explore_result_outcome(result),
+                         EXPLORE_LIMIT_STATES);
+        assert_int_equal(explore_result_stats(result)->pumping_state,
+                         EXPLORE_NO_STATE);
+        explore_result_free(result);
+    }
+    m->slot_bounds = proved;
+    model_destroy(m);
+    pn_net_free(net);
+}
+
 /* A limit that stops the search before the covering state is expanded:
  * the last pass over the unexpanded states still finds it. */
 static void test_pumping_behind_a_limit(void **unused)
@@ -380,6 +418,7 @@ int main(void)
         cmocka_unit_test(test_two_readers_do_not_race),
         cmocka_unit_test(test_pumping_sequence),
         cmocka_unit_test(test_pumping_only_when_asked),
+        cmocka_unit_test(test_pumping_skipped_when_bounded),
         cmocka_unit_test(test_pumping_behind_a_limit),
         cmocka_unit_test(test_inhibitor_net_is_not_monotone),
     };
