@@ -1173,10 +1173,10 @@ int state_store_fill(state_store *store, uint64_t count,
 
 /* ---- renumbering ------------------------------------------------------ */
 
-/* The table entry of `id`. */
-static uint64_t store_find_entry(const state_store *store, uint64_t id)
+/* The table entry of `id`, whose stored form has hash `hash`. */
+static uint64_t store_find_entry_hashed(const state_store *store, uint64_t id,
+                                        uint64_t hash)
 {
-    uint64_t hash = state_store_hash(store, store_stored(store, id));
     uint32_t id_mask = store_id_mask(store->table_log);
     uint64_t mask = store->table_size - 1;
     uint64_t slot = hash & mask;
@@ -1184,6 +1184,13 @@ static uint64_t store_find_entry(const state_store *store, uint64_t id)
             id_mask) != id + 1)
         slot = (slot + 1) & mask;
     return slot;
+}
+
+/* The table entry of `id`. */
+static uint64_t store_find_entry(const state_store *store, uint64_t id)
+{
+    return store_find_entry_hashed(
+        store, id, state_store_hash(store, store_stored(store, id)));
 }
 
 /* Points entry `slot` at `id`, keeping its tag. */
@@ -1275,11 +1282,28 @@ int state_store_reorder(state_store *store, uint64_t first,
     }
     /* Three passes, each independent from state to state.  First: where
      * each state's entry is, while the ids still match (a compact table
-     * keeps no ids). */
+     * keeps no ids).  The entries are scattered: a batch of them is
+     * fetched at once, as in growth. */
     if (!store->compact) {
+        uint64_t mask = store->table_size - 1;
+        int64_t blocks = (n + STORE_GROW_BATCH - 1) / STORE_GROW_BATCH;
 #pragma omp parallel for num_threads(threads) schedule(static) if (n > 4096)
-        for (int64_t i = 0; i < n; i++)
-            entries[i] = store_find_entry(store, first + (uint64_t)i);
+        for (int64_t block = 0; block < blocks; block++) {
+            int64_t begin = block * STORE_GROW_BATCH;
+            int64_t end = begin + STORE_GROW_BATCH < n
+                              ? begin + STORE_GROW_BATCH
+                              : n;
+            uint64_t hashes[STORE_GROW_BATCH];
+            for (int64_t i = begin; i < end; i++) {
+                hashes[i - begin] = state_store_hash(
+                    store, store_stored(store, first + (uint64_t)i));
+                __builtin_prefetch(
+                    (const void *)&store->table[hashes[i - begin] & mask]);
+            }
+            for (int64_t i = begin; i < end; i++)
+                entries[i] = store_find_entry_hashed(
+                    store, first + (uint64_t)i, hashes[i - begin]);
+        }
     }
     /* Then gather in the new order... */
 #pragma omp parallel for num_threads(threads) schedule(static) if (n > 4096)
@@ -1288,10 +1312,15 @@ int state_store_reorder(state_store *store, uint64_t first,
                words * sizeof *stored);
         keys[i] = state_store_key(store, order[i]);
     }
-    /* ... and put back, pointing each entry at its new id. */
+    /* ... and put back, pointing each entry at its new id (fetched some
+     * states ahead). */
 #pragma omp parallel for num_threads(threads) schedule(static) if (n > 4096)
     for (int64_t i = 0; i < n; i++) {
         uint64_t id = first + (uint64_t)i;
+        if (!store->compact && i + STORE_GROW_BATCH < n)
+            support_prefetch_for_write(
+                (const void *)&store->table
+                    [entries[order[i + STORE_GROW_BATCH] - first]]);
         memcpy(store_stored(store, id), stored + (uint64_t)i * words,
                words * sizeof *stored);
         if (store->with_keys)
