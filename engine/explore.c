@@ -65,7 +65,9 @@
  * infinite path of distinct states in the tree of parent links, its states
  * whose sum beats all before them are infinitely many, and among those
  * (Dickson's lemma) a later one covers an earlier one.  States of a level
- * cut short by a limit are checked in one pass at the end.
+ * cut short by a limit are checked in one pass at the end.  A model that
+ * bounds every slot (model.slot_bounds) is not checked: its search ends
+ * by itself, and with a wrong bound it would end at a limit.
  *
  * Growth.  Threads do not resize the table while they insert.  When it is
  * three quarters full they finish their chunk and stop; one thread grows it and the
