@@ -33,7 +33,7 @@
 #define STORE_PREFETCH_PROBES 4
 #define STORE_MAX_CHUNKS ((size_t)1 << 16)
 #define STORE_INITIAL_TABLE_LOG 14
-/* States whose new entries growth fetches at once. */
+/* States whose table entries growth and renumbering fetch at once. */
 #define STORE_GROW_BATCH 32
 /* A grown compact table's sweep goes by bands on several threads down to
  * this many entries, while each band is more than 1/STORE_SWEEP_BAND_THIN
