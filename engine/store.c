@@ -1016,27 +1016,30 @@ static int store_grow_compact(state_store *store, unsigned threads)
         return -1;
     uint64_t old_bytes = store_table_bytes(store, old_size);
     uint64_t bytes = store_table_bytes(store, size);
-    if (!store_charge(store, bytes - old_bytes))
+    /* One list of deferred codes per thread, before anything changes. */
+    unsigned lists = threads > 1 ? threads : 1;
+    store_deferred *deferred = calloc(lists, sizeof *deferred);
+    if (deferred == NULL || !store_charge(store, bytes - old_bytes)) {
+        free(deferred);
         return -1;
+    }
     _Atomic uint64_t *codes =
         store_pages_resize((void *)store->codes, old_bytes, bytes);
     if (codes == NULL) {
         store_discharge(store, bytes - old_bytes);
+        free(deferred);
         return -1;
     }
     store->codes = codes;
     store->table_size = size;
     store_touch_pages((unsigned char *)codes + old_bytes, bytes - old_bytes,
                       threads);
-    unsigned lists = threads > 1 ? threads : 1;
-    store_deferred *deferred = calloc(lists, sizeof *deferred);
-    bool ok = deferred != NULL;
+    bool ok = true;
     uint64_t high = old_size;
-    if (ok && lists > 1 && old_size >= STORE_SWEEP_BAND_MIN)
+    if (lists > 1 && old_size >= STORE_SWEEP_BAND_MIN)
         high = store_sweep_bands(store, old_size, lists, deferred, &ok);
-    if (deferred != NULL)
-        ok = store_sweep_down(store, high, &deferred[0]) && ok;
-    for (unsigned list = 0; deferred != NULL && list < lists; list++) {
+    ok = store_sweep_down(store, high, &deferred[0]) && ok;
+    for (unsigned list = 0; list < lists; list++) {
         for (size_t i = 0; i < deferred[list].count; i++)
             store_place_code(store, deferred[list].codes[i]);
         free(deferred[list].codes);
@@ -1048,6 +1051,20 @@ static int store_grow_compact(state_store *store, unsigned threads)
         return -1;
     }
     return 0;
+}
+
+/* Hashes the stored forms of states [first, last), at most
+ * STORE_GROW_BATCH of them, into `hashes`, and asks for their entries in
+ * `table` (of mask + 1 entries): the entries are scattered, so a batch of
+ * them is fetched at once. */
+static void store_hash_batch(const state_store *store,
+                             _Atomic uint32_t *table, uint64_t mask,
+                             uint64_t first, uint64_t last, uint64_t *hashes)
+{
+    for (uint64_t id = first; id < last; id++) {
+        hashes[id - first] = state_store_hash(store, store_stored(store, id));
+        __builtin_prefetch((const void *)&table[hashes[id - first] & mask]);
+    }
 }
 
 /* Grows one table, placing every stored root again: a table of ids
@@ -1081,12 +1098,7 @@ static int store_grow_table(state_store *store, unsigned threads)
                             ? first + STORE_GROW_BATCH
                             : (uint64_t)count;
         uint64_t hashes[STORE_GROW_BATCH];
-        for (uint64_t id = first; id < last; id++) {
-            hashes[id - first] =
-                state_store_hash(store, store_stored(store, id));
-            __builtin_prefetch((const void *)&table[hashes[id - first] &
-                                                    (size - 1)]);
-        }
+        store_hash_batch(store, table, size - 1, first, last, hashes);
         for (uint64_t id = first; id < last; id++)
             store_place(table, log, hashes[id - first], id);
     }
@@ -1282,27 +1294,21 @@ int state_store_reorder(state_store *store, uint64_t first,
     }
     /* Three passes, each independent from state to state.  First: where
      * each state's entry is, while the ids still match (a compact table
-     * keeps no ids).  The entries are scattered: a batch of them is
-     * fetched at once, as in growth. */
+     * keeps no ids), a batch at a time as in growth. */
     if (!store->compact) {
-        uint64_t mask = store->table_size - 1;
         int64_t blocks = (n + STORE_GROW_BATCH - 1) / STORE_GROW_BATCH;
 #pragma omp parallel for num_threads(threads) schedule(static) if (n > 4096)
         for (int64_t block = 0; block < blocks; block++) {
-            int64_t begin = block * STORE_GROW_BATCH;
-            int64_t end = begin + STORE_GROW_BATCH < n
-                              ? begin + STORE_GROW_BATCH
-                              : n;
+            uint64_t begin = first + (uint64_t)block * STORE_GROW_BATCH;
+            uint64_t end = begin + STORE_GROW_BATCH < count
+                               ? begin + STORE_GROW_BATCH
+                               : count;
             uint64_t hashes[STORE_GROW_BATCH];
-            for (int64_t i = begin; i < end; i++) {
-                hashes[i - begin] = state_store_hash(
-                    store, store_stored(store, first + (uint64_t)i));
-                __builtin_prefetch(
-                    (const void *)&store->table[hashes[i - begin] & mask]);
-            }
-            for (int64_t i = begin; i < end; i++)
-                entries[i] = store_find_entry_hashed(
-                    store, first + (uint64_t)i, hashes[i - begin]);
+            store_hash_batch(store, store->table, store->table_size - 1,
+                             begin, end, hashes);
+            for (uint64_t id = begin; id < end; id++)
+                entries[id - first] =
+                    store_find_entry_hashed(store, id, hashes[id - begin]);
         }
     }
     /* Then gather in the new order... */
@@ -1319,8 +1325,7 @@ int state_store_reorder(state_store *store, uint64_t first,
         uint64_t id = first + (uint64_t)i;
         if (!store->compact && i + STORE_GROW_BATCH < n)
             support_prefetch_for_write(
-                (const void *)&store->table
-                    [entries[order[i + STORE_GROW_BATCH] - first]]);
+                &store->table[entries[order[i + STORE_GROW_BATCH] - first]]);
         memcpy(store_stored(store, id), stored + (uint64_t)i * words,
                words * sizeof *stored);
         if (store->with_keys)

@@ -620,9 +620,10 @@ static void test_store_compact_growth_edges(void **unused)
  * probes are long and cross from one thread's part into the next one's,
  * scattered between random codes, with the largest codes wrapping around
  * the end; the table kept just under 3/4 load, doubling to 2^18 entries,
- * then growing by quarters (rounded up to 2^18 entries) past 1.25 * 2^20.  After each growth every code is found and the
- * count is unchanged; at the end the newest states, truncated away, can be
- * added again (a code left twice in the table would still be found). */
+ * then growing by quarters (rounded up to 2^18 entries) past 1.25 * 2^20.
+ * After each growth every code is found and the count is unchanged; at
+ * the end the newest states, truncated away, can be added again (a code
+ * left twice in the table would still be found). */
 static void test_store_compact_growth_threads(void **unused)
 {
     (void)unused;
