@@ -47,6 +47,25 @@
  * the id blocks close, between rounds of chunks, so the cache is emptied
  * at each round.
  *
+ * Diamonds.  Most edges of a net of processes lead to states some other
+ * edge of the same level also reaches: steps of different processes
+ * commute (commute.h).  When a state x was reached from p by g, and a
+ * transition t < g that commutes with g is enabled in x, then t is
+ * enabled in p, g in p·t, and x·t = p·t·g: its edge is counted (and its
+ * transition marked fired) but not followed.  Nothing is lost: were every
+ * edge into a state y of level d from level d - 1 skipped, take the one
+ * of the largest transition, x -t-> y with x = p·g; p·t is of level d - 1
+ * (not less, or y would be nearer), and p·t -g-> y is an edge of that
+ * level with a larger transition, skipped too: a contradiction.  The
+ * proof holds whichever edge into x is taken as its reaching one.  With parent links it is the one of the smallest key,
+ * whose low bits then hold the transition rather than its rank among the
+ * parent's successors (the same order): since p·t's key is below x's, no
+ * skipped edge is ever a smallest one, and ids, parent links and traces
+ * are those of a search that follows every edge.  Without them, the
+ * transition goes into the store's tag of the state (store.h) as it is
+ * added, by whichever thread adds it.  Only on packed linear models, and
+ * not when a hook wants every edge's target.
+ *
  * Counting only.  Without parent links or hooks, nobody asks which id a
  * state met again has, so one-word vectors go to a compact store
  * (store.h), whose table keeps the vectors themselves.  With
@@ -83,6 +102,7 @@
 #include <time.h>
 
 #include "codec.h"
+#include "commute.h"
 #include "packed.h"
 #include "store.h"
 #include "support.h"
@@ -98,7 +118,7 @@
 #define EXPLORE_BOUND_BITS 8
 
 /* Levels with fewer states than this are expanded by one thread. */
-#define EXPLORE_PARALLEL_LEVEL 512
+#define EXPLORE_PARALLEL_LEVEL 4096
 
 struct explore_result {
     const model *model;
@@ -106,6 +126,8 @@ struct explore_result {
     state_codec_sets sets;            /* the codec's exclusive sets */
     packed_model *packed;             /* successors on packed vectors, for
                                          linear models; else NULL */
+    commute_table *commute;           /* diamonds: with `packed`, unless
+                                         every edge's target is wanted */
     state_store *store;
     bool with_keys;
     bool forget;                      /* release the vectors of expanded
@@ -164,8 +186,15 @@ typedef struct explore_worker {
     uint64_t *candidates;
     explore_state_id parent;
     uint64_t visit;                   /* successors of the parent so far */
+    /* Diamonds: the transitions below the one that reached the parent
+     * that do not commute with it, in increasing order; NULL: none is
+     * known to commute. */
+    const uint32_t *conflicts;
+    size_t conflict_count;
+    uint32_t reached_by;
 
     uint64_t edges, dead_final, dead_nonfinal, new_states, max_degree;
+    uint64_t diamond_edges;
     explore_state_id first_deadlock;
     explore_state_id pumping_state, pumping_ancestor;
     model_value max_value, max_sum;
@@ -301,7 +330,7 @@ static void explore_worker_reset(explore_worker *worker)
                          ? worker->recent_buffer
                          : NULL;
     worker->edges = worker->dead_final = worker->dead_nonfinal = 0;
-    worker->new_states = 0;
+    worker->new_states = worker->diamond_edges = 0;
     worker->first_deadlock = EXPLORE_NO_STATE;
     worker->pumping_state = worker->pumping_ancestor = EXPLORE_NO_STATE;
     worker->max_value = worker->max_sum = 0;
@@ -356,6 +385,7 @@ static void explore_merge(explore_result *result, explore_worker *worker)
 {
     explore_stats *stats = &result->stats;
     stats->edges += worker->edges;
+    stats->diamond_edges += worker->diamond_edges;
     stats->dead_final += worker->dead_final;
     stats->dead_nonfinal += worker->dead_nonfinal;
     if (worker->first_deadlock < stats->first_deadlock)
@@ -651,9 +681,13 @@ static int explore_emit(explore_worker *worker, uint32_t transition,
                              memory_order_relaxed) == 0)
         atomic_store_explicit(&result->fired[transition], 1,
                               memory_order_relaxed);
+    /* A linear model's successors come one per enabled transition, in
+     * index order: the transition orders them as their rank would, and
+     * with diamonds tells the next level which one reached the state. */
+    uint64_t rank = result->commute != NULL ? transition : visit;
     worker->batch_key[place] =
         (worker->parent << EXPLORE_VISIT_BITS) |
-        (visit < EXPLORE_VISIT_MAX ? visit : EXPLORE_VISIT_MAX);
+        (rank < EXPLORE_VISIT_MAX ? rank : EXPLORE_VISIT_MAX);
     worker->batch_transition[place] = transition;
     uint64_t hash = 0;
     if (worker->recent != NULL || worker->pipelined) {
@@ -718,6 +752,45 @@ static int explore_ignore(void *context, uint32_t transition,
     return 0;
 }
 
+/* Counts the edge by `transition` from the parent without computing its
+ * target: the parent was reached by a transition that commutes with it,
+ * from a state that also enables it (see "Diamonds" above). */
+static void explore_count_diamond(explore_worker *worker, uint32_t transition)
+{
+    _Atomic unsigned char *fired = worker->shared->result->fired;
+    worker->visit++;
+    worker->edges++;
+    worker->diamond_edges++;
+    if (atomic_load_explicit(&fired[transition], memory_order_relaxed) == 0)
+        atomic_store_explicit(&fired[transition], 1, memory_order_relaxed);
+}
+
+/* Finds the transition that reached state `id`, and so the transitions
+ * whose edges from it explore_count_diamond counts: none for the initial
+ * state or a state whose tag is gone. */
+static void explore_find_diamonds(explore_worker *worker, explore_state_id id)
+{
+    const explore_result *result = worker->shared->result;
+    worker->conflicts = NULL;
+    if (result->commute == NULL)
+        return;
+    uint64_t reached_by;
+    if (result->with_keys) {
+        uint64_t key = state_store_key(result->store, id);
+        if (key == EXPLORE_ROOT_KEY)
+            return;
+        reached_by = key & EXPLORE_VISIT_MAX;
+    } else {
+        uint16_t tag = state_store_tag(result->store, id);
+        if (tag == 0)
+            return;
+        reached_by = tag - 1u;
+    }
+    worker->reached_by = (uint32_t)reached_by;
+    worker->conflicts = commute_conflicts(result->commute, worker->reached_by,
+                                          &worker->conflict_count);
+}
+
 /* The successors of the parent, a state of a linear model, computed on its
  * packed vector (packed.h) without asking the model. */
 static model_result explore_successors_packed(explore_worker *worker,
@@ -729,8 +802,21 @@ static model_result explore_successors_packed(explore_worker *worker,
     size_t count = packed_model_enabled_near(packed, worker->parent_packed,
                                              &worker->near, worker->candidates,
                                              worker->enabled);
+    /* Diamonds: walk the conflicts along the enabled transitions (both in
+     * increasing order). */
+    size_t conflict = 0;
     for (size_t i = 0; i < count; i++) {
         uint32_t transition = worker->enabled[i];
+        if (worker->conflicts != NULL && transition < worker->reached_by) {
+            while (conflict < worker->conflict_count &&
+                   worker->conflicts[conflict] < transition)
+                conflict++;
+            if (conflict == worker->conflict_count ||
+                worker->conflicts[conflict] != transition) {
+                explore_count_diamond(worker, transition);
+                continue;
+            }
+        }
         unsigned place = explore_next_place(worker);
         model_value value;
         long fired = packed_model_fire(packed, transition,
@@ -780,6 +866,10 @@ static int explore_insert(explore_worker *worker, unsigned place,
     }
     switch (inserted) {
     case STORE_ADDED:
+        if (result->commute != NULL && !result->with_keys)
+            state_store_set_tag(
+                result->store, target,
+                (uint16_t)(worker->batch_transition[place] + 1));
         explore_worker_account(
             worker, worker->batch_vectors + place * result->codec.words);
         /* The id tells the load: no need to read the shared count. */
@@ -896,6 +986,7 @@ static void explore_expand(explore_worker *worker, explore_state_id id)
         state_codec_decode(&result->codec, worker->parent_packed,
                            worker->values);
     worker->visit = 0;
+    explore_find_diamonds(worker, id);
     if (shared->pumping) {
         explore_state_id ancestor = explore_pumping_check(
             result, id, worker->values, worker->parent_packed,
@@ -1070,11 +1161,21 @@ static state_store *explore_store_create(const explore_result *result,
                                          const explore_options *options,
                                          size_t words)
 {
+    state_store *store;
     if (words == 1 && !result->with_keys && !explore_hooked(options) &&
         !options->tree_compression)
-        return state_store_create_compact(options->max_memory);
-    return state_store_create(words, result->with_keys,
-                              options->tree_compression, options->max_memory);
+        store = state_store_create_compact(options->max_memory);
+    else
+        store = state_store_create(words, result->with_keys,
+                                   options->tree_compression,
+                                   options->max_memory);
+    /* Without keys, the transition that reached a state is its tag. */
+    if (store != NULL && result->commute != NULL && !result->with_keys &&
+        state_store_enable_tags(store) != 0) {
+        state_store_free(store);
+        return NULL;
+    }
+    return store;
 }
 
 /* True when no slot can ever outgrow its width: every one has a proved
@@ -1173,6 +1274,12 @@ static bool explore_reencode(explore_shared *shared, uint64_t keep,
      * model computes the successors. */
     packed_model_free(result->packed);
     result->packed = packed_model_create(result->model, &result->codec);
+    if (result->packed == NULL) {
+        /* For good: keys and tags written from now on would not name the
+         * transition that reached their state. */
+        commute_table_free(result->commute);
+        result->commute = NULL;
+    }
     return true;
 }
 
@@ -1438,6 +1545,13 @@ static explore_result *explore_result_create(const model *model,
     free(widths);
     if (ok)
         result->packed = packed_model_create(model, &result->codec);
+    /* Diamonds need every edge's target to be nobody's business, and the
+     * reaching transition to fit a tag.  Without the table (short of
+     * memory, or a model where hardly a pair commutes) every edge is
+     * followed. */
+    if (ok && result->packed != NULL && options->on_edge == NULL &&
+        model->transition_count < UINT16_MAX)
+        result->commute = commute_table_create(model);
     if (ok)
         result->store = explore_store_create(result, options,
                                              result->codec.words);
@@ -1638,6 +1752,7 @@ explore_result *explore_run(const model *model, const explore_options *options,
         shared.level_end = state_store_count(result->store);
         if (result->forget)
             state_store_forget(result->store, shared.level_start);
+        state_store_forget_tags(result->store, shared.level_start);
     }
 
     explore_workers_free(workers, shared.threads);
@@ -1672,6 +1787,7 @@ void explore_result_free(explore_result *result)
         return;
     state_store_free(result->store);
     packed_model_free(result->packed);
+    commute_table_free(result->commute);
     state_codec_free(&result->codec);
     state_codec_sets_free(&result->sets);
     for (uint64_t i = 0; i < result->decoded_count && result->decoded; i++)

@@ -120,6 +120,9 @@ void explore_options_init(explore_options *options);
 typedef struct explore_stats {
     uint64_t states;
     uint64_t edges;
+    uint64_t diamond_edges;       /* edges counted without computing their
+                                     target, which the search reaches by
+                                     another path (explore.c, "Diamonds") */
     uint64_t levels;              /* breadth-first levels completed */
     model_value max_slot_value;   /* MCC MAX_TOKEN_IN_PLACE for nets */
     model_value max_slot_sum;     /* MCC MAX_TOKEN_PER_MARKING for nets */

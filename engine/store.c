@@ -55,6 +55,9 @@ struct state_store {
     _Atomic(uint64_t *) *chunks;    /* STORE_MAX_CHUNKS chunks of stored
                                        forms */
     _Atomic(uint64_t *) *key_chunks;/* same shape, one key per state */
+    _Atomic(uint16_t *) *tag_chunks;/* same shape, one tag per state; NULL:
+                                       no tags (state_store_enable_tags) */
+    size_t tags_forgotten;          /* tag chunks below this were released */
 
     _Atomic uint32_t *table;
     uint64_t table_size;            /* 2^table_log entries, or any size in
@@ -187,6 +190,11 @@ static size_t store_key_chunk_bytes(const state_store *store)
     return ((size_t)1 << store->chunk_shift) * sizeof(uint64_t);
 }
 
+static size_t store_tag_chunk_bytes(const state_store *store)
+{
+    return ((size_t)1 << store->chunk_shift) * sizeof(uint16_t);
+}
+
 static state_store *store_create(size_t words, bool with_keys, bool tree,
                                  bool compact, uint64_t max_bytes,
                                  state_store *budget)
@@ -259,9 +267,13 @@ void state_store_free(state_store *store)
         if (store->key_chunks != NULL)
             store_pages_free(atomic_load(&store->key_chunks[i]),
                              store_key_chunk_bytes(store));
+        if (store->tag_chunks != NULL)
+            store_pages_free(atomic_load(&store->tag_chunks[i]),
+                             store_tag_chunk_bytes(store));
     }
     free(store->chunks);
     free(store->key_chunks);
+    free(store->tag_chunks);
     store_pages_free(store->compact ? (void *)store->codes
                                     : (void *)store->table,
                      store_table_bytes(store, store->table_size));
@@ -277,27 +289,39 @@ static bool store_ensure_chunk(state_store *store, uint64_t id)
     if (atomic_load_explicit(&store->chunks[index], memory_order_acquire) !=
         NULL)
         return true;
-    uint64_t states = (uint64_t)1 << store->chunk_shift;
-    uint64_t size = states * sizeof(uint64_t) *
-                    (store->stored_words + (store->with_keys ? 1 : 0));
+    bool tagged = store->tag_chunks != NULL;
+    uint64_t size = store_chunk_bytes(store) +
+                    (store->with_keys ? store_key_chunk_bytes(store) : 0) +
+                    (tagged ? store_tag_chunk_bytes(store) : 0);
     if (!store_charge(store, size))
         return false;
     uint64_t *chunk = store_pages_alloc(store_chunk_bytes(store));
     uint64_t *keys = store->with_keys
                          ? store_pages_alloc(store_key_chunk_bytes(store))
                          : NULL;
-    if (chunk == NULL || (store->with_keys && keys == NULL)) {
+    uint16_t *tags = tagged ? store_pages_alloc(store_tag_chunk_bytes(store))
+                            : NULL;
+    if (chunk == NULL || (store->with_keys && keys == NULL) ||
+        (tagged && tags == NULL)) {
         store_pages_free(chunk, store_chunk_bytes(store));
         store_pages_free(keys, store_key_chunk_bytes(store));
+        store_pages_free(tags, store_tag_chunk_bytes(store));
         store_discharge(store, size);
         return false;
     }
-    /* Keys first: a reader that sees the chunk sees its keys. */
+    /* Keys and tags first: a reader that sees the chunk sees them.  The
+     * thread whose chunk is set stays charged for the whole; the spares
+     * of the others are freed. */
     uint64_t *expected = NULL;
     if (store->with_keys &&
         !atomic_compare_exchange_strong(&store->key_chunks[index], &expected,
                                         keys))
         store_pages_free(keys, store_key_chunk_bytes(store));
+    uint16_t *no_tags = NULL;
+    if (tagged &&
+        !atomic_compare_exchange_strong(&store->tag_chunks[index], &no_tags,
+                                        tags))
+        store_pages_free(tags, store_tag_chunk_bytes(store));
     expected = NULL;
     if (!atomic_compare_exchange_strong(&store->chunks[index], &expected,
                                         chunk)) {
@@ -322,6 +346,17 @@ static _Atomic uint64_t *store_key_slot(const state_store *store, uint64_t id)
         &store->key_chunks[id >> store->chunk_shift], memory_order_relaxed);
     uint64_t mask = ((uint64_t)1 << store->chunk_shift) - 1;
     return (_Atomic uint64_t *)(chunk + (id & mask));
+}
+
+/* Where the tag of `id` is; NULL when its chunk is not there. */
+static uint16_t *store_tag_slot(const state_store *store, uint64_t id)
+{
+    if ((id >> store->chunk_shift) >= STORE_MAX_CHUNKS)
+        return NULL;
+    uint16_t *chunk = atomic_load_explicit(
+        &store->tag_chunks[id >> store->chunk_shift], memory_order_relaxed);
+    uint64_t mask = ((uint64_t)1 << store->chunk_shift) - 1;
+    return chunk == NULL ? NULL : chunk + (id & mask);
 }
 
 static bool store_equal(const state_store *store, const uint64_t *a,
@@ -734,6 +769,37 @@ void state_store_lower_key(state_store *store, uint64_t id, uint64_t key)
                                                   memory_order_relaxed,
                                                   memory_order_relaxed))
         ;
+}
+
+int state_store_enable_tags(state_store *store)
+{
+    if (store->with_keys || atomic_load(&store->count) != 0)
+        return -1;
+    if (store->tag_chunks != NULL)
+        return 0;
+    if (!store_charge(store, STORE_MAX_CHUNKS * sizeof *store->tag_chunks))
+        return -1;
+    store->tag_chunks = calloc(STORE_MAX_CHUNKS, sizeof *store->tag_chunks);
+    if (store->tag_chunks == NULL) {
+        store_discharge(store, STORE_MAX_CHUNKS * sizeof *store->tag_chunks);
+        return -1;
+    }
+    return 0;
+}
+
+void state_store_set_tag(state_store *store, uint64_t id, uint16_t tag)
+{
+    uint16_t *slot =
+        store->tag_chunks != NULL ? store_tag_slot(store, id) : NULL;
+    if (slot != NULL)
+        *slot = tag;
+}
+
+uint16_t state_store_tag(const state_store *store, uint64_t id)
+{
+    const uint16_t *slot =
+        store->tag_chunks != NULL ? store_tag_slot(store, id) : NULL;
+    return slot != NULL ? *slot : 0;
 }
 
 size_t state_store_stored_words(const state_store *store)
@@ -1266,6 +1332,11 @@ int state_store_close_ids(state_store *store, state_store_ids *blocks,
                     atomic_load_explicit(store_key_slot(store, source),
                                          memory_order_relaxed),
                     memory_order_relaxed);
+            uint16_t *tag = store->tag_chunks != NULL
+                                ? store_tag_slot(store, hole)
+                                : NULL;
+            if (tag != NULL)
+                *tag = state_store_tag(store, source);
             /* A compact table keeps no ids: only the arena changes.  The
              * entry still names `source` until it is repointed. */
             if (!store->compact)
@@ -1350,6 +1421,21 @@ bool state_store_is_compact(const state_store *store)
 void state_store_set_quarter_growth(state_store *store, uint64_t entries)
 {
     store->quarter_from = entries;
+}
+
+void state_store_forget_tags(state_store *store, uint64_t below)
+{
+    size_t end = (size_t)(below >> store->chunk_shift);
+    for (; store->tag_chunks != NULL && store->tags_forgotten < end &&
+           store->tags_forgotten < STORE_MAX_CHUNKS;
+         store->tags_forgotten++) {
+        uint16_t *tags = atomic_exchange(
+            &store->tag_chunks[store->tags_forgotten], NULL);
+        if (tags == NULL)
+            continue;
+        store_pages_free(tags, store_tag_chunk_bytes(store));
+        store_discharge(store, store_tag_chunk_bytes(store));
+    }
 }
 
 void state_store_forget(state_store *store, uint64_t below)

@@ -196,6 +196,31 @@ bool state_store_unfold(const state_store *store, uint64_t id,
 
 uint64_t state_store_key(const state_store *store, uint64_t id);
 
+/*
+ * Tags.  A store without keys may keep a 16-bit tag per state, for what
+ * its user must know of a state when expanding it (the explorer: the
+ * transition that reached it).  Tags move with their states
+ * (state_store_close_ids) and are released by chunks once no longer
+ * needed (state_store_forget_tags).  A state's tag is 0 until set, and
+ * again once released.
+ */
+
+/* Gives an empty store without keys a tag per state.  Returns 0, or -1
+ * for a store with keys or states, or when out of memory. */
+int state_store_enable_tags(state_store *store);
+
+/* Sets the tag of `id`, a state whose adding returned STORE_ADDED; does
+ * nothing without tags.  Not atomic: only the thread that added `id` may
+ * set it, and others read it once the threads have met (a barrier). */
+void state_store_set_tag(state_store *store, uint64_t id, uint16_t tag);
+
+/* The tag of `id`: 0 without tags, or when forgotten or never set. */
+uint16_t state_store_tag(const state_store *store, uint64_t id);
+
+/* Releases the tags of states below id `below`, as far as whole chunks
+ * go.  No insert may run at the same time. */
+void state_store_forget_tags(state_store *store, uint64_t below);
+
 /* Lowers the key of `id` to `key` if that is smaller; thread-safe. */
 void state_store_lower_key(state_store *store, uint64_t id, uint64_t key);
 

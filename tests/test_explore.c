@@ -690,6 +690,9 @@ static void test_store_compact(void **unused)
     state_store *store = state_store_create_compact(0);
     assert_non_null(store);
     assert_true(state_store_is_compact(store));
+    /* Each state is tagged with its value: closing the id blocks moves
+     * states, and their tags must go with them. */
+    assert_int_equal(state_store_enable_tags(store), 0);
     _Atomic uint64_t added = 0, found = 0;
     int failures = 0, rounds = 0;
     uint64_t next[2] = {0, 0};
@@ -714,8 +717,11 @@ static void test_store_compact(void **unused)
                     break;
                 }
                 next[thread]++;
-                if (put == STORE_ADDED)
+                if (put == STORE_ADDED) {
                     atomic_fetch_add(&added, 1);
+                    state_store_set_tag(store, id,
+                                        (uint16_t)(value % 65535 + 1));
+                }
                 else if (put == STORE_FOUND && id == STORE_ID_UNKNOWN)
                     atomic_fetch_add(&found, 1);
                 else
@@ -742,6 +748,7 @@ static void test_store_compact(void **unused)
         assert_true(state_store_get(store, id, v));
         uint64_t value = v[0] * inverse;
         assert_true(value < distinct);
+        assert_int_equal(state_store_tag(store, id), value % 65535 + 1);
         assert_int_equal(seen[value], 0);
         seen[value] = 1;
         assert_int_equal(test_compact_put(store, NULL, v[0], &again),
@@ -765,10 +772,17 @@ static void test_store_compact(void **unused)
         assert_int_equal(test_compact_put(store, NULL, value * TEST_SPREAD,
                                           &id), STORE_FOUND);
 
-    /* Forgetting: the first chunk of vectors goes, the set stays whole. */
+    /* Forgetting: the first chunk of vectors goes, the set stays whole;
+     * likewise for tags. */
     uint64_t bytes = state_store_bytes(store);
     state_store_forget(store, distinct);
     assert_true(state_store_bytes(store) < bytes);
+    bytes = state_store_bytes(store);
+    assert_int_not_equal(state_store_tag(store, 0), 0);
+    state_store_forget_tags(store, distinct);
+    assert_true(state_store_bytes(store) < bytes);
+    assert_int_equal(state_store_tag(store, 0), 0);
+    assert_int_not_equal(state_store_tag(store, distinct - 1), 0);
     uint64_t v[1];
     assert_false(state_store_get(store, 0, v));
     assert_true(state_store_get(store, distinct - 1, v));
@@ -796,6 +810,19 @@ static void test_store_compact(void **unused)
     assert_non_null(store);
     assert_false(state_store_is_compact(store));
     assert_int_equal(state_store_truncate(store, 0), -1);
+    state_store_free(store);
+
+    /* Tags: only on a store without keys, before its first state. */
+    store = state_store_create(1, true, false, 0);
+    assert_non_null(store);
+    assert_int_equal(state_store_enable_tags(store), -1);
+    state_store_set_tag(store, 0, 1);
+    assert_int_equal(state_store_tag(store, 0), 0);
+    state_store_free(store);
+    store = state_store_create_compact(0);
+    assert_non_null(store);
+    assert_int_equal(test_compact_put(store, NULL, 5, &id), STORE_ADDED);
+    assert_int_equal(state_store_enable_tags(store), -1);
     state_store_free(store);
 }
 

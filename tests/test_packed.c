@@ -12,7 +12,10 @@
  * 2^64 (the model must fail).  Nets of processes (state machines with one
  * token each) have exclusive sets (model.h): the packed search stores one
  * place less per set, the model's search none, and they must still agree,
- * down to which places kept their initial marking.
+ * down to which places kept their initial marking.  The packed search also
+ * counts the edges of diamonds without following them (explore.c), with
+ * parent links and, counting only, with tags in a compact store: it must
+ * still find every state, and count every edge.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -221,6 +224,21 @@ static explore_result *explore(const model *m, unsigned threads,
     return result;
 }
 
+/* As explore, counting only: no parent links, so that one-word states go
+ * to a compact store and diamonds use its tags (explore.c). */
+static explore_result *explore_counting(const model *m, unsigned threads,
+                                        pnsim_error *error)
+{
+    explore_options options;
+    explore_options_init(&options);
+    options.threads = threads;
+    options.skip_traces = true;
+    options.forget_expanded = true;
+    explore_result *result = explore_run(m, &options, error);
+    assert_non_null(result);
+    return result;
+}
+
 /* The two searches agree in everything they report, and state by state. */
 static void expect_same(const model *m, const explore_result *packed,
                         const explore_result *asked, const char *net)
@@ -237,7 +255,13 @@ static void expect_same(const model *m, const explore_result *packed,
     if (explore_result_outcome(packed) == EXPLORE_FAILED)
         return;
     assert_int_equal(a->states, b->states);
-    assert_int_equal(a->edges, b->edges);
+    /* Edges are counted as successors are inserted, or found among the
+     * recent states, or (the packed search) skipped as diamonds
+     * (explore.c): at a limit, with successors in flight, the two count
+     * different parts of the states they stopped in. */
+    if (explore_result_outcome(packed) == EXPLORE_COMPLETE ||
+        a->diamond_edges == 0)
+        assert_int_equal(a->edges, b->edges);
     assert_int_equal(a->levels, b->levels);
     assert_true(a->max_slot_value == b->max_slot_value);
     assert_true(a->max_slot_sum == b->max_slot_sum);
@@ -305,7 +329,7 @@ static size_t compare_random_nets(size_t count, bool huge, bool processes,
 {
     static text net;
     count = net_count(count);
-    size_t failed = 0, with_sets = 0;
+    size_t failed = 0, with_sets = 0, with_diamonds = 0;
     for (size_t i = 0; i < count; i++) {
         if (processes)
             random_process_net(&net, dense);
@@ -346,6 +370,31 @@ static size_t compare_random_nets(size_t count, bool huge, bool processes,
         if (explore_result_outcome(packed) == EXPLORE_COMPLETE)
             expect_same(m, parallel, asked, net.buffer);
         explore_result_free(parallel);
+        /* Counting, on one thread and two: the same figures. */
+        for (unsigned threads = 1;
+             explore_result_outcome(asked) == EXPLORE_COMPLETE && threads <= 2;
+             threads++) {
+            explore_result *counted =
+                explore_counting(m, threads, &error_packed);
+            const explore_stats *a = explore_result_stats(counted);
+            const explore_stats *b = explore_result_stats(asked);
+            if (a->states != b->states || a->edges != b->edges)
+                fprintf(stderr, "counting disagrees on:\n%s\n", net.buffer);
+            assert_int_equal(explore_result_outcome(counted),
+                             EXPLORE_COMPLETE);
+            assert_int_equal(a->states, b->states);
+            assert_int_equal(a->edges, b->edges);
+            assert_int_equal(a->levels, b->levels);
+            assert_int_equal(a->dead_nonfinal, b->dead_nonfinal);
+            assert_true(a->max_slot_value == b->max_slot_value);
+            assert_true(a->max_slot_sum == b->max_slot_sum);
+            for (uint32_t t = 0; t < m->transition_count; t++)
+                assert_int_equal(explore_result_transition_fired(counted, t),
+                                 explore_result_transition_fired(asked, t));
+            with_diamonds += a->diamond_edges > 0;
+            explore_result_free(counted);
+        }
+        with_diamonds += explore_result_stats(packed)->diamond_edges > 0;
         explore_result_free(packed);
         explore_result_free(asked);
         model_destroy(m);
@@ -354,6 +403,10 @@ static size_t compare_random_nets(size_t count, bool huge, bool processes,
     /* Nets that start next to 2^64 - 1 do overflow, some of them. */
     if (huge)
         assert_true(failed > 0);
+    /* Searches skip diamonds in most nets of processes (their steps
+     * commute), and so the comparisons above test them. */
+    if (processes)
+        assert_true(with_diamonds > count);
     return with_sets;
 }
 

@@ -162,6 +162,8 @@ void cli_report_stats_json(json_writer *json, const model *model,
     json_uint(json, stats->states);
     json_key(json, "edges");
     json_uint(json, stats->edges);
+    json_key(json, "diamond_edges");
+    json_uint(json, stats->diamond_edges);
     json_key(json, "levels");
     json_uint(json, stats->levels);
     json_key(json, "max_tokens_place");

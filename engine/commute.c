@@ -1,0 +1,194 @@
+/* commute.c — see commute.h. */
+#include "commute.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+
+struct commute_table {
+    size_t transitions;
+    size_t *start;        /* transition t's conflicts: conflicts[start[t] ..
+                             start[t + 1] - 1] */
+    uint32_t *conflicts;
+};
+
+/* Transitions filed by slot, in increasing order: those of slot s are
+ * items[start[s] .. start[s + 1] - 1]. */
+typedef struct commute_index {
+    size_t *start;
+    uint32_t *items;
+} commute_index;
+
+/* True when the guard constrains its slot. */
+static bool commute_guard_reads(const model_guard *guard)
+{
+    return guard->at_least > 0 || guard->below > 0;
+}
+
+static bool commute_effect_changes(const model_effect *effect)
+{
+    return effect->take != effect->give;
+}
+
+/* Item k of transition `facts` for an index of what transitions read
+ * (`reads`: its guards, which also make sure what it takes is there) or
+ * change (its effects): true, with the slot, when the item is one. */
+static bool commute_item(const model_transition *facts, bool reads, size_t k,
+                         uint32_t *slot)
+{
+    if (reads) {
+        *slot = facts->guards[k].slot;
+        return commute_guard_reads(&facts->guards[k]);
+    }
+    *slot = facts->effects[k].slot;
+    return commute_effect_changes(&facts->effects[k]);
+}
+
+/* Files each transition under the slots it reads (`reads`) or changes, in
+ * two passes: count per slot, then fill.  A transition filed twice under
+ * a slot is harmless (commute_gather marks what it took). */
+static bool commute_index_build(const model *model, bool reads,
+                                commute_index *index)
+{
+    size_t slots = model->state_length;
+    index->start = calloc(slots + 1, sizeof *index->start);
+    size_t *next = calloc(slots + 1, sizeof *next);
+    if (index->start == NULL || next == NULL) {
+        free(next);
+        return false;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t t = 0; t < model->transition_count; t++) {
+            const model_transition *facts = &model->transitions[t];
+            size_t items = reads ? facts->guard_count : facts->effect_count;
+            uint32_t slot;
+            for (size_t k = 0; k < items; k++) {
+                if (!commute_item(facts, reads, k, &slot) || slot >= slots)
+                    continue;
+                if (pass == 0)
+                    index->start[slot + 1]++;
+                else
+                    index->items[next[slot]++] = t;
+            }
+        }
+        if (pass == 1)
+            break;
+        for (size_t s = 0; s < slots; s++) {
+            index->start[s + 1] += index->start[s];
+            next[s] = index->start[s];
+        }
+        index->items = malloc((index->start[slots] + 1) *
+                              sizeof *index->items);
+        if (index->items == NULL) {
+            free(next);
+            return false;
+        }
+    }
+    free(next);
+    return true;
+}
+
+static void commute_index_free(commute_index *index)
+{
+    free(index->start);
+    free(index->items);
+}
+
+static int commute_compare(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Adds to `list` the transitions below `limit` of slot `slot` of `index`
+ * that `stamp` does not mark yet, marking them.  False when the list would
+ * pass COMMUTE_MAX_ENTRIES. */
+static bool commute_gather(const commute_index *index, uint32_t slot,
+                           uint32_t limit, uint32_t *stamp, uint32_t mark,
+                           uint32_t *list, size_t *count)
+{
+    for (size_t k = index->start[slot]; k < index->start[slot + 1]; k++) {
+        uint32_t t = index->items[k];
+        if (t >= limit)
+            break;   /* in increasing order */
+        if (stamp[t] == mark)
+            continue;
+        if (*count >= COMMUTE_MAX_ENTRIES)
+            return false;
+        stamp[t] = mark;
+        list[(*count)++] = t;
+    }
+    return true;
+}
+
+commute_table *commute_table_create(const model *model)
+{
+    if (!model->linear || model->transition_count >= UINT32_MAX)
+        return NULL;
+    size_t transitions = model->transition_count;
+    commute_table *table = calloc(1, sizeof *table);
+    commute_index readers = {0}, changers = {0};
+    uint32_t *stamp = calloc(transitions + 1, sizeof *stamp);
+    /* Room for the most entries the table may take. */
+    uint32_t *all = malloc(COMMUTE_MAX_ENTRIES * sizeof *all);
+    bool ok = table != NULL && stamp != NULL && all != NULL &&
+              commute_index_build(model, true, &readers) &&
+              commute_index_build(model, false, &changers);
+    if (ok) {
+        table->transitions = transitions;
+        table->start = malloc((transitions + 1) * sizeof *table->start);
+        ok = table->start != NULL;
+    }
+    size_t count = 0;
+    for (uint32_t g = 0; ok && g < transitions; g++) {
+        const model_transition *facts = &model->transitions[g];
+        table->start[g] = count;
+        uint32_t mark = g + 1;
+        size_t first = count;
+        /* Those reading what g changes, and those changing what g reads. */
+        for (size_t k = 0; ok && k < facts->effect_count; k++) {
+            const model_effect *effect = &facts->effects[k];
+            if (effect->slot < model->state_length &&
+                commute_effect_changes(effect))
+                ok = commute_gather(&readers, effect->slot, g, stamp, mark,
+                                    all, &count);
+        }
+        for (size_t k = 0; ok && k < facts->guard_count; k++)
+            if (facts->guards[k].slot < model->state_length &&
+                commute_guard_reads(&facts->guards[k]))
+                ok = commute_gather(&changers, facts->guards[k].slot, g,
+                                    stamp, mark, all, &count);
+        qsort(all + first, count - first, sizeof *all, commute_compare);
+    }
+    if (ok) {
+        table->start[transitions] = count;
+        table->conflicts = realloc(all, (count ? count : 1) * sizeof *all);
+        ok = table->conflicts != NULL;
+        if (ok)
+            all = NULL;
+    }
+    free(all);
+    free(stamp);
+    commute_index_free(&readers);
+    commute_index_free(&changers);
+    if (!ok) {
+        commute_table_free(table);
+        return NULL;
+    }
+    return table;
+}
+
+void commute_table_free(commute_table *table)
+{
+    if (table == NULL)
+        return;
+    free(table->start);
+    free(table->conflicts);
+    free(table);
+}
+
+const uint32_t *commute_conflicts(const commute_table *table,
+                                  uint32_t transition, size_t *count)
+{
+    *count = table->start[transition + 1] - table->start[transition];
+    return table->conflicts + table->start[transition];
+}

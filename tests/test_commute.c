@@ -1,0 +1,172 @@
+/*
+ * test_commute.c — which transitions commute (commute.h).
+ *
+ * A hand-made net of two processes and a lock, where each pair's answer
+ * can be read off the arcs, and the limits: a model that is not linear,
+ * and one where nearly no pair commutes.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commute.h"
+#include "pnml/pn_net.h"
+
+#define PNML_OPEN                                                         \
+    "<?xml version=\"1.0\"?>\n<pnml xmlns=\"http://www.pnml.org/"          \
+    "version-2009/grammar/pnml\"><net id=\"n\" type=\"http://"              \
+    "www.pnml.org/version-2009/grammar/ptnet\"><page id=\"g\">\n"
+#define PNML_CLOSE "</page></net></pnml>\n"
+
+#define ARC(id, from, to) \
+    "<arc id=\"" id "\" source=\"" from "\" target=\"" to "\"/>\n"
+
+/* Two processes a and b share a lock; `look` reads a1 and counts in c,
+ * below 2 (an inhibitor arc).  Transitions, in index order:
+ *   0 a_start  a0 -> a1         1 b_start  b0 -> b1
+ *   2 a_lock   a1, lock -> a2   3 b_lock   b1, lock -> b2
+ *   4 a_free   a2 -> a0, lock   5 look     reads a1, c < 2: c + 1 */
+static const char lock_net[] =
+    PNML_OPEN
+    "<place id=\"a0\"><initialMarking><text>1</text></initialMarking>"
+    "</place><place id=\"a1\"/><place id=\"a2\"/>\n"
+    "<place id=\"b0\"><initialMarking><text>1</text></initialMarking>"
+    "</place><place id=\"b1\"/><place id=\"b2\"/>\n"
+    "<place id=\"lock\"><initialMarking><text>1</text></initialMarking>"
+    "</place><place id=\"c\"/>\n"
+    "<transition id=\"a_start\"/><transition id=\"b_start\"/>\n"
+    "<transition id=\"a_lock\"/><transition id=\"b_lock\"/>\n"
+    "<transition id=\"a_free\"/><transition id=\"look\"/>\n"
+    ARC("1", "a0", "a_start") ARC("2", "a_start", "a1")
+    ARC("3", "b0", "b_start") ARC("4", "b_start", "b1")
+    ARC("5", "a1", "a_lock") ARC("6", "lock", "a_lock")
+    ARC("7", "a_lock", "a2")
+    ARC("8", "b1", "b_lock") ARC("9", "lock", "b_lock")
+    ARC("10", "b_lock", "b2")
+    ARC("11", "a2", "a_free") ARC("12", "a_free", "a0")
+    ARC("13", "a_free", "lock")
+    "<arc id=\"14\" source=\"a1\" target=\"look\"><type value=\"read\"/>"
+    "</arc>\n"
+    "<arc id=\"15\" source=\"c\" target=\"look\"><type value=\"inhibitor\"/>"
+    "<inscription><text>2</text></inscription></arc>\n"
+    ARC("16", "look", "c")
+    PNML_CLOSE;
+
+static model *read_model(const char *text, size_t length, pn_net **net)
+{
+    pnsim_error error;
+    *net = pnml_read_memory(text, length, "net.pnml", &error);
+    assert_non_null(*net);
+    model *m = pn_net_model(*net, &error);
+    assert_non_null(m);
+    return m;
+}
+
+static void expect_conflicts(const commute_table *table, uint32_t transition,
+                             const uint32_t *expected, size_t count)
+{
+    size_t found;
+    const uint32_t *conflicts = commute_conflicts(table, transition, &found);
+    assert_int_equal(found, count);
+    for (size_t i = 0; i < count; i++)
+        assert_int_equal(conflicts[i], expected[i]);
+}
+
+static void test_two_processes_and_a_lock(void **state)
+{
+    (void)state;
+    pn_net *net;
+    model *m = read_model(lock_net, strlen(lock_net), &net);
+    assert_int_equal(m->transition_count, 6);
+    commute_table *table = commute_table_create(m);
+    assert_non_null(table);
+    /* The processes' steps commute, but for the lock; `look` conflicts
+     * with the steps that move a's token into or out of a1. */
+    expect_conflicts(table, 0, NULL, 0);
+    expect_conflicts(table, 1, NULL, 0);
+    expect_conflicts(table, 2, (const uint32_t[]){0}, 1);
+    expect_conflicts(table, 3, (const uint32_t[]){1, 2}, 2);
+    expect_conflicts(table, 4, (const uint32_t[]){0, 2, 3}, 3);
+    expect_conflicts(table, 5, (const uint32_t[]){0, 2}, 2);
+    commute_table_free(table);
+
+    /* A model that is not linear says nothing of its transitions. */
+    model asking = *m;
+    asking.linear = false;
+    assert_null(commute_table_create(&asking));
+    model_destroy(m);
+    pn_net_free(net);
+}
+
+/* An inhibitor arc reads its place: the steps that fill it conflict with
+ * the one it guards, though that one takes nothing there. */
+static void test_inhibitor_reads(void **state)
+{
+    (void)state;
+    static const char text[] =
+        PNML_OPEN
+        "<place id=\"p\"/><place id=\"q\"><initialMarking><text>1</text>"
+        "</initialMarking></place><place id=\"r\"/>\n"
+        "<transition id=\"fill\"/><transition id=\"guarded\"/>\n"
+        ARC("1", "fill", "p") ARC("2", "q", "guarded")
+        ARC("3", "guarded", "r")
+        "<arc id=\"4\" source=\"p\" target=\"guarded\"><type "
+        "value=\"inhibitor\"/></arc>\n"
+        PNML_CLOSE;
+    pn_net *net;
+    model *m = read_model(text, strlen(text), &net);
+    commute_table *table = commute_table_create(m);
+    assert_non_null(table);
+    expect_conflicts(table, 1, (const uint32_t[]){0}, 1);
+    commute_table_free(table);
+    model_destroy(m);
+    pn_net_free(net);
+}
+
+/* 3000 transitions that all take from one place and put back: no two
+ * commute, some 4.5 million pairs, past COMMUTE_MAX_ENTRIES. */
+static void test_too_many_conflicts(void **state)
+{
+    (void)state;
+    size_t transitions = 3000;
+    size_t size = 4096 + transitions * 160;
+    char *text = malloc(size);
+    assert_non_null(text);
+    size_t length = (size_t)snprintf(
+        text, size,
+        PNML_OPEN "<place id=\"p\"><initialMarking><text>1</text>"
+                  "</initialMarking></place><place id=\"q\"/>\n");
+    for (size_t t = 0; t < transitions; t++)
+        length += (size_t)snprintf(
+            text + length, size - length,
+            "<transition id=\"t%zu\"/><arc id=\"i%zu\" source=\"p\" "
+            "target=\"t%zu\"/><arc id=\"o%zu\" source=\"t%zu\" "
+            "target=\"q\"/>\n",
+            t, t, t, t, t);
+    length += (size_t)snprintf(text + length, size - length, PNML_CLOSE);
+    assert_true(length < size);
+    assert_true(transitions * (transitions - 1) / 2 > COMMUTE_MAX_ENTRIES);
+    pn_net *net;
+    model *m = read_model(text, length, &net);
+    assert_null(commute_table_create(m));
+    model_destroy(m);
+    pn_net_free(net);
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_two_processes_and_a_lock),
+        cmocka_unit_test(test_inhibitor_reads),
+        cmocka_unit_test(test_too_many_conflicts),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
