@@ -222,6 +222,9 @@ typedef struct explore_worker {
     uint64_t *recent_buffer;
 
     state_store_ids ids;              /* this thread's block of new ids */
+    /* No state below this id is still to be expanded by this thread
+     * (UINT64_MAX: none at all), for explore_release_tags. */
+    _Atomic uint64_t expanding_from;
     char padding[64];                 /* no cache line shared with the next
                                          thread's worker */
 } explore_worker;
@@ -242,6 +245,7 @@ struct explore_shared {
     atomic_bool table_full;           /* ... with a larger table */
     _Atomic unsigned char *wanted_width; /* per slot, for re-encoding */
     state_store_ids *id_blocks;       /* the workers' blocks, for closing */
+    explore_worker *workers;
     _Atomic uint64_t max_degree;
     double last_progress;
     pnsim_error *error;
@@ -1057,10 +1061,35 @@ static void explore_report_progress(explore_shared *shared, double now)
     options->on_progress(options->progress_context, &progress);
 }
 
+/* Releases the tags of the states every thread is done expanding (the
+ * cursor is read first: a thread says where it may expand from before it
+ * moves the cursor).  A search that has to explore the level again finds
+ * no tag for those states, and follows all their edges. */
+static void explore_release_tags(explore_shared *shared)
+{
+    uint64_t low = atomic_load(&shared->cursor);
+    for (unsigned t = 0; t < shared->threads; t++) {
+        uint64_t from = atomic_load(&shared->workers[t].expanding_from);
+        low = from < low ? from : low;
+    }
+    state_store_forget_tags(shared->result->store,
+                            low < shared->level_end ? low : shared->level_end);
+}
+
+static void explore_work_chunks(explore_shared *shared,
+                                explore_worker *worker, bool master);
+
 /* Expands chunks of the level until it is done or something must happen
  * first (a limit, growth, re-encoding). */
 static void explore_work(explore_shared *shared, explore_worker *worker,
                          bool master)
+{
+    explore_work_chunks(shared, worker, master);
+    atomic_store(&worker->expanding_from, UINT64_MAX);
+}
+
+static void explore_work_chunks(explore_shared *shared,
+                                explore_worker *worker, bool master)
 {
     const explore_options *options = shared->options;
     /* Closing the id blocks before this round may have moved states. */
@@ -1084,9 +1113,11 @@ static void explore_work(explore_shared *shared, explore_worker *worker,
                 now - shared->last_progress >= 1.0)
                 explore_report_progress(shared, now);
         }
+        atomic_store(&worker->expanding_from, atomic_load(&shared->cursor));
         uint64_t first = atomic_fetch_add(&shared->cursor, shared->chunk);
         if (first >= shared->level_end)
             return;
+        atomic_store(&worker->expanding_from, first);
         uint64_t last = first + shared->chunk;
         if (last > shared->level_end)
             last = shared->level_end;
@@ -1102,6 +1133,11 @@ static void explore_work(explore_shared *shared, explore_worker *worker,
          * may grow or the level end. */
         if (explore_pipe_drain(worker) != 0)
             return;
+        /* Tags are two bytes a state of the frontier: those of the level
+         * go as it is expanded, not at its end. */
+        if (master && shared->result->commute != NULL &&
+            !shared->result->with_keys)
+            explore_release_tags(shared);
     }
 }
 
@@ -1617,6 +1653,7 @@ static explore_worker *explore_workers_create(explore_shared *shared,
     for (unsigned t = 0; t < shared->threads; t++) {
         explore_worker *worker = &workers[t];
         worker->shared = shared;
+        atomic_init(&worker->expanding_from, UINT64_MAX);
         size_t transition_words = model->transition_count / 64 + 1;
         size_t vector_bytes = (slots + words) * sizeof(uint64_t);
         worker->scratch = explore_worker_alloc(model->scratch_bytes);
@@ -1692,6 +1729,7 @@ explore_result *explore_run(const model *model, const explore_options *options,
     if (result != NULL) {
         shared.result = result;
         workers = explore_workers_create(&shared, result->codec.words);
+        shared.workers = workers;
     }
     if (workers == NULL) {
         explore_result_free(result);

@@ -29,6 +29,10 @@
 /* Arena chunks hold a power of two of stored forms, about 4 MiB. */
 #define STORE_CHUNK_BYTES ((uint64_t)4 << 20)
 #define STORE_HUGE_PAGE ((size_t)2 << 20)
+/* Blocks from this size on come from the kernel and go back to it when
+ * freed: the allocator would keep freed chunks of tags (1 MiB) in its
+ * heap, and a long search would hold a heap of them. */
+#define STORE_MAPPED_FROM ((size_t)256 << 10)
 /* Entries state_store_prefetch_stored looks at. */
 #define STORE_PREFETCH_PROBES 4
 #define STORE_MAX_CHUNKS ((size_t)1 << 16)
@@ -123,7 +127,7 @@ bool state_store_charge(state_store *store, uint64_t bytes)
  * probes and compares miss the TLB less; small ones from calloc. */
 static void *store_pages_alloc(size_t size)
 {
-    if (size < STORE_HUGE_PAGE)
+    if (size < STORE_MAPPED_FROM)
         return calloc(1, size);
     void *pages = mmap(NULL, size, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -137,7 +141,7 @@ static void *store_pages_alloc(size_t size)
 
 static void store_pages_free(void *pages, size_t size)
 {
-    if (size < STORE_HUGE_PAGE)
+    if (size < STORE_MAPPED_FROM)
         free(pages);
     else if (pages != NULL)
         munmap(pages, size);
@@ -149,13 +153,13 @@ static void store_pages_free(void *pages, size_t size)
  * new never need to fit side by side. */
 static void *store_pages_resize(void *pages, size_t size, size_t new_size)
 {
-    if (new_size < STORE_HUGE_PAGE) {
+    if (new_size < STORE_MAPPED_FROM) {
         unsigned char *bigger = realloc(pages, new_size);
         if (bigger != NULL)
             memset(bigger + size, 0, new_size - size);
         return bigger;
     }
-    if (size < STORE_HUGE_PAGE) {
+    if (size < STORE_MAPPED_FROM) {
         void *bigger = store_pages_alloc(new_size);
         if (bigger != NULL) {
             memcpy(bigger, pages, size);

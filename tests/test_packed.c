@@ -442,6 +442,47 @@ static void test_random_dense_process_nets(void **state)
     assert_true(keyed * 2 > count);
 }
 
+/* 22 processes of one step each: 2^22 states, and a level of 705,432
+ * (22 choose 11), more than a chunk of the store's tags, which the search
+ * releases while other threads still expand that level.  Every step
+ * commutes with every other: a state whose steps done are F is reached by
+ * the edge of the largest step of F alone, the others are diamonds. */
+static void test_diamonds_wide_level(void **state)
+{
+    (void)state;
+    enum { PROCESSES = 22 };
+    static text net;
+    net.length = 0;
+    text_add(&net, PNML_OPEN);
+    for (int i = 0; i < PROCESSES; i++)
+        text_add(&net,
+                 "<place id=\"p%d\"><initialMarking><text>1</text>"
+                 "</initialMarking></place><place id=\"q%d\"/>"
+                 "<transition id=\"t%d\"/><arc id=\"a%d\" source=\"p%d\" "
+                 "target=\"t%d\"/><arc id=\"b%d\" source=\"t%d\" "
+                 "target=\"q%d\"/>\n",
+                 i, i, i, i, i, i, i, i, i);
+    text_add(&net, PNML_CLOSE);
+    pnsim_error error;
+    pn_net *parsed =
+        pnml_read_memory(net.buffer, net.length, "steps.pnml", &error);
+    assert_non_null(parsed);
+    model *m = pn_net_model(parsed, &error);
+    assert_non_null(m);
+    explore_result *result = explore_counting(m, 2, &error);
+    const explore_stats *stats = explore_result_stats(result);
+    assert_int_equal(explore_result_outcome(result), EXPLORE_COMPLETE);
+    assert_int_equal(stats->states, (uint64_t)1 << PROCESSES);
+    assert_int_equal(stats->edges, (uint64_t)PROCESSES << (PROCESSES - 1));
+    assert_int_equal(stats->diamond_edges,
+                     stats->edges - (stats->states - 1));
+    assert_int_equal(stats->levels, PROCESSES + 1);
+    assert_int_equal(stats->dead_nonfinal, 1);
+    explore_result_free(result);
+    model_destroy(m);
+    pn_net_free(parsed);
+}
+
 /* The compiled tests and changes themselves, on a hand-made net: a
  * one-bit place, a counter and an inhibitor. */
 static void test_fire_and_widen(void **state)
@@ -624,6 +665,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fire_and_widen),
+        cmocka_unit_test(test_diamonds_wide_level),
         cmocka_unit_test(test_random_nets),
         cmocka_unit_test(test_random_nets_near_overflow),
         cmocka_unit_test(test_random_process_nets),
