@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "support.h"
+
 struct commute_table {
     size_t transitions;
     size_t *start;        /* transition t's conflicts: conflicts[start[t] ..
@@ -93,12 +95,6 @@ static void commute_index_free(commute_index *index)
     free(index->items);
 }
 
-static int commute_compare(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* Adds to `list` the transitions below `limit` of slot `slot` of `index`
  * that `stamp` does not mark yet, marking them.  False when the list would
  * pass COMMUTE_MAX_ENTRIES. */
@@ -157,7 +153,7 @@ commute_table *commute_table_create(const model *model)
                 commute_guard_reads(&facts->guards[k]))
                 ok = commute_gather(&changers, facts->guards[k].slot, g,
                                     stamp, mark, all, &count);
-        qsort(all + first, count - first, sizeof *all, commute_compare);
+        qsort(all + first, count - first, sizeof *all, support_compare_u32);
     }
     if (ok) {
         table->start[transitions] = count;

@@ -48,23 +48,25 @@
  * at each round.
  *
  * Diamonds.  Most edges of a net of processes lead to states some other
- * edge of the same level also reaches: steps of different processes
- * commute (commute.h).  When a state x was reached from p by g, and a
- * transition t < g that commutes with g is enabled in x, then t is
- * enabled in p, g in p·t, and x·t = p·t·g: its edge is counted (and its
- * transition marked fired) but not followed.  Nothing is lost: were every
- * edge into a state y of level d from level d - 1 skipped, take the one
- * of the largest transition, x -t-> y with x = p·g; p·t is of level d - 1
- * (not less, or y would be nearer), and p·t -g-> y is an edge of that
- * level with a larger transition, skipped too: a contradiction.  The
- * proof holds whichever edge into x is taken as its reaching one.  With parent links it is the one of the smallest key,
- * whose low bits then hold the transition rather than its rank among the
- * parent's successors (the same order): since p·t's key is below x's, no
- * skipped edge is ever a smallest one, and ids, parent links and traces
- * are those of a search that follows every edge.  Without them, the
- * transition goes into the store's tag of the state (store.h) as it is
- * added, by whichever thread adds it.  Only on packed linear models, and
- * not when a hook wants every edge's target.
+ * edge of the same level also reaches: steps of different processes commute
+ * (commute.h).  When a state x was reached from p by g, and a transition
+ * t < g that commutes with g is enabled in x, then t is enabled in p, g in
+ * p·t, and x·t = p·t·g: its edge is counted (and its transition marked
+ * fired) but not followed.  Nothing is lost: were every edge into a state y
+ * of level d from level d - 1 skipped, take the one of the largest
+ * transition, x -t-> y with x = p·g; p·t is of level d - 1 (not less, or y
+ * would be nearer), and p·t -g-> y is an edge of that level with a larger
+ * transition, skipped too: a contradiction.  The proof holds whichever edge
+ * into x is taken as its reaching one.  With parent links it is the one of
+ * the smallest key, whose low bits then hold the transition rather than its
+ * rank among the parent's successors (the same order): since p·t's key is
+ * below x's, no skipped edge is ever a smallest one, and ids, parent links
+ * and traces are those of a search that follows every edge.  Without them,
+ * the transition goes into the store's tag of the state (store.h) as it is
+ * added, by whichever thread adds it; a level's tags are released as it is
+ * expanded, and a level explored again without them follows every edge.
+ * Only on packed linear models, and not when a hook wants every edge's
+ * target.
  *
  * Counting only.  Without parent links or hooks, nobody asks which id a
  * state met again has, so one-word vectors go to a compact store

@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "lts_graph.h"
+#include "support.h"
 #include "lts_normal.h"
 
 const char *lts_event_of(const model *model, uint32_t t)
@@ -413,12 +414,6 @@ static void event_index_free(event_index *index)
     free(index->names);
 }
 
-static int compare_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* A growable list of uint32. */
 typedef struct u32_list {
     uint32_t *items;
@@ -463,7 +458,7 @@ static bool tau_close(const lts_graph *g, u32_list *set, uint8_t *mark)
     for (size_t i = 0; i < set->count; i++)
         mark[set->items[i]] = 0;
     if (set->count > 1)     /* items may be NULL when empty */
-        qsort(set->items, set->count, sizeof *set->items, compare_u32);
+        qsort(set->items, set->count, sizeof *set->items, support_compare_u32);
     size_t out = 0;
     for (size_t i = 0; i < set->count; i++)
         if (out == 0 || set->items[out - 1] != set->items[i])

@@ -15,12 +15,6 @@
 
 #include "support.h"
 
-static int compare_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 static int compare_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -59,7 +53,7 @@ bool lts_normal_acceptance(const uint32_t *label, uint64_t begin, uint64_t end,
         (*out)[n++] = label[e];
     }
     if (n > 1)
-        qsort(*out, n, sizeof **out, compare_u32);
+        qsort(*out, n, sizeof **out, support_compare_u32);
     size_t unique = 0;
     for (size_t i = 0; i < n; i++)
         if (unique == 0 || (*out)[unique - 1] != (*out)[i])
@@ -280,7 +274,7 @@ static bool closure(builder *b, const uint32_t *seeds, size_t n)
         }
     }
     qsort(nf->members + start, nf->member_count - start, sizeof *nf->members,
-          compare_u32);
+          support_compare_u32);
     return true;
 }
 

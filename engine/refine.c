@@ -445,12 +445,6 @@ void refine_result_free(refine_result *r)
     memset(r, 0, sizeof *r);
 }
 
-static int compare_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* The visible events of the first `steps` transitions of `trace`. */
 static bool take_trace(const explore_trace *trace, size_t steps, const uint32_t *label_of,
                        const alphabet *a, refine_result *r)
@@ -595,7 +589,7 @@ static pnsim_status take_refusal(const refine_normal *n, uint32_t node, const mo
         }
         r->acceptance_count = a1 - a0;
         if (refused_count > 1)
-            qsort(refused, refused_count, sizeof *refused, compare_u32);
+            qsort(refused, refused_count, sizeof *refused, support_compare_u32);
         size_t unique = 0;
         for (size_t i = 0; i < refused_count; i++)
             if (unique == 0 || refused[unique - 1] != refused[i])

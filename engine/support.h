@@ -1,7 +1,7 @@
 /*
  * support.h — small routines several engine modules need: a growable
- * array's reserve, a 64-bit mixer and word-array hash for hash tables, and
- * a prefetch for writing.
+ * array's reserve, a 64-bit mixer and word-array hash for hash tables, a
+ * prefetch for writing, and qsort's order of 32-bit numbers.
  */
 #ifndef PNSIM_SUPPORT_H
 #define PNSIM_SUPPORT_H
@@ -10,6 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+
+/* Orders two uint32_t for qsort and bsearch. */
+static inline int support_compare_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
 
 /* Grows *array (of `size`-byte elements, `*capacity` of them) to hold at
  * least `need`, doubling from 64.  Returns false, leaving the array as it

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "lts_normal.h"
+#include "support.h"
 
 #define CSP_DEFAULT_LEAF_STATES 200000
 #define CSP_DEFAULT_RULES 2000000
@@ -647,12 +648,6 @@ static void par_rules(compiler *c, const node *n, csp_vec *out)
     }
 }
 
-static int compare_label(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 static void rules_of(compiler *c, const node *n, csp_vec *out)
 {
     csp_context *context = c->context;
@@ -666,7 +661,7 @@ static void rules_of(compiler *c, const node *n, csp_vec *out)
         uint32_t *labels = csp_memdup(context, leaf->labels,
                                       (total + 1) * sizeof *labels);
         /* distinct labels */
-        qsort(labels, total, sizeof *labels, compare_label);
+        qsort(labels, total, sizeof *labels, support_compare_u32);
         for (size_t x = 0; x < total; x++) {
             if (x > 0 && labels[x] == labels[x - 1])
                 continue;
