@@ -120,7 +120,7 @@
 #define EXPLORE_BOUND_BITS 8
 
 /* Levels with fewer states than this are expanded by one thread. */
-#define EXPLORE_PARALLEL_LEVEL 4096
+#define EXPLORE_PARALLEL_LEVEL 512
 
 struct explore_result {
     const model *model;
