@@ -7,10 +7,10 @@
 #include "support.h"
 
 struct commute_table {
-    size_t transitions;
     size_t *start;        /* transition t's conflicts: conflicts[start[t] ..
                              start[t + 1] - 1] */
     uint32_t *conflicts;
+    size_t capacity;      /* of conflicts, while the table is built */
 };
 
 /* Transitions filed by slot, in increasing order: those of slot s are
@@ -95,12 +95,12 @@ static void commute_index_free(commute_index *index)
     free(index->items);
 }
 
-/* Adds to `list` the transitions below `limit` of slot `slot` of `index`
- * that `stamp` does not mark yet, marking them.  False when the list would
- * pass COMMUTE_MAX_ENTRIES. */
-static bool commute_gather(const commute_index *index, uint32_t slot,
-                           uint32_t limit, uint32_t *stamp, uint32_t mark,
-                           uint32_t *list, size_t *count)
+/* Adds to the table's conflicts the transitions below `limit` of slot
+ * `slot` of `index` that `stamp` does not mark yet, marking them.  False
+ * when they would pass COMMUTE_MAX_ENTRIES, or memory is short. */
+static bool commute_gather(commute_table *table, const commute_index *index,
+                           uint32_t slot, uint32_t limit, uint32_t *stamp,
+                           uint32_t mark, size_t *count)
 {
     for (size_t k = index->start[slot]; k < index->start[slot + 1]; k++) {
         uint32_t t = index->items[k];
@@ -108,10 +108,11 @@ static bool commute_gather(const commute_index *index, uint32_t slot,
             break;   /* in increasing order */
         if (stamp[t] == mark)
             continue;
-        if (*count >= COMMUTE_MAX_ENTRIES)
+        if (*count >= COMMUTE_MAX_ENTRIES ||
+            !SUPPORT_RESERVE(table->conflicts, table->capacity, *count + 1))
             return false;
         stamp[t] = mark;
-        list[(*count)++] = t;
+        table->conflicts[(*count)++] = t;
     }
     return true;
 }
@@ -124,15 +125,15 @@ commute_table *commute_table_create(const model *model)
     commute_table *table = calloc(1, sizeof *table);
     commute_index readers = {0}, changers = {0};
     uint32_t *stamp = calloc(transitions + 1, sizeof *stamp);
-    /* Room for the most entries the table may take. */
-    uint32_t *all = malloc(COMMUTE_MAX_ENTRIES * sizeof *all);
-    bool ok = table != NULL && stamp != NULL && all != NULL &&
+    bool ok = table != NULL && stamp != NULL &&
               commute_index_build(model, true, &readers) &&
               commute_index_build(model, false, &changers);
+    /* Conflicts are never NULL, even none at all: the explorer takes NULL
+     * for "no diamonds". */
     if (ok) {
-        table->transitions = transitions;
         table->start = malloc((transitions + 1) * sizeof *table->start);
-        ok = table->start != NULL;
+        ok = table->start != NULL &&
+             SUPPORT_RESERVE(table->conflicts, table->capacity, 1);
     }
     size_t count = 0;
     for (uint32_t g = 0; ok && g < transitions; g++) {
@@ -141,28 +142,20 @@ commute_table *commute_table_create(const model *model)
         uint32_t mark = g + 1;
         size_t first = count;
         /* Those reading what g changes, and those changing what g reads. */
-        for (size_t k = 0; ok && k < facts->effect_count; k++) {
-            const model_effect *effect = &facts->effects[k];
-            if (effect->slot < model->state_length &&
-                commute_effect_changes(effect))
-                ok = commute_gather(&readers, effect->slot, g, stamp, mark,
-                                    all, &count);
+        for (int reads = 0; reads < 2; reads++) {
+            size_t items = reads ? facts->guard_count : facts->effect_count;
+            uint32_t slot;
+            for (size_t k = 0; ok && k < items; k++)
+                if (commute_item(facts, reads, k, &slot) &&
+                    slot < model->state_length)
+                    ok = commute_gather(table, reads ? &changers : &readers,
+                                        slot, g, stamp, mark, &count);
         }
-        for (size_t k = 0; ok && k < facts->guard_count; k++)
-            if (facts->guards[k].slot < model->state_length &&
-                commute_guard_reads(&facts->guards[k]))
-                ok = commute_gather(&changers, facts->guards[k].slot, g,
-                                    stamp, mark, all, &count);
-        qsort(all + first, count - first, sizeof *all, support_compare_u32);
+        qsort(table->conflicts + first, count - first,
+              sizeof *table->conflicts, support_compare_u32);
     }
-    if (ok) {
+    if (ok)
         table->start[transitions] = count;
-        table->conflicts = realloc(all, (count ? count : 1) * sizeof *all);
-        ok = table->conflicts != NULL;
-        if (ok)
-            all = NULL;
-    }
-    free(all);
     free(stamp);
     commute_index_free(&readers);
     commute_index_free(&changers);

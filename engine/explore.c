@@ -673,6 +673,24 @@ static unsigned explore_next_place(const explore_worker *worker)
                : worker->batch_count;
 }
 
+/* Marks `transition` as fired in some state. */
+static void explore_mark_fired(explore_result *result, uint32_t transition)
+{
+    /* Read first: writing a flag that is already set would still pull the
+     * cache line away from the other threads. */
+    if (atomic_load_explicit(&result->fired[transition],
+                             memory_order_relaxed) == 0)
+        atomic_store_explicit(&result->fired[transition], 1,
+                              memory_order_relaxed);
+}
+
+/* True when the store keeps, as each state's tag, the transition that
+ * reached it (diamonds without parent links). */
+static bool explore_tags_reaching(const explore_result *result)
+{
+    return result->commute != NULL && !result->with_keys;
+}
+
 /* Sends on the successor by `transition` that is encoded at batch place
  * `place`, the next of the parent's.  Returns nonzero when the expansion
  * must stop. */
@@ -681,12 +699,7 @@ static int explore_emit(explore_worker *worker, uint32_t transition,
 {
     explore_result *result = worker->shared->result;
     uint64_t visit = worker->visit++;
-    /* Read first: writing a flag that is already set would still pull the
-     * cache line away from the other threads. */
-    if (atomic_load_explicit(&result->fired[transition],
-                             memory_order_relaxed) == 0)
-        atomic_store_explicit(&result->fired[transition], 1,
-                              memory_order_relaxed);
+    explore_mark_fired(result, transition);
     /* A linear model's successors come one per enabled transition, in
      * index order: the transition orders them as their rank would, and
      * with diamonds tells the next level which one reached the state. */
@@ -763,12 +776,10 @@ static int explore_ignore(void *context, uint32_t transition,
  * from a state that also enables it (see "Diamonds" above). */
 static void explore_count_diamond(explore_worker *worker, uint32_t transition)
 {
-    _Atomic unsigned char *fired = worker->shared->result->fired;
     worker->visit++;
     worker->edges++;
     worker->diamond_edges++;
-    if (atomic_load_explicit(&fired[transition], memory_order_relaxed) == 0)
-        atomic_store_explicit(&fired[transition], 1, memory_order_relaxed);
+    explore_mark_fired(worker->shared->result, transition);
 }
 
 /* Finds the transition that reached state `id`, and so the transitions
@@ -872,7 +883,7 @@ static int explore_insert(explore_worker *worker, unsigned place,
     }
     switch (inserted) {
     case STORE_ADDED:
-        if (result->commute != NULL && !result->with_keys)
+        if (explore_tags_reaching(result))
             state_store_set_tag(
                 result->store, target,
                 (uint16_t)(worker->batch_transition[place] + 1));
@@ -1078,18 +1089,8 @@ static void explore_release_tags(explore_shared *shared)
                             low < shared->level_end ? low : shared->level_end);
 }
 
-static void explore_work_chunks(explore_shared *shared,
-                                explore_worker *worker, bool master);
-
 /* Expands chunks of the level until it is done or something must happen
  * first (a limit, growth, re-encoding). */
-static void explore_work(explore_shared *shared, explore_worker *worker,
-                         bool master)
-{
-    explore_work_chunks(shared, worker, master);
-    atomic_store(&worker->expanding_from, UINT64_MAX);
-}
-
 static void explore_work_chunks(explore_shared *shared,
                                 explore_worker *worker, bool master)
 {
@@ -1137,10 +1138,17 @@ static void explore_work_chunks(explore_shared *shared,
             return;
         /* Tags are two bytes a state of the frontier: those of the level
          * go as it is expanded, not at its end. */
-        if (master && shared->result->commute != NULL &&
-            !shared->result->with_keys)
+        if (master && explore_tags_reaching(shared->result))
             explore_release_tags(shared);
     }
+}
+
+/* As explore_work_chunks, and then says the thread expands nothing more. */
+static void explore_work(explore_shared *shared, explore_worker *worker,
+                         bool master)
+{
+    explore_work_chunks(shared, worker, master);
+    atomic_store(&worker->expanding_from, UINT64_MAX);
 }
 
 /* Ends the workers' id blocks so that ids are dense again (the table can
@@ -1207,8 +1215,7 @@ static state_store *explore_store_create(const explore_result *result,
         store = state_store_create(words, result->with_keys,
                                    options->tree_compression,
                                    options->max_memory);
-    /* Without keys, the transition that reached a state is its tag. */
-    if (store != NULL && result->commute != NULL && !result->with_keys &&
+    if (store != NULL && explore_tags_reaching(result) &&
         state_store_enable_tags(store) != 0) {
         state_store_free(store);
         return NULL;

@@ -352,10 +352,12 @@ static _Atomic uint64_t *store_key_slot(const state_store *store, uint64_t id)
     return (_Atomic uint64_t *)(chunk + (id & mask));
 }
 
-/* Where the tag of `id` is; NULL when its chunk is not there. */
+/* Where the tag of `id` is; NULL without tags, or when its chunk is not
+ * there. */
 static uint16_t *store_tag_slot(const state_store *store, uint64_t id)
 {
-    if ((id >> store->chunk_shift) >= STORE_MAX_CHUNKS)
+    if (store->tag_chunks == NULL ||
+        (id >> store->chunk_shift) >= STORE_MAX_CHUNKS)
         return NULL;
     uint16_t *chunk = atomic_load_explicit(
         &store->tag_chunks[id >> store->chunk_shift], memory_order_relaxed);
@@ -793,16 +795,14 @@ int state_store_enable_tags(state_store *store)
 
 void state_store_set_tag(state_store *store, uint64_t id, uint16_t tag)
 {
-    uint16_t *slot =
-        store->tag_chunks != NULL ? store_tag_slot(store, id) : NULL;
+    uint16_t *slot = store_tag_slot(store, id);
     if (slot != NULL)
         *slot = tag;
 }
 
 uint16_t state_store_tag(const state_store *store, uint64_t id)
 {
-    const uint16_t *slot =
-        store->tag_chunks != NULL ? store_tag_slot(store, id) : NULL;
+    const uint16_t *slot = store_tag_slot(store, id);
     return slot != NULL ? *slot : 0;
 }
 
@@ -1336,9 +1336,7 @@ int state_store_close_ids(state_store *store, state_store_ids *blocks,
                     atomic_load_explicit(store_key_slot(store, source),
                                          memory_order_relaxed),
                     memory_order_relaxed);
-            uint16_t *tag = store->tag_chunks != NULL
-                                ? store_tag_slot(store, hole)
-                                : NULL;
+            uint16_t *tag = store_tag_slot(store, hole);
             if (tag != NULL)
                 *tag = state_store_tag(store, source);
             /* A compact table keeps no ids: only the arena changes.  The

@@ -218,7 +218,8 @@ void state_store_set_tag(state_store *store, uint64_t id, uint16_t tag);
 uint16_t state_store_tag(const state_store *store, uint64_t id);
 
 /* Releases the tags of states below id `below`, as far as whole chunks
- * go.  No insert may run at the same time. */
+ * go.  Inserts may run meanwhile, but no thread may read or set a tag
+ * below `below`, and only one thread may release at a time. */
 void state_store_forget_tags(state_store *store, uint64_t below);
 
 /* Lowers the key of `id` to `key` if that is smaller; thread-safe. */
