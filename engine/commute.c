@@ -4,13 +4,11 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "support.h"
 
 struct commute_table {
-    size_t *start;        /* transition t's conflicts: conflicts[start[t] ..
+    size_t *start;        /* transition t's row: rows[start[t] ..
                              start[t + 1] - 1] */
-    uint32_t *conflicts;
-    size_t capacity;      /* of conflicts, while the table is built */
+    uint64_t *rows;
 };
 
 /* Transitions filed by slot, in increasing order: those of slot s are
@@ -47,7 +45,7 @@ static bool commute_item(const model_transition *facts, bool reads, size_t k,
 
 /* Files each transition under the slots it reads (`reads`) or changes, in
  * two passes: count per slot, then fill.  A transition filed twice under
- * a slot is harmless (commute_gather marks what it took). */
+ * a slot is harmless (commute_clear counts a bit once). */
 static bool commute_index_build(const model *model, bool reads,
                                 commute_index *index)
 {
@@ -95,68 +93,71 @@ static void commute_index_free(commute_index *index)
     free(index->items);
 }
 
-/* Adds to the table's conflicts the transitions below `limit` of slot
- * `slot` of `index` that `stamp` does not mark yet, marking them.  False
- * when they would pass COMMUTE_MAX_ENTRIES, or memory is short. */
-static bool commute_gather(commute_table *table, const commute_index *index,
-                           uint32_t slot, uint32_t limit, uint32_t *stamp,
-                           uint32_t mark, size_t *count)
+/* Clears in `row` the transitions below `limit` of slot `slot` of `index`
+ * that it still has, counting them in *count.  False when they pass
+ * COMMUTE_MAX_ENTRIES. */
+static bool commute_clear(uint64_t *row, const commute_index *index,
+                          uint32_t slot, uint32_t limit, size_t *count)
 {
     for (size_t k = index->start[slot]; k < index->start[slot + 1]; k++) {
         uint32_t t = index->items[k];
         if (t >= limit)
             break;   /* in increasing order */
-        if (stamp[t] == mark)
-            continue;
-        if (*count >= COMMUTE_MAX_ENTRIES ||
-            !SUPPORT_RESERVE(table->conflicts, table->capacity, *count + 1))
+        uint64_t bit = (uint64_t)1 << (t % 64);
+        if ((row[t / 64] & bit) == 0)
+            continue;   /* filed under two slots g touches */
+        if (++*count > COMMUTE_MAX_ENTRIES)
             return false;
-        stamp[t] = mark;
-        table->conflicts[(*count)++] = t;
+        row[t / 64] &= ~bit;
     }
     return true;
 }
 
 commute_table *commute_table_create(const model *model)
 {
-    if (!model->linear || model->transition_count >= UINT32_MAX)
+    if (!model->linear || model->transition_count > COMMUTE_MAX_TRANSITIONS)
         return NULL;
     size_t transitions = model->transition_count;
     commute_table *table = calloc(1, sizeof *table);
     commute_index readers = {0}, changers = {0};
-    uint32_t *stamp = calloc(transitions + 1, sizeof *stamp);
-    bool ok = table != NULL && stamp != NULL &&
+    bool ok = table != NULL &&
               commute_index_build(model, true, &readers) &&
               commute_index_build(model, false, &changers);
-    /* Conflicts are never NULL, even none at all: the explorer takes NULL
-     * for "no diamonds". */
     if (ok) {
         table->start = malloc((transitions + 1) * sizeof *table->start);
-        ok = table->start != NULL &&
-             SUPPORT_RESERVE(table->conflicts, table->capacity, 1);
+        ok = table->start != NULL;
+    }
+    size_t words = 0;
+    for (uint32_t g = 0; ok && g <= transitions; g++) {
+        table->start[g] = words;
+        words += (g + 63) / 64;
+    }
+    if (ok) {
+        /* One word more: a table of no words is not NULL. */
+        table->rows = malloc((words + 1) * sizeof *table->rows);
+        ok = table->rows != NULL;
     }
     size_t count = 0;
     for (uint32_t g = 0; ok && g < transitions; g++) {
         const model_transition *facts = &model->transitions[g];
-        table->start[g] = count;
-        uint32_t mark = g + 1;
-        size_t first = count;
-        /* Those reading what g changes, and those changing what g reads. */
+        uint64_t *row = table->rows + table->start[g];
+        size_t row_words = (g + 63) / 64;
+        /* Every smaller transition, but those reading what g changes and
+         * those changing what g reads. */
+        for (size_t k = 0; k < row_words; k++)
+            row[k] = ~(uint64_t)0;
+        if (g % 64 != 0)
+            row[row_words - 1] = ((uint64_t)1 << (g % 64)) - 1;
         for (int reads = 0; reads < 2; reads++) {
             size_t items = reads ? facts->guard_count : facts->effect_count;
             uint32_t slot;
             for (size_t k = 0; ok && k < items; k++)
                 if (commute_item(facts, reads, k, &slot) &&
                     slot < model->state_length)
-                    ok = commute_gather(table, reads ? &changers : &readers,
-                                        slot, g, stamp, mark, &count);
+                    ok = commute_clear(row, reads ? &changers : &readers,
+                                       slot, g, &count);
         }
-        qsort(table->conflicts + first, count - first,
-              sizeof *table->conflicts, support_compare_u32);
     }
-    if (ok)
-        table->start[transitions] = count;
-    free(stamp);
     commute_index_free(&readers);
     commute_index_free(&changers);
     if (!ok) {
@@ -171,13 +172,13 @@ void commute_table_free(commute_table *table)
     if (table == NULL)
         return;
     free(table->start);
-    free(table->conflicts);
+    free(table->rows);
     free(table);
 }
 
-const uint32_t *commute_conflicts(const commute_table *table,
-                                  uint32_t transition, size_t *count)
+const uint64_t *commute_row(const commute_table *table, uint32_t transition,
+                            size_t *words)
 {
-    *count = table->start[transition + 1] - table->start[transition];
-    return table->conflicts + table->start[transition];
+    *words = table->start[transition + 1] - table->start[transition];
+    return table->rows + table->start[transition];
 }

@@ -12,11 +12,13 @@
  * smaller t that commutes with g is also a successor of x' = p·t by g, so
  * some other edge of the same level brings it into the store.
  *
- * Only the pairs that do not commute are kept: for each transition, the
- * smaller transitions it conflicts with, in increasing order.  A
- * transition of one process conflicts with the few that share its slots,
- * so the lists stay short where a matrix of pairs would grow with the
- * square of the transitions.
+ * The table keeps, for each transition g, the smaller transitions that
+ * commute with g as a row of bits: the explorer ands it with the bits of
+ * the enabled transitions, and counts the diamonds of a state with a few
+ * popcounts instead of a look-up per enabled transition (Dekker-PT-020:
+ * about a hundred enabled transitions a state, 86 of them diamonds).  Row g
+ * has (g + 63) / 64 words, so the rows of T transitions take about T^2 / 16
+ * bytes: COMMUTE_MAX_TRANSITIONS bounds them.
  */
 #ifndef PNSIM_COMMUTE_H
 #define PNSIM_COMMUTE_H
@@ -28,23 +30,28 @@
 
 typedef struct commute_table commute_table;
 
-/* The most entries (pairs that do not commute) a table may hold: past it
+/* The most pairs that do not commute a table may have: past it
  * commute_table_create gives up, as on a net whose transitions nearly all
  * share one slot, where hardly a pair commutes. */
 #define COMMUTE_MAX_ENTRIES ((size_t)1 << 22)
 
+/* The most transitions a table takes: its rows then take 16 MiB. */
+#define COMMUTE_MAX_TRANSITIONS ((size_t)1 << 14)
+
 /* Builds the table of `model`, which must outlive it.  Returns NULL when
- * the model is not linear, when it has more pairs that do not commute than
- * COMMUTE_MAX_ENTRIES, or when memory is short.  The caller owns the
- * result (commute_table_free). */
+ * the model is not linear, has more than COMMUTE_MAX_TRANSITIONS
+ * transitions or more pairs that do not commute than COMMUTE_MAX_ENTRIES,
+ * or when memory is short.  The caller owns the result
+ * (commute_table_free). */
 commute_table *commute_table_create(const model *model);
 
 void commute_table_free(commute_table *table);
 
-/* The transitions smaller than `transition` that do not commute with it,
- * in increasing order; their number goes to `count`.  The array belongs to
- * the table. */
-const uint32_t *commute_conflicts(const commute_table *table,
-                                  uint32_t transition, size_t *count);
+/* The transitions smaller than `transition` that commute with it, as bits
+ * (transition t is bit t % 64 of word t / 64); their number of words,
+ * (transition + 63) / 64, goes to `words`.  The array belongs to the
+ * table. */
+const uint64_t *commute_row(const commute_table *table, uint32_t transition,
+                            size_t *words);
 
 #endif

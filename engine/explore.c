@@ -180,20 +180,19 @@ typedef struct explore_worker {
     uint64_t *parent_packed;          /* the state being expanded, packed */
     uint64_t *parent_tree;            /* ... its subtrees in the store */
     uint64_t *ancestor_packed;        /* find_pumping's scratch */
-    /* Linear models (packed.h): the enabled transitions of the state
-     * being expanded, the last state whose transitions were computed, and
-     * scratch for that. */
-    uint32_t *enabled;
+    /* Linear models (packed.h): the last state whose enabled transitions
+     * were computed, with them, and scratch for that. */
     packed_near near;
     uint64_t *candidates;
     explore_state_id parent;
     uint64_t visit;                   /* successors of the parent so far */
     /* Diamonds: the transitions below the one that reached the parent
-     * that do not commute with it, in increasing order; NULL: none is
-     * known to commute. */
-    const uint32_t *conflicts;
-    size_t conflict_count;
-    uint32_t reached_by;
+     * that commute with it, as skip_words words of bits (commute_row);
+     * NULL: none is known to. */
+    const uint64_t *skip;
+    size_t skip_words;
+    /* The transitions this thread knows to be marked fired, as bits. */
+    uint64_t *fired_known;
 
     uint64_t edges, dead_final, dead_nonfinal, new_states, max_degree;
     uint64_t diamond_edges;
@@ -774,21 +773,30 @@ static int explore_ignore(void *context, uint32_t transition,
 /* Counts the edge by `transition` from the parent without computing its
  * target: the parent was reached by a transition that commutes with it,
  * from a state that also enables it (see "Diamonds" above). */
-static void explore_count_diamond(explore_worker *worker, uint32_t transition)
+/* Counts the edges of the transitions of bits `diamonds` (word k of a
+ * set of transitions), which are not followed. */
+static void explore_count_diamonds(explore_worker *worker, size_t k,
+                                   uint64_t diamonds)
 {
-    worker->visit++;
-    worker->edges++;
-    worker->diamond_edges++;
-    explore_mark_fired(worker->shared->result, transition);
+    uint64_t count = (uint64_t)__builtin_popcountll(diamonds);
+    worker->visit += count;
+    worker->edges += count;
+    worker->diamond_edges += count;
+    for (uint64_t fresh = diamonds & ~worker->fired_known[k]; fresh != 0;
+         fresh &= fresh - 1)
+        explore_mark_fired(worker->shared->result,
+                           (uint32_t)(k * 64 + (size_t)__builtin_ctzll(fresh)));
+    worker->fired_known[k] |= diamonds;
 }
 
 /* Finds the transition that reached state `id`, and so the transitions
- * whose edges from it explore_count_diamond counts: none for the initial
+ * whose edges from it explore_count_diamonds counts: none for the initial
  * state or a state whose tag is gone. */
 static void explore_find_diamonds(explore_worker *worker, explore_state_id id)
 {
     const explore_result *result = worker->shared->result;
-    worker->conflicts = NULL;
+    worker->skip = NULL;
+    worker->skip_words = 0;
     if (result->commute == NULL)
         return;
     uint64_t reached_by;
@@ -803,9 +811,40 @@ static void explore_find_diamonds(explore_worker *worker, explore_state_id id)
             return;
         reached_by = tag - 1u;
     }
-    worker->reached_by = (uint32_t)reached_by;
-    worker->conflicts = commute_conflicts(result->commute, worker->reached_by,
-                                          &worker->conflict_count);
+    worker->skip = commute_row(result->commute, (uint32_t)reached_by,
+                               &worker->skip_words);
+}
+
+/* Fires enabled `transition` on the parent's packed vector and sends the
+ * successor on. */
+static model_result explore_fire(explore_worker *worker, uint32_t transition,
+                                 pnsim_error *error)
+{
+    explore_shared *shared = worker->shared;
+    const packed_model *packed = shared->result->packed;
+    size_t words = shared->result->codec.words;
+    unsigned place = explore_next_place(worker);
+    model_value value;
+    long fired = packed_model_fire(packed, transition, worker->parent_packed,
+                                   worker->batch_vectors + place * words,
+                                   &value);
+    if (fired == PACKED_OVERFLOW) {
+        /* The model says which value, in its own words. */
+        state_codec_decode(&shared->result->codec, worker->parent_packed,
+                           worker->values);
+        if (model_successors(shared->model, worker->values, worker->scratch,
+                             explore_ignore, NULL, error) != MODEL_FAILED)
+            pnsim_error_set(error, PNSIM_ERR_INTERNAL,
+                            "a value of transition '%s' exceeds 2^64-1",
+                            shared->model->transitions[transition].name);
+        return MODEL_FAILED;
+    }
+    if (fired >= 0) {
+        explore_widen(shared, (size_t)fired, value);
+        return MODEL_STOPPED;
+    }
+    return explore_emit(worker, transition, place) != 0 ? MODEL_STOPPED
+                                                        : MODEL_DONE;
 }
 
 /* The successors of the parent, a state of a linear model, computed on its
@@ -813,51 +852,25 @@ static void explore_find_diamonds(explore_worker *worker, explore_state_id id)
 static model_result explore_successors_packed(explore_worker *worker,
                                               pnsim_error *error)
 {
-    explore_shared *shared = worker->shared;
-    const packed_model *packed = shared->result->packed;
-    size_t words = shared->result->codec.words;
-    size_t count = packed_model_enabled_near(packed, worker->parent_packed,
-                                             &worker->near, worker->candidates,
-                                             worker->enabled);
-    /* Diamonds: walk the conflicts along the enabled transitions (both in
-     * increasing order). */
-    size_t conflict = 0;
-    for (size_t i = 0; i < count; i++) {
-        uint32_t transition = worker->enabled[i];
-        if (worker->conflicts != NULL && transition < worker->reached_by) {
-            while (conflict < worker->conflict_count &&
-                   worker->conflicts[conflict] < transition)
-                conflict++;
-            if (conflict == worker->conflict_count ||
-                worker->conflicts[conflict] != transition) {
-                explore_count_diamond(worker, transition);
-                continue;
-            }
+    const packed_model *packed = worker->shared->result->packed;
+    const uint64_t *enabled = packed_model_enabled_near(
+        packed, worker->parent_packed, &worker->near, worker->candidates);
+    for (size_t i = 0; i < worker->near.nonzero_count; i++) {
+        size_t k = worker->near.nonzero[i];
+        uint64_t on = enabled[k];
+        /* Diamonds: the enabled transitions below the one that reached
+         * the parent that commute with it. */
+        if (k < worker->skip_words && (on & worker->skip[k]) != 0) {
+            explore_count_diamonds(worker, k, on & worker->skip[k]);
+            on &= ~worker->skip[k];
         }
-        unsigned place = explore_next_place(worker);
-        model_value value;
-        long fired = packed_model_fire(packed, transition,
-                                       worker->parent_packed,
-                                       worker->batch_vectors + place * words,
-                                       &value);
-        if (fired == PACKED_OVERFLOW) {
-            /* The model says which value, in its own words. */
-            state_codec_decode(&shared->result->codec, worker->parent_packed,
-                               worker->values);
-            if (model_successors(shared->model, worker->values,
-                                 worker->scratch, explore_ignore, NULL,
-                                 error) != MODEL_FAILED)
-                pnsim_error_set(error, PNSIM_ERR_INTERNAL,
-                                "a value of transition '%s' exceeds 2^64-1",
-                                shared->model->transitions[transition].name);
-            return MODEL_FAILED;
+        for (; on != 0; on &= on - 1) {
+            model_result fired = explore_fire(
+                worker, (uint32_t)(k * 64 + (size_t)__builtin_ctzll(on)),
+                error);
+            if (fired != MODEL_DONE)
+                return fired;
         }
-        if (fired >= 0) {
-            explore_widen(shared, (size_t)fired, value);
-            return MODEL_STOPPED;
-        }
-        if (explore_emit(worker, transition, place) != 0)
-            return MODEL_STOPPED;
     }
     return MODEL_DONE;
 }
@@ -1627,8 +1640,9 @@ static void explore_workers_free(explore_worker *workers, unsigned count)
         free(workers[t].candidates);
         free(workers[t].near.state);
         free(workers[t].near.enabled);
+        free(workers[t].near.nonzero);
         free(workers[t].recent_buffer);
-        free(workers[t].enabled);
+        free(workers[t].fired_known);
         free(workers[t].changed_words);
         free(workers[t].set_seen);
         free(workers[t].batch_vectors);
@@ -1678,11 +1692,13 @@ static explore_worker *explore_workers_create(explore_shared *shared,
             (shared->result->codec.sets + 1) * sizeof(uint64_t));
         worker->candidates =
             explore_worker_alloc(2 * transition_words * sizeof(uint64_t));
-        worker->enabled = explore_worker_alloc(
-            (model->transition_count + 1) * sizeof(uint32_t));
+        worker->fired_known =
+            explore_worker_alloc(transition_words * sizeof(uint64_t));
         worker->near.state = explore_worker_alloc(vector_bytes);
         worker->near.enabled =
             explore_worker_alloc(transition_words * sizeof(uint64_t));
+        worker->near.nonzero =
+            explore_worker_alloc(transition_words * sizeof(uint32_t));
         worker->recent_buffer = explore_worker_alloc(
             EXPLORE_RECENT * (EXPLORE_RECENT_WORDS + 1) * sizeof(uint64_t));
         worker->batch_vectors =
@@ -1694,9 +1710,9 @@ static explore_worker *explore_workers_create(explore_shared *shared,
             worker->parent_tree == NULL ||
             worker->ancestor_packed == NULL || worker->changed_words == NULL ||
             worker->set_seen == NULL ||
-            worker->candidates == NULL || worker->enabled == NULL ||
+            worker->candidates == NULL || worker->fired_known == NULL ||
             worker->recent_buffer == NULL || worker->near.state == NULL ||
-            worker->near.enabled == NULL ||
+            worker->near.enabled == NULL || worker->near.nonzero == NULL ||
             worker->batch_vectors == NULL || worker->batch_stored == NULL) {
             explore_workers_free(workers, shared->threads);
             return NULL;

@@ -721,36 +721,43 @@ static inline bool packed_passes(const packed_model *packed, uint32_t t,
     return true;
 }
 
-/* The enabled transitions from scratch; *tested: how many were tested. */
-static size_t packed_enabled_scratch(const packed_model *packed,
-                                     const uint64_t *state,
-                                     uint64_t *candidates, uint32_t *enabled,
-                                     size_t *tested)
+/* The enabled transitions from scratch, as bits into `enabled`
+ * (candidate_words words); *tested: how many were tested. */
+static void packed_enabled_scratch(const packed_model *packed,
+                                   const uint64_t *state,
+                                   uint64_t *candidates, uint64_t *enabled,
+                                   size_t *tested)
 {
     /* Candidates: transitions whose watch slots are all nonzero. */
     uint64_t *second = candidates + packed->candidate_words;
     packed_watched(packed, state, candidates, second);
-    size_t count = 0, tries = 0;
+    size_t tries = 0;
     for (size_t k = 0; k < packed->candidate_words; k++) {
-        uint64_t bits = candidates[k];
+        uint64_t bits = candidates[k], on = 0;
         if (packed->second_pass)
             bits &= second[k];
         for (; bits != 0; bits &= bits - 1) {
-            uint32_t t = (uint32_t)(k * 64 + (size_t)__builtin_ctzll(bits));
+            unsigned bit = (unsigned)__builtin_ctzll(bits);
             tries++;
-            if (packed_passes(packed, t, state))
-                enabled[count++] = t;
+            if (packed_passes(packed, (uint32_t)(k * 64 + bit), state))
+                on |= (uint64_t)1 << bit;
         }
+        enabled[k] = on;
     }
     *tested = tries;
-    return count;
 }
 
 size_t packed_model_enabled(const packed_model *packed, const uint64_t *state,
                             uint64_t *candidates, uint32_t *enabled)
 {
-    size_t tested;
-    return packed_enabled_scratch(packed, state, candidates, enabled, &tested);
+    size_t tested, count = 0;
+    uint64_t *bits = candidates + 2 * packed->candidate_words;
+    packed_enabled_scratch(packed, state, candidates, bits, &tested);
+    for (size_t k = 0; k < packed->candidate_words; k++)
+        for (uint64_t on = bits[k]; on != 0; on &= on - 1)
+            enabled[count++] =
+                (uint32_t)(k * 64 + (size_t)__builtin_ctzll(on));
+    return count;
 }
 
 /* The transitions to test again in `state`, which differs from
@@ -795,9 +802,9 @@ static bool packed_changed_readers(const packed_model *packed,
     return true;
 }
 
-size_t packed_model_enabled_near(const packed_model *packed,
-                                 const uint64_t *state, packed_near *near,
-                                 uint64_t *scratch, uint32_t *enabled)
+const uint64_t *packed_model_enabled_near(const packed_model *packed,
+                                          const uint64_t *state,
+                                          packed_near *near, uint64_t *scratch)
 {
     size_t words = packed->codec->words, bits = packed->candidate_words;
     size_t count = 0;
@@ -814,19 +821,20 @@ size_t packed_model_enabled_near(const packed_model *packed,
                     on |= (uint64_t)1 << bit;
             }
             near->enabled[k] = on;
-            for (; on != 0; on &= on - 1)
-                enabled[count++] =
-                    (uint32_t)(k * 64 + (size_t)__builtin_ctzll(on));
+            near->nonzero[count] = (uint32_t)k;
+            count += on != 0;
         }
     } else {
-        count = packed_enabled_scratch(packed, state, scratch, enabled,
-                                       &near->tested);
-        memset(near->enabled, 0, bits * sizeof *near->enabled);
-        for (size_t i = 0; i < count; i++)
-            near->enabled[enabled[i] / 64] |= (uint64_t)1 << (enabled[i] % 64);
+        packed_enabled_scratch(packed, state, scratch, near->enabled,
+                               &near->tested);
+        for (size_t k = 0; k < bits; k++) {
+            near->nonzero[count] = (uint32_t)k;
+            count += near->enabled[k] != 0;
+        }
     }
+    near->nonzero_count = count;
     for (size_t k = 0; k < words; k++)
         near->state[k] = state[k];
     near->known = true;
-    return count;
+    return near->enabled;
 }

@@ -162,7 +162,7 @@ void packed_model_free(packed_model *packed);
 
 /* Writes into `enabled` the transitions enabled in packed state `state`, in
  * index order, and returns their number.  `candidates` is the caller's
- * scratch of 2 * candidate_words words; `enabled` has room for every
+ * scratch of 3 * candidate_words words; `enabled` has room for every
  * transition. */
 size_t packed_model_enabled(const packed_model *packed, const uint64_t *state,
                             uint64_t *candidates, uint32_t *enabled);
@@ -174,12 +174,15 @@ size_t packed_model_enabled(const packed_model *packed, const uint64_t *state,
  * the same parent, another transition) differs from it in a few slots,
  * and only the transitions whose guards read those slots are tested again.
  * When more changed than that saves, the set is computed from scratch.
- * The caller owns the arrays: `state` of codec->words words, `enabled` of
- * candidate_words words; zero `known` for a new codec.
+ * The caller owns the arrays: `state` of codec->words words, `enabled` and
+ * `nonzero` of candidate_words entries; zero `known` for a new codec.
  */
 typedef struct packed_near {
     uint64_t *state;
     uint64_t *enabled;
+    uint32_t *nonzero;            /* the words of `enabled` that are not 0,
+                                     in increasing order ... */
+    size_t nonzero_count;         /* ... and how many */
     size_t tested;                /* candidates tested the last time the set
                                      was computed from scratch */
     bool known;                   /* state and enabled hold a state */
@@ -188,11 +191,14 @@ typedef struct packed_near {
 /* Changed slots above which packed_model_enabled_near starts over. */
 #define PACKED_NEAR_SLOTS 16
 
-/* As packed_model_enabled, from what `near` remembers, which it then
- * updates to `state`. */
-size_t packed_model_enabled_near(const packed_model *packed,
-                                 const uint64_t *state, packed_near *near,
-                                 uint64_t *scratch, uint32_t *enabled);
+/* The transitions enabled in `state`, as bits (transition t is bit t % 64
+ * of word t / 64, candidate_words words), from what `near` remembers,
+ * which it then updates to `state`: the result is near->enabled, whose
+ * words that are not 0 near->nonzero lists.
+ * `scratch` is the caller's, of 2 * candidate_words words. */
+const uint64_t *packed_model_enabled_near(const packed_model *packed,
+                                          const uint64_t *state,
+                                          packed_near *near, uint64_t *scratch);
 
 /* The slot of the one-bit field at bit `bit` of word `word`. */
 uint32_t packed_model_bit_slot(const packed_model *packed, uint32_t word,

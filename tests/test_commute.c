@@ -3,10 +3,11 @@
  *
  * A hand-made net of two processes and a lock, where each pair's answer
  * can be read off the arcs, and the limits: a model that is not linear,
- * and one where nearly no pair commutes.
+ * one where nearly no pair commutes, and one of too many transitions.
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -69,14 +70,23 @@ static model *read_model(const char *text, size_t length, pn_net **net)
     return m;
 }
 
+/* Checks that the transitions below `transition` that do not commute with
+ * it are the `count` of `expected`, in increasing order: its row has every
+ * other smaller transition, and nothing else. */
 static void expect_conflicts(const commute_table *table, uint32_t transition,
                              const uint32_t *expected, size_t count)
 {
-    size_t found;
-    const uint32_t *conflicts = commute_conflicts(table, transition, &found);
-    assert_int_equal(found, count);
-    for (size_t i = 0; i < count; i++)
-        assert_int_equal(conflicts[i], expected[i]);
+    size_t words, next = 0;
+    const uint64_t *row = commute_row(table, transition, &words);
+    assert_int_equal(words, (transition + 63) / 64);
+    for (uint32_t t = 0; t < words * 64; t++) {
+        bool commutes = (row[t / 64] >> (t % 64)) & 1;
+        bool conflicts =
+            expected != NULL && next < count && expected[next] == t;
+        next += conflicts;
+        assert_int_equal(commutes, t < transition && !conflicts);
+    }
+    assert_int_equal(next, count);
 }
 
 static void test_two_processes_and_a_lock(void **state)
@@ -130,35 +140,81 @@ static void test_inhibitor_reads(void **state)
     pn_net_free(net);
 }
 
-/* 3000 transitions that all take from one place and put back: no two
- * commute, some 4.5 million pairs, past COMMUTE_MAX_ENTRIES. */
-static void test_too_many_conflicts(void **state)
+/* A net of `transitions` transitions, each taking a token from a place and
+ * putting it into another: all from place p (`shared`), which makes every
+ * pair conflict, or each from places of its own, which makes every pair
+ * commute. */
+static model *read_many(size_t transitions, bool shared, pn_net **net)
 {
-    (void)state;
-    size_t transitions = 3000;
-    size_t size = 4096 + transitions * 160;
+    size_t size = 4096 + transitions * 256;
     char *text = malloc(size);
     assert_non_null(text);
     size_t length = (size_t)snprintf(
         text, size,
         PNML_OPEN "<place id=\"p\"><initialMarking><text>1</text>"
                   "</initialMarking></place><place id=\"q\"/>\n");
-    for (size_t t = 0; t < transitions; t++)
+    for (size_t t = 0; t < transitions; t++) {
+        if (!shared)
+            length += (size_t)snprintf(
+                text + length, size - length,
+                "<place id=\"p%zu\"/><place id=\"q%zu\"/>", t, t);
         length += (size_t)snprintf(
             text + length, size - length,
-            "<transition id=\"t%zu\"/><arc id=\"i%zu\" source=\"p\" "
-            "target=\"t%zu\"/><arc id=\"o%zu\" source=\"t%zu\" "
-            "target=\"q\"/>\n",
-            t, t, t, t, t);
+            shared ? "<transition id=\"t%zu\"/><arc id=\"i%zu\" "
+                     "source=\"p\" target=\"t%zu\"/><arc id=\"o%zu\" "
+                     "source=\"t%zu\" target=\"q\"/>\n"
+                   : "<transition id=\"t%zu\"/><arc id=\"i%zu\" "
+                     "source=\"p%zu\" target=\"t%zu\"/><arc id=\"o%zu\" "
+                     "source=\"t%zu\" target=\"q%zu\"/>\n",
+            t, t, t, t, t, t, t);
+    }
     length += (size_t)snprintf(text + length, size - length, PNML_CLOSE);
     assert_true(length < size);
+    model *m = read_model(text, length, net);
+    free(text);
+    return m;
+}
+
+/* 3000 transitions that all take from one place: no two commute, some 4.5
+ * million pairs, past COMMUTE_MAX_ENTRIES. */
+static void test_too_many_conflicts(void **state)
+{
+    (void)state;
+    size_t transitions = 3000;
     assert_true(transitions * (transitions - 1) / 2 > COMMUTE_MAX_ENTRIES);
     pn_net *net;
-    model *m = read_model(text, length, &net);
+    model *m = read_many(transitions, true, &net);
     assert_null(commute_table_create(m));
     model_destroy(m);
     pn_net_free(net);
-    free(text);
+}
+
+/* Transitions of processes of their own all commute: every row is full,
+ * up to COMMUTE_MAX_TRANSITIONS; past it there is no table. */
+static void test_rows_and_too_many_transitions(void **state)
+{
+    (void)state;
+    pn_net *net;
+    model *m = read_many(COMMUTE_MAX_TRANSITIONS, false, &net);
+    commute_table *table = commute_table_create(m);
+    assert_non_null(table);
+    for (uint32_t g = 0; g < COMMUTE_MAX_TRANSITIONS; g += 61) {
+        size_t words;
+        const uint64_t *row = commute_row(table, g, &words);
+        assert_int_equal(words, (g + 63) / 64);
+        for (size_t k = 0; k < words; k++)
+            assert_true(row[k] == (k + 1 < words || g % 64 == 0
+                                       ? ~(uint64_t)0
+                                       : ((uint64_t)1 << (g % 64)) - 1));
+    }
+    commute_table_free(table);
+    model_destroy(m);
+    pn_net_free(net);
+
+    m = read_many(COMMUTE_MAX_TRANSITIONS + 1, false, &net);
+    assert_null(commute_table_create(m));
+    model_destroy(m);
+    pn_net_free(net);
 }
 
 int main(void)
@@ -167,6 +223,7 @@ int main(void)
         cmocka_unit_test(test_two_processes_and_a_lock),
         cmocka_unit_test(test_inhibitor_reads),
         cmocka_unit_test(test_too_many_conflicts),
+        cmocka_unit_test(test_rows_and_too_many_transitions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
