@@ -114,6 +114,18 @@ static double bench_now(void)
     return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
 }
 
+/* States per second of a run, and its peak memory per state; 0 for a run
+ * that gave none. */
+static double bench_rate(const bench_run *run)
+{
+    return run->seconds > 0 ? (double)run->states / run->seconds : 0;
+}
+
+static double bench_bytes_per_state(const bench_run *run)
+{
+    return run->states ? (double)run->peak_bytes / (double)run->states : 0;
+}
+
 /* Starts pnsim statespace on one instance; NULL when it cannot. */
 static FILE *bench_start(const char *binary, const char *corpus,
                          const char *instance, unsigned threads, bool tree)
@@ -303,10 +315,7 @@ static void bench_write(const char *directory, const bench_row *rows,
         json_begin_array(&json);
         for (unsigned t = 0; t < 2; t++) {
             const bench_run *run = &row->runs[t];
-            double rate = run->seconds > 0 ? (double)run->states / run->seconds
-                                           : 0;
-            double bytes = run->states ? (double)run->peak_bytes /
-                                             (double)run->states : 0;
+            double rate = bench_rate(run), bytes = bench_bytes_per_state(run);
             fprintf(md, " | %.2f | %.2fM | %.1f", run->seconds, rate / 1e6,
                     bytes);
             json_begin_object(&json);
@@ -356,8 +365,7 @@ static void bench_write(const char *directory, const bench_row *rows,
             json_key(&json, "peak_memory_bytes");
             json_uint(&json, row->tree.peak_bytes);
             json_key(&json, "bytes_per_state");
-            json_double(&json, (double)row->tree.peak_bytes /
-                                   (double)row->tree.states);
+            json_double(&json, bench_bytes_per_state(&row->tree));
             json_end_object(&json);
         }
         json_end_object(&json);
@@ -373,11 +381,8 @@ static void bench_write(const char *directory, const bench_row *rows,
             continue;
         fprintf(md, "| %s | %llu | %.2f | %.2fM | %.1f | %s |\n",
                 row->instance, (unsigned long long)row->tree.states,
-                row->tree.seconds,
-                row->tree.seconds > 0
-                    ? (double)row->tree.states / row->tree.seconds / 1e6
-                    : 0,
-                (double)row->tree.peak_bytes / (double)row->tree.states,
+                row->tree.seconds, bench_rate(&row->tree) / 1e6,
+                bench_bytes_per_state(&row->tree),
                 row->correct ? "yes" : "NO");
     }
     json_end_object(&json);
@@ -430,8 +435,7 @@ static int bench_moonshot(const char *binary, const char *directory,
         fprintf(md, "| %s | %llu | %llu | %.1f | %.2fM | %.1f | %s |\n",
                 row.instance, (unsigned long long)run.states,
                 (unsigned long long)run.edges, run.seconds,
-                run.seconds > 0 ? (double)run.states / run.seconds / 1e6 : 0,
-                run.states ? (double)run.peak_bytes / (double)run.states : 0,
+                bench_rate(&run) / 1e6, bench_bytes_per_state(&run),
                 right ? "yes" : "NO");
         printf("%-32s 2 threads %10.1f s %12llu states %s\n", row.instance,
                run.seconds, (unsigned long long)run.states,
@@ -474,10 +478,7 @@ static void bench_instance(const char *binary, const char *corpus,
             printf("%-32s %-11s %10.2f s %12llu states %8.2f M/s "
                    "%7.1f B/state %s\n", row->instance, way_names[way],
                    run.seconds, (unsigned long long)run.states,
-                   run.seconds > 0 ? (double)run.states / run.seconds / 1e6
-                                   : 0,
-                   run.states ? (double)run.peak_bytes / (double)run.states
-                              : 0,
+                   bench_rate(&run) / 1e6, bench_bytes_per_state(&run),
                    right ? "ok" : "WRONG");
             fflush(stdout);
         }
@@ -497,9 +498,7 @@ static void bench_instance(const char *binary, const char *corpus,
         row->correct = row->correct && right;
         printf("%-32s tree, 2 threads %8.2f s %12llu states %7.1f "
                "B/state %s\n", row->instance, run->seconds,
-               (unsigned long long)run->states,
-               run->states ? (double)run->peak_bytes / (double)run->states
-                           : 0,
+               (unsigned long long)run->states, bench_bytes_per_state(run),
                right ? "ok" : "WRONG");
         fflush(stdout);
     }

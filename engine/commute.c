@@ -4,7 +4,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-
 struct commute_table {
     size_t *start;        /* transition t's row: rows[start[t] ..
                              start[t + 1] - 1] */
@@ -141,7 +140,7 @@ commute_table *commute_table_create(const model *model)
     for (uint32_t g = 0; ok && g < transitions; g++) {
         const model_transition *facts = &model->transitions[g];
         uint64_t *row = table->rows + table->start[g];
-        size_t row_words = (g + 63) / 64;
+        size_t row_words = table->start[g + 1] - table->start[g];
         /* Every smaller transition, but those reading what g changes and
          * those changing what g reads. */
         for (size_t k = 0; k < row_words; k++)

@@ -770,11 +770,10 @@ static int explore_ignore(void *context, uint32_t transition,
     return 0;
 }
 
-/* Counts the edge by `transition` from the parent without computing its
- * target: the parent was reached by a transition that commutes with it,
- * from a state that also enables it (see "Diamonds" above). */
-/* Counts the edges of the transitions of bits `diamonds` (word k of a
- * set of transitions), which are not followed. */
+/* Counts the edges from the parent by the transitions of bits `diamonds`
+ * (word k of a set of transitions) without computing their targets: the
+ * parent was reached by a transition that commutes with each, from a
+ * state that also enables it (see "Diamonds" above). */
 static void explore_count_diamonds(explore_worker *worker, size_t k,
                                    uint64_t diamonds)
 {

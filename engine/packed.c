@@ -722,7 +722,8 @@ static inline bool packed_passes(const packed_model *packed, uint32_t t,
 }
 
 /* The enabled transitions from scratch, as bits into `enabled`
- * (candidate_words words); *tested: how many were tested. */
+ * (candidate_words words, which may be `candidates` itself: each word is
+ * read before it is written); *tested: how many were tested. */
 static void packed_enabled_scratch(const packed_model *packed,
                                    const uint64_t *state,
                                    uint64_t *candidates, uint64_t *enabled,
@@ -751,10 +752,9 @@ size_t packed_model_enabled(const packed_model *packed, const uint64_t *state,
                             uint64_t *candidates, uint32_t *enabled)
 {
     size_t tested, count = 0;
-    uint64_t *bits = candidates + 2 * packed->candidate_words;
-    packed_enabled_scratch(packed, state, candidates, bits, &tested);
+    packed_enabled_scratch(packed, state, candidates, candidates, &tested);
     for (size_t k = 0; k < packed->candidate_words; k++)
-        for (uint64_t on = bits[k]; on != 0; on &= on - 1)
+        for (uint64_t on = candidates[k]; on != 0; on &= on - 1)
             enabled[count++] =
                 (uint32_t)(k * 64 + (size_t)__builtin_ctzll(on));
     return count;

@@ -162,7 +162,7 @@ void packed_model_free(packed_model *packed);
 
 /* Writes into `enabled` the transitions enabled in packed state `state`, in
  * index order, and returns their number.  `candidates` is the caller's
- * scratch of 3 * candidate_words words; `enabled` has room for every
+ * scratch of 2 * candidate_words words; `enabled` has room for every
  * transition. */
 size_t packed_model_enabled(const packed_model *packed, const uint64_t *state,
                             uint64_t *candidates, uint32_t *enabled);

@@ -509,7 +509,7 @@ static void test_fire_and_widen(void **state)
     assert_int_equal(state_codec_init(&codec, 2, (uint8_t[]){1, 1}, NULL, NULL), 0);
     packed_model *packed = packed_model_create(m, &codec);
     assert_non_null(packed);
-    uint64_t candidates[3], state_packed[1], child[1];
+    uint64_t candidates[2], state_packed[1], child[1];
     uint32_t enabled[2];
     model_value value;
     assert_int_equal(state_codec_encode(&codec, (model_value[]){1, 0},
