@@ -33,6 +33,8 @@
  * freed: the allocator would keep freed chunks of tags (1 MiB) in its
  * heap, and a long search would hold a heap of them. */
 #define STORE_MAPPED_FROM ((size_t)256 << 10)
+/* Codes of a compact table in a cache line, less one. */
+#define STORE_CODES_PER_LINE_MASK ((uint64_t)7)
 /* Entries state_store_prefetch_stored looks at. */
 #define STORE_PREFETCH_PROBES 4
 #define STORE_MAX_CHUNKS ((size_t)1 << 16)
@@ -555,8 +557,14 @@ store_insert_result state_store_insert(state_store *store,
 void state_store_prefetch(const state_store *store, uint64_t hash)
 {
     if (store->compact) {
-        support_prefetch_for_write(
-            &store->codes[store_code_slot(store, hash)]);
+        /* A compact table fills to 3/4 before it grows; there a probe for
+         * a new code goes over some 8 entries, into the next cache line
+         * often, and a miss there would not be fetched ahead. */
+        uint64_t slot = store_code_slot(store, hash);
+        uint64_t next_line = (slot | STORE_CODES_PER_LINE_MASK) + 1;
+        support_prefetch_for_write(&store->codes[slot]);
+        if (next_line < store->table_size)
+            support_prefetch_for_write(&store->codes[next_line]);
         return;
     }
     support_prefetch_for_write(&store->table[hash & (store->table_size - 1)]);
