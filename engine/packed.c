@@ -530,9 +530,12 @@ packed_model *packed_model_create(const model *model, const state_codec *codec)
                              sizeof *packed->changes);
     packed->field_low = calloc(2 * words, sizeof *packed->field_low);
     packed->slot_at = calloc(64 * words, sizeof *packed->slot_at);
+    packed->set_low = calloc(2 * words, sizeof *packed->set_low);
+    packed->set_at = calloc(64 * words, sizeof *packed->set_at);
     bool ok = build.ones != NULL && build.set_from != NULL &&
               build.set_touched != NULL && packed->test_start != NULL &&
               packed->field_low != NULL && packed->slot_at != NULL &&
+              packed->set_low != NULL && packed->set_at != NULL &&
               packed->change_start != NULL && packed->tests != NULL &&
               packed->changes != NULL;
     if (ok) {
@@ -550,6 +553,18 @@ packed_model *packed_model_create(const model *model, const state_codec *codec)
             packed->field_low[codec->word[slot]] |=
                 (codec->limit[slot] >> 1) << codec->shift[slot];
             packed->slot_at[codec->word[slot] * 64 + top] = (uint32_t)slot;
+        }
+        packed->set_top = packed->set_low + words;
+        for (size_t set = 0; set < codec->sets; set++) {
+            unsigned width = codec->set_width[set];
+            if (width == 0)
+                continue;
+            size_t word = codec->set_word[set];
+            unsigned top = codec->set_shift[set] + width - 1;
+            packed->set_top[word] |= (uint64_t)1 << top;
+            packed->set_low[word] |= (((uint64_t)1 << (width - 1)) - 1)
+                                     << codec->set_shift[set];
+            packed->set_at[word * 64 + top] = (uint32_t)set;
         }
     }
     ok = ok && packed_build_indexes(packed, guards);
@@ -585,6 +600,8 @@ void packed_model_free(packed_model *packed)
     free(packed->reader_count);
     free(packed->field_low);
     free(packed->slot_at);
+    free(packed->set_low);
+    free(packed->set_at);
     packed_watch_index *indexes[] = {&packed->watch[0], &packed->watch[1],
                                      &packed->readers};
     for (unsigned i = 0; i < 3; i++) {
@@ -607,14 +624,21 @@ uint32_t packed_model_bit_slot(const packed_model *packed, uint32_t word,
     return packed->slot_at[(size_t)word * 64 + bit];
 }
 
-/* The fields of word k of a packed vector that are not zero, as their top
- * bits: adding each field's low part to its own mask carries into the
- * field's top bit when the low part is nonzero. */
+/* The fields of `word` that are not zero, as their top bits, for fields
+ * whose top bits are `top` and whose other bits are `low`: adding each
+ * field's low part to its own mask carries into the field's top bit when
+ * the low part is nonzero. */
+static inline uint64_t packed_nonzero_in(uint64_t word, uint64_t low,
+                                         uint64_t top)
+{
+    return (((word & low) + low) | word) & top;
+}
+
+/* The slots' fields of word k of a packed vector that are not zero. */
 static inline uint64_t packed_nonzero_fields(const packed_model *packed,
                                              size_t k, uint64_t word)
 {
-    uint64_t low = packed->field_low[k];
-    return (((word & low) + low) | word) & packed->field_top[k];
+    return packed_nonzero_in(word, packed->field_low[k], packed->field_top[k]);
 }
 
 /* The slot of the field whose top bit is the lowest set bit of `fields`
@@ -783,18 +807,24 @@ static bool packed_changed_readers(const packed_model *packed,
             changed[count++] = slot;
         }
     }
-    /* A set whose token moved: its old and its new member changed. */
+    /* A set whose token moved (its field changed): its old and its new
+     * member changed. */
     const state_codec *codec = packed->codec;
-    for (size_t set = 0; set < codec->sets; set++) {
-        uint32_t was = packed_set_member(codec, near->state, set);
-        uint32_t now = packed_set_member(codec, state, set);
-        if (was == now)
-            continue;
-        readers += packed->reader_count[was] + packed->reader_count[now];
-        if (count + 2 > PACKED_NEAR_SLOTS || readers > budget)
-            return false;
-        changed[count++] = was;
-        changed[count++] = now;
+    for (size_t k = 0; k < codec->words && codec->sets > 0; k++) {
+        for (uint64_t fields = packed_nonzero_in(state[k] ^ near->state[k],
+                                                 packed->set_low[k],
+                                                 packed->set_top[k]);
+             fields != 0; fields &= fields - 1) {
+            size_t set =
+                packed->set_at[k * 64 + (size_t)__builtin_ctzll(fields)];
+            uint32_t was = packed_set_member(codec, near->state, set);
+            uint32_t now = packed_set_member(codec, state, set);
+            readers += packed->reader_count[was] + packed->reader_count[now];
+            if (count + 2 > PACKED_NEAR_SLOTS || readers > budget)
+                return false;
+            changed[count++] = was;
+            changed[count++] = now;
+        }
     }
     memset(retest, 0, packed->candidate_words * sizeof *retest);
     for (size_t i = 0; i < count; i++)

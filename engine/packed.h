@@ -150,6 +150,9 @@ typedef struct packed_model {
     uint64_t *field_top;          /* per word: each field's top bit */
     uint32_t *slot_at;            /* the slot whose top bit is bit b of
                                      word k: slot_at[k * 64 + b] */
+    uint64_t *set_low;            /* the same for the exclusive sets' */
+    uint64_t *set_top;            /* fields (but the sets of one member, */
+    uint32_t *set_at;             /* which never change): the set */
 } packed_model;
 
 /* Compiles linear `model` (model.linear) for `codec`, both of which must
