@@ -221,12 +221,14 @@ static inline long packed_model_fire(const packed_model *packed, uint32_t t,
                                      const uint64_t *state, uint64_t *child,
                                      model_value *value)
 {
+    /* Read once: the writes to child could alias them. */
+    size_t words = packed->codec->words;
+    const packed_change *change = &packed->changes[packed->change_start[t]];
+    const packed_change *end = &packed->changes[packed->change_start[t + 1]];
     /* Vectors are a few words: a loop beats a call to memcpy. */
-    for (size_t k = 0; k < packed->codec->words; k++)
+    for (size_t k = 0; k < words; k++)
         child[k] = state[k];
-    for (size_t i = packed->change_start[t]; i < packed->change_start[t + 1];
-         i++) {
-        const packed_change *change = &packed->changes[i];
+    for (; change < end; change++) {
         uint64_t word = child[change->word];
         if (change->slot == PACKED_BITS) {
             word &= ~change->take;

@@ -472,14 +472,17 @@ static store_insert_result store_insert_compact(state_store *store,
         return store_add_compact(store, ids, word, id);
     }
     uint64_t slot = store_code_slot(store, code);
-    for (uint64_t probes = 0; probes < store->table_size; probes++) {
-        _Atomic uint64_t *entry = &store->codes[slot];
+    /* Read once: the atomic loads below would have them read again. */
+    _Atomic uint64_t *codes = store->codes;
+    uint64_t size = store->table_size;
+    for (uint64_t probes = 0; probes < size; probes++) {
+        _Atomic uint64_t *entry = &codes[slot];
         uint64_t seen = atomic_load_explicit(entry, memory_order_relaxed);
         if (seen == 0) {
             /* Ids are not in the entries: refuse only near a full table,
              * where probes would grow long. */
             if (atomic_load_explicit(&store->count, memory_order_relaxed) *
-                    32 >= store->table_size * 31)
+                    32 >= size * 31)
                 return STORE_FULL;
             if (atomic_compare_exchange_strong_explicit(
                     entry, &seen, code, memory_order_relaxed,
@@ -490,18 +493,19 @@ static store_insert_result store_insert_compact(state_store *store,
             *id = STORE_ID_UNKNOWN;
             return STORE_FOUND;
         }
-        slot = store_next_code_slot(store, slot);
+        slot = slot + 1 == size ? 0 : slot + 1;
     }
     return STORE_FULL;
 }
 
-store_insert_result state_store_insert(state_store *store,
-                                       state_store_ids *ids,
-                                       const uint64_t *stored, uint64_t hash,
-                                       uint64_t key, uint64_t *id)
+/* Inserting into a table of ids, whose stored forms are in the arena.  Not
+ * inlined into state_store_insert: the registers it saves would cost every
+ * insert into a compact store too. */
+static __attribute__((noinline)) store_insert_result
+store_insert_ids(state_store *store, state_store_ids *ids,
+                 const uint64_t *stored, uint64_t hash, uint64_t key,
+                 uint64_t *id)
 {
-    if (store->compact)
-        return store_insert_compact(store, ids, stored[0], hash, id);
     uint32_t id_mask = store_id_mask(store->table_log);
     uint32_t tag = store_tag(store->table_log, hash);
     uint64_t mask = store->table_size - 1;
@@ -552,6 +556,16 @@ store_insert_result state_store_insert(state_store *store,
         slot = (slot + 1) & mask;
     }
     return STORE_FULL;
+}
+
+store_insert_result state_store_insert(state_store *store,
+                                       state_store_ids *ids,
+                                       const uint64_t *stored, uint64_t hash,
+                                       uint64_t key, uint64_t *id)
+{
+    if (store->compact)
+        return store_insert_compact(store, ids, stored[0], hash, id);
+    return store_insert_ids(store, ids, stored, hash, key, id);
 }
 
 void state_store_prefetch(const state_store *store, uint64_t hash)
