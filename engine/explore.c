@@ -112,6 +112,7 @@
 #include "codec.h"
 #include "commute.h"
 #include "packed.h"
+#include "tally.h"
 #include "store.h"
 #include "support.h"
 
@@ -132,6 +133,7 @@ struct explore_result {
     const model *model;
     state_codec codec;
     state_codec_sets sets;            /* the codec's exclusive sets */
+    state_tally *tally;               /* the codec's token figures */
     packed_model *packed;             /* successors on packed vectors, for
                                          linear models; else NULL */
     commute_table *commute;           /* diamonds: with `packed`, unless
@@ -210,6 +212,7 @@ typedef struct explore_worker {
     explore_state_id pumping_state, pumping_ancestor;
     model_value max_value, max_sum;
     bool sum_overflow;
+    state_tally_running tally;        /* max_value less the sets' token */
     uint64_t *changed_words;
     uint64_t *set_seen;
 
@@ -359,46 +362,32 @@ static void explore_worker_reset(explore_worker *worker)
     worker->pumping_state = worker->pumping_ancestor = EXPLORE_NO_STATE;
     worker->max_value = worker->max_sum = 0;
     worker->sum_overflow = false;
+    state_tally_start(shared->result->tally, &worker->tally, 0);
     /* Closed at the end of the last level, or of a store thrown away. */
     worker->ids = (state_store_ids){0, 0};
 }
 
-/* Folds a newly found state (packed) into the thread's figures: words of
- * one-bit slots by bit counting, others slot by slot. */
+/* Folds a newly found state (packed) into the thread's figures. */
 static void explore_worker_account(explore_worker *worker,
                                    const uint64_t *packed)
 {
     const explore_result *result = worker->shared->result;
     const state_codec *codec = &result->codec;
-    model_value max_value = worker->max_value, sum = 0;
-    bool overflow = false;
     /* Each exclusive set holds one token, on the member its field names:
      * a token per set (added below), and the index seen. */
     model_value sets = codec->sets;
-    if (sets > 0 && max_value == 0)
-        max_value = 1;
     for (size_t set = 0; set < sets; set++)
         worker->set_seen[set] |= (uint64_t)1
                                  << state_codec_set_index(codec, packed, set);
-    for (size_t k = 0; k < codec->words; k++) {
-        uint64_t word = packed[k];
-        worker->changed_words[k] |= word ^ result->initial_packed[k];
-        if (codec->word_bits[k]) {
-            sum += (model_value)__builtin_popcountll(word);
-            max_value = word != 0 && max_value == 0 ? 1 : max_value;
-            continue;
-        }
-        for (size_t j = codec->word_first[k]; j < codec->word_first[k + 1];
-             j++) {
-            size_t i = codec->order[j];
-            model_value value = (word >> codec->shift[i]) & codec->limit[i];
-            max_value = value > max_value ? value : max_value;
-            overflow |= __builtin_add_overflow(sum, value, &sum);
-        }
-    }
+    for (size_t k = 0; k < codec->words; k++)
+        worker->changed_words[k] |= packed[k] ^ result->initial_packed[k];
+    bool overflow = false;
+    model_value sum =
+        state_tally_add(result->tally, &worker->tally, packed, &overflow);
     overflow |= __builtin_add_overflow(sum, sets, &sum);
+    model_value max_value = worker->tally.max;
+    worker->max_value = sets > 0 && max_value == 0 ? 1 : max_value;
     worker->new_states++;
-    worker->max_value = max_value;
     worker->sum_overflow |= overflow;
     if (sum > worker->max_sum)
         worker->max_sum = sum;
@@ -1360,16 +1349,21 @@ static bool explore_reencode(explore_shared *shared, uint64_t keep,
     /* The new store carries the charge for path_max (find_pumping). */
     ok = ok && state_store_charge(store,
                                   result->path_max_size * sizeof(uint32_t));
+    state_tally *tally = ok ? state_tally_create(&codec) : NULL;
+    ok = ok && tally != NULL;
     if (!ok) {
         state_store_free(store);
         state_codec_free(&codec);
+        state_tally_free(tally);
         return false;
     }
     explore_fold_changes(result);
     state_store_free(result->store);
     state_codec_free(&result->codec);
+    state_tally_free(result->tally);
     result->store = store;
     result->codec = codec;
+    result->tally = tally;
     state_codec_encode(&result->codec, result->initial, result->initial_packed);
     /* Compiled for the old layout.  Without it (short of memory) the
      * model computes the successors. */
@@ -1637,8 +1631,10 @@ static explore_result *explore_result_create(const model *model,
         result->initial_packed = calloc(slots + 1, sizeof(uint64_t));
         result->changed_words = calloc(slots + 1, sizeof(uint64_t));
         result->set_seen = calloc(result->codec.sets + 1, sizeof(uint64_t));
+        result->tally = state_tally_create(&result->codec);
         ok = result->initial_packed != NULL &&
-             result->changed_words != NULL && result->set_seen != NULL;
+             result->changed_words != NULL && result->set_seen != NULL &&
+             result->tally != NULL;
         if (ok)
             state_codec_encode(&result->codec, initial,
                                result->initial_packed);
@@ -1688,6 +1684,7 @@ static void explore_workers_free(explore_worker *workers, unsigned count)
         free(workers[t].fired_known);
         free(workers[t].changed_words);
         free(workers[t].set_seen);
+        free(workers[t].tally.above);
         free(workers[t].batch_vectors);
         free(workers[t].batch_stored);
     }
@@ -1733,6 +1730,9 @@ static explore_worker *explore_workers_create(explore_shared *shared,
             explore_worker_alloc((slots + 1) * sizeof(uint64_t));
         worker->set_seen = explore_worker_alloc(
             (shared->result->codec.sets + 1) * sizeof(uint64_t));
+        /* Two per word, of any encoding (at most a word per slot). */
+        worker->tally.above =
+            explore_worker_alloc(2 * (slots + 1) * sizeof(uint64_t));
         worker->candidates =
             explore_worker_alloc(2 * transition_words * sizeof(uint64_t));
         worker->fired_known =
@@ -1752,7 +1752,7 @@ static explore_worker *explore_workers_create(explore_shared *shared,
             worker->child == NULL || worker->parent_packed == NULL ||
             worker->parent_tree == NULL ||
             worker->ancestor_packed == NULL || worker->changed_words == NULL ||
-            worker->set_seen == NULL ||
+            worker->set_seen == NULL || worker->tally.above == NULL ||
             worker->candidates == NULL || worker->fired_known == NULL ||
             worker->recent_buffer == NULL || worker->near.state == NULL ||
             worker->near.enabled == NULL || worker->near.nonzero == NULL ||
@@ -1894,6 +1894,7 @@ void explore_result_free(explore_result *result)
     state_store_free(result->store);
     packed_model_free(result->packed);
     commute_table_free(result->commute);
+    state_tally_free(result->tally);
     state_codec_free(&result->codec);
     state_codec_sets_free(&result->sets);
     for (uint64_t i = 0; i < result->decoded_count && result->decoded; i++)
