@@ -142,40 +142,63 @@ static void test_tally_with_sets(void **state)
         tally_test_codec(true);
 }
 
+/* A codec of `slots` slots of `width` bits each, its tally, and running
+ * figures from 0. */
+typedef struct tally_fixture {
+    state_codec codec;
+    state_tally *tally;
+    uint64_t above[2 * (TALLY_TEST_SLOTS + 1)];
+    state_tally_running running;
+} tally_fixture;
+
+static void tally_fixture_init(tally_fixture *fixture, size_t slots,
+                               uint8_t width)
+{
+    uint8_t widths[TALLY_TEST_SLOTS];
+    memset(widths, width, slots);
+    assert_int_equal(
+        state_codec_init(&fixture->codec, slots, widths, NULL, NULL), 0);
+    fixture->tally = state_tally_create(&fixture->codec);
+    assert_non_null(fixture->tally);
+    fixture->running.above = fixture->above;
+    state_tally_start(fixture->tally, &fixture->running, 0);
+}
+
+static void tally_fixture_free(tally_fixture *fixture)
+{
+    state_tally_free(fixture->tally);
+    state_codec_free(&fixture->codec);
+}
+
 /* Sixteen 3-bit fields (a counted word): values up to 5, then one 6. */
 static void test_tally_new_largest_in_a_counted_word(void **state)
 {
     (void)state;
-    uint8_t widths[16];
-    memset(widths, 3, sizeof widths);
-    state_codec codec;
-    assert_int_equal(state_codec_init(&codec, 16, widths, NULL, NULL), 0);
-    state_tally *tally = state_tally_create(&codec);
-    assert_non_null(tally);
-    uint64_t above[2 * 17];
-    state_tally_running running = {.above = above};
-    state_tally_start(tally, &running, 0);
+    tally_fixture fixture;
+    tally_fixture_init(&fixture, 16, 3);
+    state_codec *codec = &fixture.codec;
+    state_tally *tally = fixture.tally;
+    state_tally_running *running = &fixture.running;
     model_value values[16];
     uint64_t packed[17];
     bool overflow = false;
     for (model_value top = 0; top <= 5; top++) {
         for (size_t i = 0; i < 16; i++)
             values[i] = (i * 7 + top) % (top + 1);
-        assert_int_equal(state_codec_encode(&codec, values, packed), -1);
+        assert_int_equal(state_codec_encode(codec, values, packed), -1);
         model_value sum = 0;
         for (size_t i = 0; i < 16; i++)
             sum += values[i];
-        assert_true(state_tally_add(tally, &running, packed, &overflow) ==
+        assert_true(state_tally_add(tally, running, packed, &overflow) ==
                     sum);
-        assert_true(running.max == top);
+        assert_true(running->max == top);
     }
     values[15] = 6;
-    assert_int_equal(state_codec_encode(&codec, values, packed), -1);
-    state_tally_add(tally, &running, packed, &overflow);
-    assert_true(running.max == 6);
+    assert_int_equal(state_codec_encode(codec, values, packed), -1);
+    state_tally_add(tally, running, packed, &overflow);
+    assert_true(running->max == 6);
     assert_false(overflow);
-    state_tally_free(tally);
-    state_codec_free(&codec);
+    tally_fixture_free(&fixture);
 }
 
 /* A word of sixteen 4-bit fields, the last ending at the word's last bit:
@@ -184,71 +207,60 @@ static void test_tally_new_largest_in_a_counted_word(void **state)
 static void test_tally_one_field_above(void **state)
 {
     (void)state;
-    uint8_t widths[16];
-    memset(widths, 4, sizeof widths);
-    state_codec codec;
-    assert_int_equal(state_codec_init(&codec, 16, widths, NULL, NULL), 0);
-    assert_int_equal(codec.words, 1);
-    state_tally *tally = state_tally_create(&codec);
-    assert_non_null(tally);
-    uint64_t above[2 * 17];
-    state_tally_running running = {.above = above};
+    tally_fixture fixture;
+    tally_fixture_init(&fixture, 16, 4);
+    assert_int_equal(fixture.codec.words, 1);
+    state_codec *codec = &fixture.codec;
+    state_tally *tally = fixture.tally;
+    state_tally_running *running = &fixture.running;
     const model_value starts[] = {0, 1, 6, 7, 13, 14};
     model_value values[16];
     uint64_t packed[17];
     for (size_t s = 0; s < sizeof starts / sizeof *starts; s++) {
         model_value max = starts[s];
         for (size_t high = 0; high < 16; high++) {
-            state_tally_start(tally, &running, max);
+            state_tally_start(tally, running, max);
             for (size_t i = 0; i < 16; i++)
                 values[i] = tally_test_random() % ((max < 6 ? max : 6) + 1);
             values[high] = max + 1;
-            assert_int_equal(state_codec_encode(&codec, values, packed), -1);
+            assert_int_equal(state_codec_encode(codec, values, packed), -1);
             bool overflow = false;
-            state_tally_add(tally, &running, packed, &overflow);
-            assert_true(running.max == max + 1);
-            assert_true(running.above_max == max + 1);
+            state_tally_add(tally, running, packed, &overflow);
+            assert_true(running->max == max + 1);
+            assert_true(running->above_max == max + 1);
         }
     }
     /* From 6, every field gets 9 added: with ones around a 7 and a 0 after
      * it, a carry that ran on into the next field would leave every bit
      * above a field clear; it must not run on. */
     for (size_t high = 0; high < 15; high++) {
-        state_tally_start(tally, &running, 6);
+        state_tally_start(tally, running, 6);
         for (size_t i = 0; i < 16; i++)
             values[i] = 1;
         values[high] = 7;
         values[high + 1] = 0;
-        assert_int_equal(state_codec_encode(&codec, values, packed), -1);
+        assert_int_equal(state_codec_encode(codec, values, packed), -1);
         bool overflow = false;
-        state_tally_add(tally, &running, packed, &overflow);
-        assert_true(running.max == 7);
+        state_tally_add(tally, running, packed, &overflow);
+        assert_true(running->max == 7);
     }
-    state_tally_free(tally);
-    state_codec_free(&codec);
+    tally_fixture_free(&fixture);
 }
 
 /* Two full 64-bit fields at their limit: the sum passes 2^64 - 1. */
 static void test_tally_overflow(void **state)
 {
     (void)state;
-    uint8_t widths[2] = {64, 64};
-    state_codec codec;
-    assert_int_equal(state_codec_init(&codec, 2, widths, NULL, NULL), 0);
-    state_tally *tally = state_tally_create(&codec);
-    assert_non_null(tally);
-    uint64_t above[2 * 3];
-    state_tally_running running = {.above = above};
-    state_tally_start(tally, &running, 0);
+    tally_fixture fixture;
+    tally_fixture_init(&fixture, 2, 64);
     model_value values[2] = {UINT64_MAX, 1};
     uint64_t packed[3];
-    assert_int_equal(state_codec_encode(&codec, values, packed), -1);
+    assert_int_equal(state_codec_encode(&fixture.codec, values, packed), -1);
     bool overflow = false;
-    state_tally_add(tally, &running, packed, &overflow);
+    state_tally_add(fixture.tally, &fixture.running, packed, &overflow);
     assert_true(overflow);
-    assert_true(running.max == UINT64_MAX);
-    state_tally_free(tally);
-    state_codec_free(&codec);
+    assert_true(fixture.running.max == UINT64_MAX);
+    tally_fixture_free(&fixture);
 }
 
 int main(void)
