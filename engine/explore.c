@@ -810,7 +810,7 @@ static int explore_ignore(void *context, uint32_t transition,
 static void explore_count_diamonds(explore_worker *worker, size_t k,
                                    uint64_t diamonds)
 {
-    uint64_t count = (uint64_t)__builtin_popcountll(diamonds);
+    uint64_t count = support_popcount(diamonds);
     worker->visit += count;
     worker->edges += count;
     worker->diamond_edges += count;

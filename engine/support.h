@@ -1,7 +1,7 @@
 /*
  * support.h — small routines several engine modules need: a growable
  * array's reserve, a 64-bit mixer and word-array hash for hash tables, a
- * prefetch for writing, and qsort's order of 32-bit numbers.
+ * prefetch for writing, a bit count, and qsort's order of 32-bit numbers.
  */
 #ifndef PNSIM_SUPPORT_H
 #define PNSIM_SUPPORT_H
@@ -82,6 +82,21 @@ static inline void support_prefetch_for_write(const void *address)
     __asm__ volatile("prefetchw %0" : : "m"(*(const char *)address));
 #else
     __builtin_prefetch(address, 1);
+#endif
+}
+
+/* The set bits of `x`.  Without the processor's instruction (the default
+ * x86-64 target) the compiler's builtin is a call into its runtime; this
+ * is the same sum of bits by halves, inline. */
+static inline uint64_t support_popcount(uint64_t x)
+{
+#ifdef __POPCNT__
+    return (uint64_t)__builtin_popcountll(x);
+#else
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+    return (x * 0x0101010101010101ULL) >> 56;
 #endif
 }
 

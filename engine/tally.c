@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 
+#include "support.h"
+
 /* Bit positions counted at most in a word: a word with wider fields is
  * decoded. */
 #define TALLY_MAX_COUNTS 16
@@ -33,21 +35,6 @@ struct state_tally {
     unsigned *counts;
     uint64_t *bits;
 };
-
-/* The set bits of `x`. */
-static inline uint64_t tally_count(uint64_t x)
-{
-#ifdef __POPCNT__
-    return (uint64_t)__builtin_popcountll(x);
-#else
-    /* Without the instruction the builtin is a call; this is the same
-     * sum of bits by halves, inline. */
-    x = x - ((x >> 1) & 0x5555555555555555ULL);
-    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
-    return (x * 0x0101010101010101ULL) >> 56;
-#endif
-}
 
 /* Bits of a field whose largest value is `limit` (2^width - 1). */
 static unsigned tally_width(uint64_t limit)
@@ -179,7 +166,7 @@ model_value state_tally_add(const state_tally *tally,
         if (!decode) {
             const uint64_t *bits = &tally->bits[k * TALLY_MAX_COUNTS];
             for (unsigned p = 0; p < counts; p++)
-                word_sum += tally_count(word & bits[p]) << p;
+                word_sum += support_popcount(word & bits[p]) << p;
             decode = tally_has_above(tally, running, k, word);
         }
         if (decode) {
