@@ -92,7 +92,8 @@ static void tally_build_word(state_tally *tally, const state_codec *codec,
     }
     size_t count = *fields - first;
     bool counted = widest <= TALLY_MAX_COUNTS &&
-                   widest * TALLY_COUNT_COST < count * TALLY_DECODE_COST;
+                   (size_t)widest * TALLY_COUNT_COST <
+                       count * TALLY_DECODE_COST;
     tally->counts[k] = counted ? widest : 0;
 }
 

@@ -52,6 +52,8 @@ typedef struct pn_bounds_rows {
                             places */
     uint64_t *support;   /* per row, `support_words` words: bit p is set
                             when the row weighs place p */
+    uint64_t *signs;     /* 2 per transition: pn_bounds_next_column's
+                            counts */
     size_t count, capacity, width, transitions, support_words;
 } pn_bounds_rows;
 
@@ -190,15 +192,13 @@ static void pn_bounds_count_signs(const int64_t *restrict row, size_t columns,
 }
 
 /* The column whose cancelling adds the fewest rows, or `width` when every
- * column is zero.  `counts` is scratch for 2 * `columns` counts: the rows
- * are read one after the other, where a column at a time would stride
- * through the whole table once per column (on Peterson-PT-3, most of the
- * time pnsim took before exploring). */
-static size_t pn_bounds_next_column(const pn_bounds_rows *rows,
-                                    size_t columns, uint64_t *counts)
+ * column is zero.  The rows are read one after the other, where a column
+ * at a time would stride through the whole table once per column (on
+ * Peterson-PT-3, most of the time pnsim took before exploring). */
+static size_t pn_bounds_next_column(pn_bounds_rows *rows, size_t columns)
 {
-    uint64_t *up = counts, *down = counts + columns;
-    memset(counts, 0, 2 * columns * sizeof *counts);
+    uint64_t *up = rows->signs, *down = rows->signs + columns;
+    memset(rows->signs, 0, 2 * columns * sizeof *rows->signs);
     for (size_t i = 0; i < rows->count; i++)
         pn_bounds_count_signs(pn_bounds_row(rows, i), columns, up, down);
     size_t best = rows->width;
@@ -294,12 +294,12 @@ bool pn_net_place_bounds(const pn_net *net, model_value *bounds,
         rows[r] = (pn_bounds_rows){
             calloc(capacity * width, sizeof(int64_t)),
             calloc(capacity * support_words, sizeof(uint64_t)),
+            calloc(2 * transitions + 1, sizeof(uint64_t)),
             r == 0 ? places : 0, capacity, width, transitions, support_words,
         };
-    uint64_t *counts = malloc(2 * transitions * sizeof *counts + 1);
     bool ok = rows[0].cells != NULL && rows[1].cells != NULL &&
               rows[0].support != NULL && rows[1].support != NULL &&
-              counts != NULL;
+              rows[0].signs != NULL && rows[1].signs != NULL;
     /* (C | I): the incidence of place p is row p. */
     for (size_t i = 0; ok && i < net->arc_count; i++) {
         const pn_arc *arc = &net->arcs[i];
@@ -323,8 +323,7 @@ bool pn_net_place_bounds(const pn_net *net, model_value *bounds,
      * zero in every transition column are still semiflows. */
     unsigned current = 0;
     while (ok) {
-        size_t column =
-            pn_bounds_next_column(&rows[current], transitions, counts);
+        size_t column = pn_bounds_next_column(&rows[current], transitions);
         if (column == width)
             break;
         if (!pn_bounds_cancel(&rows[current], &rows[1 - current], column))
@@ -352,8 +351,8 @@ bool pn_net_place_bounds(const pn_net *net, model_value *bounds,
     for (int r = 0; r < 2; r++) {
         free(rows[r].cells);
         free(rows[r].support);
+        free(rows[r].signs);
     }
-    free(counts);
     return found || net->nupn_safe;
 }
 
