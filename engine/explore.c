@@ -942,7 +942,9 @@ static int explore_insert(explore_worker *worker, unsigned place,
             explore_stop(shared, EXPLORE_LIMIT_STATES);
         break;
     case STORE_FOUND:
-        if (target >= shared->level_end)
+        /* Only parent links are lowered: a store without keys (a compact
+         * one does not even say which state it found) has none. */
+        if (result->with_keys && target >= shared->level_end)
             state_store_lower_key(result->store, target, key);
         break;
     case STORE_FULL:
