@@ -763,9 +763,12 @@ bool state_store_unfold(const state_store *store, uint64_t id,
         atomic_load_explicit(&store->chunks[id >> store->chunk_shift],
                              memory_order_acquire) == NULL)
         return false;
-    if (store->dictionary == NULL)
-        memcpy(vector, store_stored(store, id), store->words * sizeof *vector);
-    else
+    if (store->dictionary == NULL) {
+        /* Vectors are a few words: a loop beats a call to memcpy. */
+        const uint64_t *stored = store_stored(store, id);
+        for (size_t k = 0; k < store->words; k++)
+            vector[k] = stored[k];
+    } else
         store_unfold_pair(store->dictionary, *store_stored(store, id), vector,
                           store->words, tree, 0);
     return true;
