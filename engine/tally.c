@@ -9,14 +9,20 @@
  * decoded. */
 #define TALLY_MAX_COUNTS 16
 
-/* Rough instructions a counted bit position costs, and a decoded field:
- * a word is counted when that is cheaper. */
-#ifdef __POPCNT__
-#define TALLY_COUNT_COST 4
-#else
+/* Rough instructions a counted bit position costs (with the processor's
+ * bit count, and without), and a decoded field: a word is counted when
+ * that is cheaper. */
+#define TALLY_COUNT_COST_POPCNT 4
 #define TALLY_COUNT_COST 16
-#endif
 #define TALLY_DECODE_COST 7
+
+/* The default x86-64 target does not assume POPCNT, which every x86-64
+ * processor since 2008 has: the counted sums are then compiled twice, and
+ * the processor chooses (state_tally_create). */
+#if defined(__x86_64__) && !defined(__POPCNT__) && \
+    (defined(__GNUC__) || defined(__clang__))
+#define TALLY_POPCNT_CHOSEN 1
+#endif
 
 struct state_tally {
     size_t words;
@@ -34,7 +40,30 @@ struct state_tally {
      * TALLY_MAX_COUNTS masks, mask p holding bit p of every field. */
     unsigned *counts;
     uint64_t *bits;
+    bool popcnt;         /* the processor counts bits (x86-64 POPCNT) */
 };
+
+/* The sum of the fields of `word` whose bits p are `bits[p]`, p < counts. */
+static inline uint64_t tally_counted_sum(uint64_t word, const uint64_t *bits,
+                                         unsigned counts)
+{
+    uint64_t sum = 0;
+    for (unsigned p = 0; p < counts; p++)
+        sum += support_popcount(word & bits[p]) << p;
+    return sum;
+}
+
+#ifdef TALLY_POPCNT_CHOSEN
+/* The same with the processor's instruction. */
+__attribute__((target("popcnt"))) static uint64_t
+tally_counted_sum_popcnt(uint64_t word, const uint64_t *bits, unsigned counts)
+{
+    uint64_t sum = 0;
+    for (unsigned p = 0; p < counts; p++)
+        sum += (uint64_t)__builtin_popcountll(word & bits[p]) << p;
+    return sum;
+}
+#endif
 
 /* Bits of a field whose largest value is `limit` (2^width - 1). */
 static unsigned tally_width(uint64_t limit)
@@ -91,9 +120,9 @@ static void tally_build_word(state_tally *tally, const state_codec *codec,
         widest = width > widest ? width : widest;
     }
     size_t count = *fields - first;
+    size_t cost = tally->popcnt ? TALLY_COUNT_COST_POPCNT : TALLY_COUNT_COST;
     bool counted = widest <= TALLY_MAX_COUNTS &&
-                   (size_t)widest * TALLY_COUNT_COST <
-                       count * TALLY_DECODE_COST;
+                   widest * cost < count * TALLY_DECODE_COST;
     tally->counts[k] = counted ? widest : 0;
 }
 
@@ -117,6 +146,11 @@ state_tally *state_tally_create(const state_codec *codec)
         state_tally_free(tally);
         return NULL;
     }
+#if defined(__POPCNT__)
+    tally->popcnt = true;
+#elif defined(TALLY_POPCNT_CHOSEN)
+    tally->popcnt = __builtin_cpu_supports("popcnt");
+#endif
     size_t fields = 0;
     for (size_t k = 0; k < words; k++)
         tally_build_word(tally, codec, k, &fields);
@@ -166,8 +200,13 @@ model_value state_tally_add(const state_tally *tally,
         bool decode = counts == 0;
         if (!decode) {
             const uint64_t *bits = &tally->bits[k * TALLY_MAX_COUNTS];
-            for (unsigned p = 0; p < counts; p++)
-                word_sum += support_popcount(word & bits[p]) << p;
+#ifdef TALLY_POPCNT_CHOSEN
+            word_sum = tally->popcnt
+                           ? tally_counted_sum_popcnt(word, bits, counts)
+                           : tally_counted_sum(word, bits, counts);
+#else
+            word_sum = tally_counted_sum(word, bits, counts);
+#endif
             decode = tally_has_above(tally, running, k, word);
         }
         if (decode) {

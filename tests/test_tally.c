@@ -9,6 +9,8 @@
  * does, and say when a sum passes 2^64 - 1.  Values near each field's
  * limit and near the running maximum are drawn often: that is where a
  * carry out of a field says whether it holds more than the maximum.
+ * The inline bit count used where the processor has no instruction for it
+ * is checked against the compiler's.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +23,7 @@
 #include <string.h>
 
 #include "codec.h"
+#include "support.h"
 #include "tally.h"
 
 #define TALLY_TEST_SLOTS 48
@@ -263,6 +266,18 @@ static void test_tally_overflow(void **state)
     tally_fixture_free(&fixture);
 }
 
+/* The inline bit count the tally uses where the processor has none. */
+static void test_support_popcount(void **state)
+{
+    (void)state;
+    assert_true(support_popcount(0) == 0);
+    assert_true(support_popcount(UINT64_MAX) == 64);
+    for (int i = 0; i < 10000; i++) {
+        uint64_t x = tally_test_random();
+        assert_true(support_popcount(x) == (uint64_t)__builtin_popcountll(x));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -271,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_tally_new_largest_in_a_counted_word),
         cmocka_unit_test(test_tally_one_field_above),
         cmocka_unit_test(test_tally_overflow),
+        cmocka_unit_test(test_support_popcount),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
