@@ -210,9 +210,10 @@ typedef struct explore_worker {
     uint64_t diamond_edges;
     explore_state_id first_deadlock;
     explore_state_id pumping_state, pumping_ancestor;
-    model_value max_value, max_sum;
+    model_value max_sum;
     bool sum_overflow;
-    state_tally_running tally;        /* max_value less the sets' token */
+    state_tally_running tally;        /* the largest slot value, the sets'
+                                         members aside */
     uint64_t *changed_words;
     uint64_t *set_seen;
 
@@ -360,7 +361,7 @@ static void explore_worker_reset(explore_worker *worker)
     worker->new_states = worker->diamond_edges = 0;
     worker->first_deadlock = EXPLORE_NO_STATE;
     worker->pumping_state = worker->pumping_ancestor = EXPLORE_NO_STATE;
-    worker->max_value = worker->max_sum = 0;
+    worker->max_sum = 0;
     worker->sum_overflow = false;
     state_tally_start(shared->result->tally, &worker->tally, 0);
     /* Closed at the end of the last level, or of a store thrown away. */
@@ -385,8 +386,6 @@ static void explore_worker_account(explore_worker *worker,
     model_value sum =
         state_tally_add(result->tally, &worker->tally, packed, &overflow);
     overflow |= __builtin_add_overflow(sum, sets, &sum);
-    model_value max_value = worker->tally.max;
-    worker->max_value = sets > 0 && max_value == 0 ? 1 : max_value;
     worker->new_states++;
     worker->sum_overflow |= overflow;
     if (sum > worker->max_sum)
@@ -407,8 +406,12 @@ static void explore_merge(explore_result *result, explore_worker *worker)
         stats->pumping_state = worker->pumping_state;
         stats->pumping_ancestor = worker->pumping_ancestor;
     }
-    if (worker->max_value > stats->max_slot_value)
-        stats->max_slot_value = worker->max_value;
+    /* A set's member that holds its token holds 1. */
+    model_value max_value = worker->tally.max;
+    if (result->codec.sets > 0 && worker->new_states > 0 && max_value == 0)
+        max_value = 1;
+    if (max_value > stats->max_slot_value)
+        stats->max_slot_value = max_value;
     if (worker->max_sum > stats->max_slot_sum)
         stats->max_slot_sum = worker->max_sum;
     stats->max_slot_sum_overflow |= worker->sum_overflow;

@@ -433,10 +433,11 @@ static uint64_t store_code_slot(const state_store *store, uint64_t code)
     return (uint64_t)(((unsigned __int128)code * store->table_size) >> 64);
 }
 
-/* The slot after `slot` in a compact table, wrapping around its end. */
-static uint64_t store_next_code_slot(const state_store *store, uint64_t slot)
+/* The slot after `slot` in a compact table of `size` entries, wrapping
+ * around its end. */
+static uint64_t store_next_code_slot(uint64_t size, uint64_t slot)
 {
-    return slot + 1 == store->table_size ? 0 : slot + 1;
+    return slot + 1 == size ? 0 : slot + 1;
 }
 
 /* Gives the form just added to a compact store (its code claimed) an id and
@@ -493,7 +494,7 @@ static store_insert_result store_insert_compact(state_store *store,
             *id = STORE_ID_UNKNOWN;
             return STORE_FOUND;
         }
-        slot = slot + 1 == size ? 0 : slot + 1;
+        slot = store_next_code_slot(size, slot);
     }
     return STORE_FULL;
 }
@@ -924,7 +925,7 @@ static void store_place_code(state_store *store, uint64_t code)
                                                   memory_order_relaxed))
             return;
         if (empty != 0)
-            slot = store_next_code_slot(store, slot);
+            slot = store_next_code_slot(store->table_size, slot);
     }
 }
 
@@ -1494,10 +1495,11 @@ static void store_remove_code(state_store *store, uint64_t code)
     while (store->codes[hole] != code) {
         if (store->codes[hole] == 0)
             return;
-        hole = store_next_code_slot(store, hole);
+        hole = store_next_code_slot(store->table_size, hole);
     }
-    for (uint64_t at = store_next_code_slot(store, hole);
-         store->codes[at] != 0; at = store_next_code_slot(store, at)) {
+    for (uint64_t at = store_next_code_slot(store->table_size, hole);
+         store->codes[at] != 0;
+         at = store_next_code_slot(store->table_size, at)) {
         uint64_t start = store_code_slot(store, store->codes[at]);
         /* Stays when its start lies cyclically in (hole, at]. */
         bool stays = hole <= at ? hole < start && start <= at

@@ -65,12 +65,6 @@ tally_counted_sum_popcnt(uint64_t word, const uint64_t *bits, unsigned counts)
 }
 #endif
 
-/* Bits of a field whose largest value is `limit` (2^width - 1). */
-static unsigned tally_width(uint64_t limit)
-{
-    return 64 - (unsigned)__builtin_clzll(limit);
-}
-
 void state_tally_free(state_tally *tally)
 {
     if (tally == NULL)
@@ -108,7 +102,7 @@ static void tally_build_word(state_tally *tally, const state_codec *codec,
     tally->first[k + 1] = *fields;
     unsigned widest = 0;
     for (size_t f = first; f < *fields; f++) {
-        unsigned width = tally_width(tally->field_limit[f]);
+        unsigned width = state_codec_bits(tally->field_limit[f]);
         unsigned shift = tally->field_shift[f];
         size_t group = 2 * k + ((f - first) & 1);
         tally->group[group] |= tally->field_limit[f] << shift;
