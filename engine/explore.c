@@ -375,11 +375,13 @@ static void explore_worker_account(explore_worker *worker,
     const explore_result *result = worker->shared->result;
     const state_codec *codec = &result->codec;
     /* Each exclusive set holds one token, on the member its field names:
-     * a token per set (added below), and the index seen. */
+     * a token per set (added below), and the index seen, which a linear
+     * model's fired transitions tell at the end (explore_sets_seen). */
     model_value sets = codec->sets;
-    for (size_t set = 0; set < sets; set++)
-        worker->set_seen[set] |= (uint64_t)1
-                                 << state_codec_set_index(codec, packed, set);
+    if (!result->model->linear)
+        for (size_t set = 0; set < sets; set++)
+            worker->set_seen[set] |=
+                (uint64_t)1 << state_codec_set_index(codec, packed, set);
     for (size_t k = 0; k < codec->words; k++)
         worker->changed_words[k] |= packed[k] ^ result->initial_packed[k];
     bool overflow = false;
@@ -422,6 +424,35 @@ static void explore_merge(explore_result *result, explore_worker *worker)
     for (size_t set = 0; set < result->codec.sets; set++)
         result->set_seen[set] |= worker->set_seen[set];
     /* NOLINTEND(clang-analyzer-core.NullDereference) */
+}
+
+/* The members of the exclusive sets that held their set's token, for a
+ * linear model: the initial ones, and each one a fired transition gives the
+ * token to.  Every other state is reached by a transition fired in a state
+ * expanded, and a linear transition gives a set's token to the same member
+ * wherever it fires, so no state needs to be looked at. */
+static void explore_sets_seen(explore_result *result)
+{
+    const model *model = result->model;
+    const state_codec *codec = &result->codec;
+    for (size_t set = 0; set < codec->sets; set++)
+        result->set_seen[set] |=
+            (uint64_t)1
+            << state_codec_set_index(codec, result->initial_packed, set);
+    for (uint32_t t = 0; t < model->transition_count && codec->sets > 0;
+         t++) {
+        if (result->fired[t] == 0)
+            continue;
+        const model_transition *facts = &model->transitions[t];
+        for (size_t i = 0; i < facts->effect_count; i++) {
+            const model_effect *effect = &facts->effects[i];
+            uint32_t set = codec->set_of[effect->slot];
+            if (set != UINT32_MAX && effect->give > effect->take)
+                result->set_seen[set] |=
+                    (uint64_t)1
+                    << state_codec_member_index(codec, effect->slot);
+        }
+    }
 }
 
 /* Moves the changed bits of the current encoding into per-slot flags, before
@@ -1879,6 +1910,8 @@ explore_result *explore_run(const model *model, const explore_options *options,
             outcome = EXPLORE_UNBOUNDED;
     }
     result->outcome = outcome;
+    if (result->model->linear)
+        explore_sets_seen(result);
     result->stats.states = state_store_count(result->store);
     result->stats.store_bytes = state_store_bytes(result->store);
     result->stats.store_tree_nodes =
