@@ -219,6 +219,66 @@ static void packed_compile(struct packed_build *build, uint32_t t)
     packed_compile_set_changes(build);
 }
 
+/* The bit just above a field of `mask` at `shift`, or 0 at the top of the
+ * word. */
+static uint64_t packed_carry_bit(uint64_t mask, uint32_t shift)
+{
+    unsigned top = shift + 64 - (unsigned)__builtin_clzll(mask | 1);
+    return top < 64 ? (uint64_t)1 << top : 0;
+}
+
+/* Merges each transition's changes by word into deltas (packed_delta). */
+static bool packed_build_deltas(packed_model *packed)
+{
+    size_t words = packed->codec->words;
+    size_t changes = packed->change_start[packed->transitions];
+    packed->delta_start =
+        malloc((packed->transitions + 1) * sizeof *packed->delta_start);
+    /* At most one delta per change. */
+    packed->deltas = malloc((changes + 1) * sizeof *packed->deltas);
+    /* Per word: its delta of the transition being merged, if any. */
+    size_t *at = malloc((words + 1) * sizeof *at);
+    if (packed->delta_start == NULL || packed->deltas == NULL || at == NULL) {
+        free(at);
+        return false;
+    }
+    for (size_t k = 0; k < words; k++)
+        at[k] = SIZE_MAX;
+    size_t count = 0;
+    for (size_t t = 0; t < packed->transitions; t++) {
+        size_t first = count;
+        packed->delta_start[t] = first;
+        for (size_t i = packed->change_start[t];
+             i < packed->change_start[t + 1]; i++) {
+            const packed_change *change = &packed->changes[i];
+            if (at[change->word] == SIZE_MAX) {
+                at[change->word] = count;
+                packed->deltas[count++] =
+                    (packed_delta){.word = change->word};
+            }
+            packed_delta *delta = &packed->deltas[at[change->word]];
+            if (change->slot == PACKED_BITS) {
+                delta->take += change->take;
+                delta->give += change->give;
+                delta->carry |= change->give << 1;
+            } else {
+                delta->take += change->take << change->shift;
+                delta->give += change->give << change->shift;
+                if (change->give != 0)
+                    delta->carry |=
+                        packed_carry_bit(change->mask, change->shift);
+                if (change->give > change->mask)
+                    delta->spill = 1;
+            }
+        }
+        for (size_t d = first; d < count; d++)
+            at[packed->deltas[d].word] = SIZE_MAX;
+    }
+    packed->delta_start[packed->transitions] = count;
+    free(at);
+    return true;
+}
+
 /* The slot transition t is filed under in watch index `role`: that of its
  * guard number `role` among those that need a nonzero value (on distinct
  * slots), or -1. */
@@ -577,7 +637,7 @@ packed_model *packed_model_create(const model *model, const state_codec *codec)
         packed->test_start[packed->transitions] = build.tests;
         packed->change_start[packed->transitions] = build.changes;
         /* Without a test for a guard, the model computes successors. */
-        ok = !build.unsupported;
+        ok = !build.unsupported && packed_build_deltas(packed);
     }
     free(build.ones);
     free(build.set_from);
@@ -597,6 +657,8 @@ void packed_model_free(packed_model *packed)
     free(packed->tests);
     free(packed->change_start);
     free(packed->changes);
+    free(packed->delta_start);
+    free(packed->deltas);
     free(packed->reader_count);
     free(packed->field_low);
     free(packed->slot_at);
@@ -615,6 +677,42 @@ void packed_model_free(packed_model *packed)
     free(packed->keyed.more_start);
     free(packed->keyed.more);
     free(packed);
+}
+
+long packed_model_fire_checked(const packed_model *packed, uint32_t t,
+                               const uint64_t *state, uint64_t *child,
+                               model_value *value)
+{
+    size_t words = packed->codec->words;
+    const packed_change *change = &packed->changes[packed->change_start[t]];
+    const packed_change *end = &packed->changes[packed->change_start[t + 1]];
+    for (size_t k = 0; k < words; k++)
+        child[k] = state[k];
+    for (; change < end; change++) {
+        uint64_t word = child[change->word];
+        if (change->slot == PACKED_BITS) {
+            word &= ~change->take;
+            uint64_t twice = word & change->give;
+            if (twice != 0) {
+                *value = 2;
+                return (long)packed_model_bit_slot(
+                    packed, change->word, (unsigned)__builtin_ctzll(twice));
+            }
+            child[change->word] = word | change->give;
+            continue;
+        }
+        uint64_t field = ((word >> change->shift) & change->mask) -
+                         change->take;
+        if (change->give > change->mask - field) {
+            if (__builtin_add_overflow(field, change->give, value))
+                return PACKED_OVERFLOW;
+            return (long)change->slot;
+        }
+        field += change->give;
+        child[change->word] = (word & ~(change->mask << change->shift)) |
+                              field << change->shift;
+    }
+    return PACKED_FIRED;
 }
 
 uint32_t packed_model_bit_slot(const packed_model *packed, uint32_t word,

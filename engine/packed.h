@@ -87,6 +87,21 @@ typedef struct packed_change {
     uint32_t slot;
 } packed_change;
 
+/* All the changes of one transition to one word, as word arithmetic:
+ * subtract `take` (the guards leave every field at least what it loses:
+ * no borrow), then add `give`.  A field that overflows carries into the
+ * bit just above it, which `carry` holds for every field given to (a field
+ * at the top of the word carries out of it: the sum wraps below what it
+ * added to).  `spill` is set when a field is given more than its width
+ * holds, which no carry shows. */
+typedef struct packed_delta {
+    uint64_t take;
+    uint64_t give;
+    uint64_t carry;
+    uint32_t word;
+    uint32_t spill;
+} packed_delta;
+
 /* Transitions as bits: `bits` are transitions word * 64 + 0 .. 63. */
 typedef struct packed_bits {
     uint64_t bits;
@@ -135,6 +150,8 @@ typedef struct packed_model {
     packed_test *tests;
     size_t *change_start;         /* likewise for changes */
     packed_change *changes;
+    size_t *delta_start;          /* likewise for the changes merged by */
+    packed_delta *deltas;         /* word, which firing applies */
     packed_watch_index watch[2];  /* by first and second watch slot (the
                                      second only with two_watches), but
                                      the keyed ones */
@@ -211,11 +228,21 @@ uint32_t packed_model_bit_slot(const packed_model *packed, uint32_t word,
 #define PACKED_FIRED (-1L)     /* the successor is written */
 #define PACKED_OVERFLOW (-2L)  /* a value would exceed 2^64 - 1 */
 
+/* packed_model_fire where a field overflowed: change by change, to find
+ * the first that does not fit.  Same contract. */
+long packed_model_fire_checked(const packed_model *packed, uint32_t t,
+                               const uint64_t *state, uint64_t *child,
+                               model_value *value);
+
 /*
  * Writes into `child` the successor of packed state `state` by enabled
  * transition t.  Returns PACKED_FIRED; or the first slot whose new value
  * does not fit its width, with that value in *value (the codec must widen
  * it: `child` is then incomplete); or PACKED_OVERFLOW.
+ *
+ * One subtraction and one addition per word the transition changes, and
+ * the carries of the addition tell whether a field overflowed: only then
+ * are the changes applied one by one to say which.
  */
 static inline long packed_model_fire(const packed_model *packed, uint32_t t,
                                      const uint64_t *state, uint64_t *child,
@@ -223,36 +250,24 @@ static inline long packed_model_fire(const packed_model *packed, uint32_t t,
 {
     /* Read once: the writes to child could alias them. */
     size_t words = packed->codec->words;
-    const packed_change *change = &packed->changes[packed->change_start[t]];
-    const packed_change *end = &packed->changes[packed->change_start[t + 1]];
+    const packed_delta *delta = &packed->deltas[packed->delta_start[t]];
+    const packed_delta *end = &packed->deltas[packed->delta_start[t + 1]];
     /* Vectors are a few words: a loop beats a call to memcpy. */
     for (size_t k = 0; k < words; k++)
         child[k] = state[k];
-    for (; change < end; change++) {
-        uint64_t word = child[change->word];
-        if (change->slot == PACKED_BITS) {
-            word &= ~change->take;
-            uint64_t twice = word & change->give;
-            if (twice != 0) {
-                *value = 2;
-                return (long)packed_model_bit_slot(
-                    packed, change->word, (unsigned)__builtin_ctzll(twice));
-            }
-            child[change->word] = word | change->give;
-            continue;
-        }
-        uint64_t field = ((word >> change->shift) & change->mask) -
-                         change->take;
-        if (change->give > change->mask - field) {
-            if (__builtin_add_overflow(field, change->give, value))
-                return PACKED_OVERFLOW;
-            return (long)change->slot;
-        }
-        field += change->give;
-        child[change->word] = (word & ~(change->mask << change->shift)) |
-                              field << change->shift;
+    uint64_t overflow = 0;
+    for (; delta < end; delta++) {
+        uint64_t kept = state[delta->word] - delta->take;
+        uint64_t sum = kept + delta->give;
+        /* The carry into each bit is where the sum differs from an
+         * addition without carries. */
+        overflow |= ((kept ^ delta->give ^ sum) & delta->carry) |
+                    (uint64_t)(sum < kept) | delta->spill;
+        child[delta->word] = sum;
     }
-    return PACKED_FIRED;
+    if (overflow == 0)
+        return PACKED_FIRED;
+    return packed_model_fire_checked(packed, t, state, child, value);
 }
 
 #endif

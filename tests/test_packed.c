@@ -483,6 +483,92 @@ static void test_diamonds_wide_level(void **state)
     pn_net_free(parsed);
 }
 
+/* Firing adds and subtracts whole words (packed_delta): on random nets
+ * under random narrow widths, packed fields sit side by side and at the
+ * top of words, and every enabled transition must give the model's
+ * successor, or, where a value outgrows its field, name a slot that
+ * overflowed, with its new value. */
+static void test_fire_word_arithmetic(void **state)
+{
+    (void)state;
+    static text out;
+    size_t fired = 0, overflowed = 0;
+    for (unsigned round = 0; round < 300; round++) {
+        random_net(&out, false);
+        pnsim_error error;
+        pn_net *parsed =
+            pnml_read_memory(out.buffer, out.length, "r.pnml", &error);
+        assert_non_null(parsed);
+        model *m = pn_net_model(parsed, &error);
+        assert_non_null(m);
+        size_t places = m->state_length;
+        uint8_t widths[8];
+        for (size_t p = 0; p < places; p++)
+            widths[p] = random_below(4) == 0 ? (uint8_t)(60 + random_below(5))
+                                             : (uint8_t)(1 + random_below(4));
+        state_codec codec;
+        assert_int_equal(state_codec_init(&codec, places, widths, NULL, NULL),
+                         0);
+        packed_model *packed = packed_model_create(m, &codec);
+        assert_non_null(packed);
+        for (unsigned trial = 0; trial < 20; trial++) {
+            model_value values[8], expected[8], decoded[8], value;
+            uint64_t packed_state[8], child[8], candidates[2];
+            uint32_t enabled[64];
+            for (size_t p = 0; p < places; p++)
+                values[p] = random_below(2) == 0 ? codec.limit[p]
+                                                 : random_below(4) &
+                                                       codec.limit[p];
+            assert_int_equal(state_codec_encode(&codec, values, packed_state),
+                             -1);
+            size_t count = packed_model_enabled(packed, packed_state,
+                                                candidates, enabled);
+            for (size_t i = 0; i < count; i++) {
+                const model_transition *facts = &m->transitions[enabled[i]];
+                memcpy(expected, values, places * sizeof *values);
+                /* Past 2^64 - 1, no width holds a value. */
+                bool wraps[8] = {false}, over = false;
+                for (size_t e = 0; e < facts->effect_count; e++) {
+                    const model_effect *effect = &facts->effects[e];
+                    model_value *slot = &expected[effect->slot];
+                    wraps[effect->slot] = __builtin_add_overflow(
+                        *slot - effect->take, effect->give, slot);
+                }
+                for (size_t p = 0; p < places; p++)
+                    over = over || wraps[p] || expected[p] > codec.limit[p];
+                long result = packed_model_fire(packed, enabled[i],
+                                                packed_state, child, &value);
+                fired++;
+                if (result == PACKED_OVERFLOW) {
+                    bool wrapped = false;
+                    for (size_t p = 0; p < places; p++)
+                        wrapped = wrapped || wraps[p];
+                    assert_true(wrapped);
+                    continue;
+                }
+                if (!over) {
+                    assert_int_equal(result, PACKED_FIRED);
+                    state_codec_decode(&codec, child, decoded);
+                    assert_memory_equal(decoded, expected,
+                                        places * sizeof *expected);
+                    continue;
+                }
+                overflowed++;
+                assert_true(result >= 0 && (size_t)result < places);
+                assert_true(!wraps[result] &&
+                            expected[result] > codec.limit[result]);
+                assert_true(value == expected[result]);
+            }
+        }
+        packed_model_free(packed);
+        state_codec_free(&codec);
+        model_destroy(m);
+        pn_net_free(parsed);
+    }
+    /* Both outcomes were seen many times. */
+    assert_true(fired > 1000 && overflowed > 100 && fired - overflowed > 100);
+}
+
 /* The compiled tests and changes themselves, on a hand-made net: a
  * one-bit place, a counter and an inhibitor. */
 static void test_fire_and_widen(void **state)
@@ -665,6 +751,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fire_and_widen),
+        cmocka_unit_test(test_fire_word_arithmetic),
         cmocka_unit_test(test_diamonds_wide_level),
         cmocka_unit_test(test_random_nets),
         cmocka_unit_test(test_random_nets_near_overflow),
