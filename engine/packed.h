@@ -15,7 +15,11 @@
  *     same word merge into two tests, one for the bits that must be set
  *     and one for those that must be clear.
  *   - An effect is a change of one field (take, check room, give), or, for
- *     one-bit slots of one word, a single clear-and-set of bit masks.
+ *     one-bit slots of one word, a single clear-and-set of bit masks.  The
+ *     changes of a transition to one word merge into one subtraction and
+ *     one addition on the whole word (packed_delta), whose carries show a
+ *     field that overflows; the changes one by one are only for finding
+ *     which (Kanban-PT-00005: 9 % fewer instructions in all).
  *   - Candidates.  A transition with a guard "slot >= 1 or more" is filed
  *     under that slot (its watch slot), so only the transitions filed
  *     under nonzero fields, and those filed under none, are tested.  The
@@ -236,7 +240,8 @@ long packed_model_fire_checked(const packed_model *packed, uint32_t t,
 
 /*
  * Writes into `child` the successor of packed state `state` by enabled
- * transition t.  Returns PACKED_FIRED; or the first slot whose new value
+ * transition t (`child` does not overlap `state`).  Returns PACKED_FIRED;
+ * or the first slot whose new value
  * does not fit its width, with that value in *value (the codec must widen
  * it: `child` is then incomplete); or PACKED_OVERFLOW.
  *
