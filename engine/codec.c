@@ -260,6 +260,12 @@ unsigned state_codec_bits(model_value value)
     return value == 0 ? 1 : 64 - (unsigned)__builtin_clzll(value);
 }
 
+uint64_t state_codec_carry_bit(model_value limit, unsigned shift)
+{
+    unsigned top = shift + state_codec_bits(limit);
+    return top < 64 ? (uint64_t)1 << top : 0;
+}
+
 long state_codec_encode(const state_codec *codec, const model_value *values,
                         uint64_t *packed)
 {

@@ -95,6 +95,11 @@ void state_codec_free(state_codec *codec);
 /* The number of bits `value` needs (at least 1). */
 unsigned state_codec_bits(model_value value);
 
+/* The bit just above a field whose largest value is `limit` at bit
+ * `shift`, where a carry out of the field lands; 0 when the field reaches
+ * the top of the word (its carry leaves the word). */
+uint64_t state_codec_carry_bit(model_value limit, unsigned shift);
+
 /* Packs `values` into `packed` (codec->words words); of a set, the member
  * holding 1 is stored (the others must hold 0).  Returns -1, or the first
  * slot whose value exceeds its width (packed is then incomplete). */

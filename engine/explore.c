@@ -435,12 +435,13 @@ static void explore_sets_seen(explore_result *result)
 {
     const model *model = result->model;
     const state_codec *codec = &result->codec;
+    if (codec->sets == 0)
+        return;
     for (size_t set = 0; set < codec->sets; set++)
         result->set_seen[set] |=
             (uint64_t)1
             << state_codec_set_index(codec, result->initial_packed, set);
-    for (uint32_t t = 0; t < model->transition_count && codec->sets > 0;
-         t++) {
+    for (uint32_t t = 0; t < model->transition_count; t++) {
         if (result->fired[t] == 0)
             continue;
         const model_transition *facts = &model->transitions[t];

@@ -219,14 +219,6 @@ static void packed_compile(struct packed_build *build, uint32_t t)
     packed_compile_set_changes(build);
 }
 
-/* The bit just above a field of `mask` at `shift`, or 0 at the top of the
- * word. */
-static uint64_t packed_carry_bit(uint64_t mask, uint32_t shift)
-{
-    unsigned top = shift + 64 - (unsigned)__builtin_clzll(mask | 1);
-    return top < 64 ? (uint64_t)1 << top : 0;
-}
-
 /* Merges each transition's changes by word into deltas (packed_delta). */
 static bool packed_build_deltas(packed_model *packed)
 {
@@ -266,7 +258,7 @@ static bool packed_build_deltas(packed_model *packed)
                 delta->give += change->give << change->shift;
                 if (change->give != 0)
                     delta->carry |=
-                        packed_carry_bit(change->mask, change->shift);
+                        state_codec_carry_bit(change->mask, change->shift);
                 if (change->give > change->mask)
                     delta->spill = 1;
             }

@@ -106,8 +106,8 @@ static void tally_build_word(state_tally *tally, const state_codec *codec,
         unsigned shift = tally->field_shift[f];
         size_t group = 2 * k + ((f - first) & 1);
         tally->group[group] |= tally->field_limit[f] << shift;
-        if (shift + width < 64)
-            tally->carry[group] |= (uint64_t)1 << (shift + width);
+        tally->carry[group] |=
+            state_codec_carry_bit(tally->field_limit[f], shift);
         for (unsigned p = 0; p < width && p < TALLY_MAX_COUNTS; p++)
             tally->bits[k * TALLY_MAX_COUNTS + p] |= (uint64_t)1
                                                      << (shift + p);

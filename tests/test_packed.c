@@ -527,12 +527,13 @@ static void test_fire_word_arithmetic(void **state)
                 const model_transition *facts = &m->transitions[enabled[i]];
                 memcpy(expected, values, places * sizeof *values);
                 /* Past 2^64 - 1, no width holds a value. */
-                bool wraps[8] = {false}, over = false;
+                bool wraps[8] = {false}, wrapped = false, over = false;
                 for (size_t e = 0; e < facts->effect_count; e++) {
                     const model_effect *effect = &facts->effects[e];
                     model_value *slot = &expected[effect->slot];
                     wraps[effect->slot] = __builtin_add_overflow(
                         *slot - effect->take, effect->give, slot);
+                    wrapped = wrapped || wraps[effect->slot];
                 }
                 for (size_t p = 0; p < places; p++)
                     over = over || wraps[p] || expected[p] > codec.limit[p];
@@ -540,9 +541,6 @@ static void test_fire_word_arithmetic(void **state)
                                                 packed_state, child, &value);
                 fired++;
                 if (result == PACKED_OVERFLOW) {
-                    bool wrapped = false;
-                    for (size_t p = 0; p < places; p++)
-                        wrapped = wrapped || wraps[p];
                     assert_true(wrapped);
                     continue;
                 }
