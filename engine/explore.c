@@ -140,6 +140,7 @@ struct explore_result {
                                          every edge's target is wanted */
     state_store *store;
     bool with_keys;
+    bool enabled_table;               /* packed_model_create's with_table */
     bool forget;                      /* release the vectors of expanded
                                          levels (explore_options) */
     _Atomic unsigned char *fired;     /* one flag per transition */
@@ -1405,7 +1406,8 @@ static bool explore_reencode(explore_shared *shared, uint64_t keep,
     /* Compiled for the old layout.  Without it (short of memory) the
      * model computes the successors. */
     packed_model_free(result->packed);
-    result->packed = packed_model_create(result->model, &result->codec);
+    result->packed = packed_model_create(result->model, &result->codec,
+                                         result->enabled_table);
     if (result->packed == NULL) {
         /* For good: keys and tags written from now on would not name the
          * transition that reached their state. */
@@ -1641,6 +1643,7 @@ static explore_result *explore_result_create(const model *model,
         return NULL;
     result->model = model;
     result->with_keys = !options->skip_traces;
+    result->enabled_table = !options->without_enabled_table;
     size_t slots = model->state_length ? model->state_length : 1;
     uint8_t *widths = malloc(slots);
     result->initial = malloc(slots * sizeof *result->initial);
@@ -1678,7 +1681,8 @@ static explore_result *explore_result_create(const model *model,
     }
     free(widths);
     if (ok)
-        result->packed = packed_model_create(model, &result->codec);
+        result->packed = packed_model_create(model, &result->codec,
+                                             result->enabled_table);
     /* Diamonds need every edge's target to be nobody's business, and the
      * reaching transition to fit a tag.  Without the table (short of
      * memory, or a model where hardly a pair commutes) every edge is

@@ -93,6 +93,11 @@ typedef struct explore_options {
     bool tree_compression;    /* store states folded into one word each
                                  (store.h): less memory on vectors of two
                                  words or more, a slower search */
+    bool without_enabled_table; /* never find a linear model's enabled
+                                 transitions by table look-ups
+                                 (packed_table.h), always by testing
+                                 candidates: the same answers, there to
+                                 compare the two ways */
     bool find_pumping;        /* for monotone models (model.monotone) with
                                  parent links: end the search when a state
                                  strictly covers one of its ancestors, which

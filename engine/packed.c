@@ -538,7 +538,8 @@ static bool packed_build_indexes(packed_model *packed, size_t guards)
     return ok;
 }
 
-packed_model *packed_model_create(const model *model, const state_codec *codec)
+packed_model *packed_model_create(const model *model, const state_codec *codec,
+                                  bool with_table)
 {
     if (!model->linear)
         return NULL;
@@ -631,6 +632,10 @@ packed_model *packed_model_create(const model *model, const state_codec *codec)
         /* Without a test for a guard, the model computes successors. */
         ok = !build.unsupported && packed_build_deltas(packed);
     }
+    /* Without a table (none pays, or memory is short), the candidates are
+     * tested: the same answer. */
+    if (ok && with_table)
+        packed->table = packed_table_create(packed);
     free(build.ones);
     free(build.set_from);
     free(build.set_touched);
@@ -668,6 +673,7 @@ void packed_model_free(packed_model *packed)
     free(packed->keyed.first);
     free(packed->keyed.more_start);
     free(packed->keyed.more);
+    packed_table_free(packed->table);
     free(packed);
 }
 
@@ -821,20 +827,6 @@ static void packed_watched(const packed_model *packed, const uint64_t *state,
     }
 }
 
-static inline bool packed_passes(const packed_model *packed, uint32_t t,
-                                 const uint64_t *state)
-{
-    for (size_t i = packed->test_start[t]; i < packed->test_start[t + 1];
-         i++) {
-        const packed_test *test = &packed->tests[i];
-        if (((state[test->word] >> test->shift) & test->mask) -
-                test->at_least >=
-            test->span)
-            return false;
-    }
-    return true;
-}
-
 /* The enabled transitions from scratch, as bits into `enabled`
  * (candidate_words words, which may be `candidates` itself: each word is
  * read before it is written); *tested: how many were tested. */
@@ -854,7 +846,7 @@ static void packed_enabled_scratch(const packed_model *packed,
         for (; bits != 0; bits &= bits - 1) {
             unsigned bit = (unsigned)__builtin_ctzll(bits);
             tries++;
-            if (packed_passes(packed, (uint32_t)(k * 64 + bit), state))
+            if (packed_model_passes(packed, (uint32_t)(k * 64 + bit), state))
                 on |= (uint64_t)1 << bit;
         }
         enabled[k] = on;
@@ -866,7 +858,11 @@ size_t packed_model_enabled(const packed_model *packed, const uint64_t *state,
                             uint64_t *candidates, uint32_t *enabled)
 {
     size_t tested, count = 0;
-    packed_enabled_scratch(packed, state, candidates, candidates, &tested);
+    if (packed->table != NULL)
+        packed_table_enabled(packed->table, packed, state, candidates);
+    else
+        packed_enabled_scratch(packed, state, candidates, candidates,
+                               &tested);
     for (size_t k = 0; k < packed->candidate_words; k++)
         for (uint64_t on = candidates[k]; on != 0; on &= on - 1)
             enabled[count++] =
@@ -928,6 +924,15 @@ const uint64_t *packed_model_enabled_near(const packed_model *packed,
 {
     size_t words = packed->codec->words, bits = packed->candidate_words;
     size_t count = 0;
+    if (packed->table != NULL) {
+        packed_table_enabled(packed->table, packed, state, near->enabled);
+        for (size_t k = 0; k < bits; k++) {
+            near->nonzero[count] = (uint32_t)k;
+            count += near->enabled[k] != 0;
+        }
+        near->nonzero_count = count;
+        return near->enabled;
+    }
     /* Testing again is worth it while it tests about as many transitions
      * as the candidates were. */
     if (near->known && packed_changed_readers(packed, state, near,
@@ -937,7 +942,7 @@ const uint64_t *packed_model_enabled_near(const packed_model *packed,
             uint64_t on = near->enabled[k] & ~scratch[k];
             for (uint64_t test = scratch[k]; test != 0; test &= test - 1) {
                 unsigned bit = (unsigned)__builtin_ctzll(test);
-                if (packed_passes(packed, (uint32_t)(k * 64 + bit), state))
+                if (packed_model_passes(packed, (uint32_t)(k * 64 + bit), state))
                     on |= (uint64_t)1 << bit;
             }
             near->enabled[k] = on;
