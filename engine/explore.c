@@ -134,6 +134,8 @@ struct explore_result {
     state_codec codec;
     state_codec_sets sets;            /* the codec's exclusive sets */
     state_tally *tally;               /* the codec's token figures */
+    bool sum_fixed;                   /* every state's slots sum to */
+    model_value fixed_sum;            /* this (explore_sum_fixed) */
     packed_model *packed;             /* successors on packed vectors, for
                                          linear models; else NULL */
     commute_table *commute;           /* diamonds: with `packed`, unless
@@ -369,6 +371,32 @@ static void explore_worker_reset(explore_worker *worker)
     worker->ids = (state_store_ids){0, 0};
 }
 
+/* Whether every state of linear `model` has the slot sum of `initial`,
+ * written to *sum: every transition gives as much as it takes.  Then a
+ * search need not add up the slots of each state it finds (Kanban,
+ * Dekker, Peterson and TokenRing nets conserve their tokens). */
+static bool explore_sum_fixed(const model *model, const model_value *initial,
+                              model_value *sum)
+{
+    if (!model->linear)
+        return false;
+    for (size_t t = 0; t < model->transition_count; t++) {
+        const model_transition *facts = &model->transitions[t];
+        unsigned __int128 taken = 0, given = 0;
+        for (size_t e = 0; e < facts->effect_count; e++) {
+            taken += facts->effects[e].take;
+            given += facts->effects[e].give;
+        }
+        if (taken != given)
+            return false;
+    }
+    *sum = 0;
+    for (size_t slot = 0; slot < model->state_length; slot++)
+        if (__builtin_add_overflow(*sum, initial[slot], sum))
+            return false;
+    return true;
+}
+
 /* Folds a newly found state (packed) into the thread's figures. */
 static void explore_worker_account(explore_worker *worker,
                                    const uint64_t *packed)
@@ -386,9 +414,14 @@ static void explore_worker_account(explore_worker *worker,
     for (size_t k = 0; k < codec->words; k++)
         worker->changed_words[k] |= packed[k] ^ result->initial_packed[k];
     bool overflow = false;
-    model_value sum =
-        state_tally_add(result->tally, &worker->tally, packed, &overflow);
-    overflow |= __builtin_add_overflow(sum, sets, &sum);
+    model_value sum = result->fixed_sum;
+    if (result->sum_fixed) {
+        state_tally_add_max(result->tally, &worker->tally, packed);
+    } else {
+        sum = state_tally_add(result->tally, &worker->tally, packed,
+                              &overflow);
+        overflow |= __builtin_add_overflow(sum, sets, &sum);
+    }
     worker->new_states++;
     worker->sum_overflow |= overflow;
     if (sum > worker->max_sum)
@@ -1678,6 +1711,8 @@ static explore_result *explore_result_create(const model *model,
         if (ok)
             state_codec_encode(&result->codec, initial,
                                result->initial_packed);
+        result->sum_fixed =
+            explore_sum_fixed(model, initial, &result->fixed_sum);
     }
     free(widths);
     if (ok)

@@ -219,3 +219,22 @@ model_value state_tally_add(const state_tally *tally,
         state_tally_start(tally, running, max);
     return sum;
 }
+
+void state_tally_add_max(const state_tally *tally,
+                         state_tally_running *running, const uint64_t *packed)
+{
+    model_value max = running->max;
+    for (size_t k = 0; k < tally->words; k++) {
+        uint64_t word = packed[k];
+        /* Words of few wide fields are decoded. */
+        if (tally->counts[k] != 0 && !tally_has_above(tally, running, k, word))
+            continue;
+        for (size_t f = tally->first[k]; f < tally->first[k + 1]; f++) {
+            uint64_t value =
+                (word >> tally->field_shift[f]) & tally->field_limit[f];
+            max = value > max ? value : max;
+        }
+    }
+    if (max > running->max)
+        state_tally_start(tally, running, max);
+}

@@ -58,4 +58,10 @@ model_value state_tally_add(const state_tally *tally,
                             state_tally_running *running,
                             const uint64_t *packed, bool *overflow);
 
+/* As state_tally_add, for the largest value alone: for a search whose
+ * states all have the same sum (explore.c). */
+void state_tally_add_max(const state_tally *tally,
+                         state_tally_running *running,
+                         const uint64_t *packed);
+
 #endif
