@@ -232,6 +232,8 @@ packed_table *packed_table_create(const packed_model *packed)
     table->rest = table->always + words;
     memset(table->rows, 0xff, (rows + 1) * words * sizeof *table->rows);
     for (size_t c = 0; c < chunk_count; c++)
+        chunks[c].rows = table->rows + chunks[c].first_row * words;
+    for (size_t c = 0; c < chunk_count; c++)
         packed_table_fill_chunk(table, packed, &chunks[c]);
     packed_table_fill_sets(table, packed);
     return table;
@@ -254,22 +256,20 @@ void packed_table_enabled(const packed_table *table,
     size_t words = table->words;
     const packed_chunk *chunk = table->chunks;
     const packed_chunk *end = chunk + table->chunk_count;
-    if (words == 1) {
-        uint64_t on = table->always[0];
+    if (words == 1 && packed->codec->words == 1) {
+        /* One word of state, one of transitions (Kanban, SwimmingPool,
+         * Philosophers): the word is read once. */
+        uint64_t word = state[0], on = table->always[0];
         for (; chunk < end; chunk++)
-            on &= table->rows[chunk->first_row +
-                              ((state[chunk->word] >> chunk->shift) &
-                               chunk->mask)];
+            on &= chunk->rows[(word >> chunk->shift) & chunk->mask];
         enabled[0] = on;
     } else {
         for (size_t w = 0; w < words; w++)
             enabled[w] = table->always[w];
         for (; chunk < end; chunk++) {
             const uint64_t *row =
-                table->rows + (chunk->first_row +
-                               ((state[chunk->word] >> chunk->shift) &
-                                chunk->mask)) *
-                                  words;
+                chunk->rows +
+                ((state[chunk->word] >> chunk->shift) & chunk->mask) * words;
             for (size_t w = 0; w < words; w++)
                 enabled[w] &= row[w];
         }

@@ -37,9 +37,11 @@
 
 struct packed_model;
 
-/* A chunk: the value (word >> shift) & mask selects row first_row + value. */
+/* A chunk: the value (word >> shift) & mask selects row first_row + value,
+ * whose words start at rows[value * words]. */
 typedef struct packed_chunk {
     uint64_t mask;
+    const uint64_t *rows;
     uint32_t word;
     uint32_t shift;
     size_t first_row;
