@@ -92,20 +92,18 @@ static void commute_index_free(commute_index *index)
     free(index->items);
 }
 
-/* Clears in `row` the transitions below `limit` of slot `slot` of `index`
- * that it still has, counting them in *count.  False when they pass
- * COMMUTE_MAX_ENTRIES. */
+/* Clears in `row` the transitions of slot `slot` of `index` that it still
+ * has, counting those below `transition` (each pair once) in *count.  False
+ * when they pass COMMUTE_MAX_ENTRIES. */
 static bool commute_clear(uint64_t *row, const commute_index *index,
-                          uint32_t slot, uint32_t limit, size_t *count)
+                          uint32_t slot, uint32_t transition, size_t *count)
 {
     for (size_t k = index->start[slot]; k < index->start[slot + 1]; k++) {
         uint32_t t = index->items[k];
-        if (t >= limit)
-            break;   /* in increasing order */
         uint64_t bit = (uint64_t)1 << (t % 64);
         if ((row[t / 64] & bit) == 0)
             continue;   /* filed under two slots g touches */
-        if (++*count > COMMUTE_MAX_ENTRIES)
+        if (t < transition && ++*count > COMMUTE_MAX_ENTRIES)
             return false;
         row[t / 64] &= ~bit;
     }
@@ -126,10 +124,10 @@ commute_table *commute_table_create(const model *model)
         table->start = malloc((transitions + 1) * sizeof *table->start);
         ok = table->start != NULL;
     }
-    size_t words = 0;
+    size_t words = 0, row_words = (transitions + 63) / 64;
     for (uint32_t g = 0; ok && g <= transitions; g++) {
         table->start[g] = words;
-        words += (g + 63) / 64;
+        words += row_words;
     }
     if (ok) {
         /* One word more: a table of no words is not NULL. */
@@ -140,13 +138,13 @@ commute_table *commute_table_create(const model *model)
     for (uint32_t g = 0; ok && g < transitions; g++) {
         const model_transition *facts = &model->transitions[g];
         uint64_t *row = table->rows + table->start[g];
-        size_t row_words = table->start[g + 1] - table->start[g];
-        /* Every smaller transition, but those reading what g changes and
+        /* Every other transition, but those reading what g changes and
          * those changing what g reads. */
         for (size_t k = 0; k < row_words; k++)
             row[k] = ~(uint64_t)0;
-        if (g % 64 != 0)
-            row[row_words - 1] = ((uint64_t)1 << (g % 64)) - 1;
+        if (transitions % 64 != 0)
+            row[row_words - 1] = ((uint64_t)1 << (transitions % 64)) - 1;
+        row[g / 64] &= ~((uint64_t)1 << (g % 64));
         for (int reads = 0; reads < 2; reads++) {
             size_t items = reads ? facts->guard_count : facts->effect_count;
             uint32_t slot;

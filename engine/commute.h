@@ -9,16 +9,17 @@
  *
  * The explorer counts such edges without computing where they lead
  * (explore.c, "Diamonds"): in a state x reached by g, a successor by a
- * smaller t that commutes with g is also a successor of x' = p·t by g, so
- * some other edge of the same level brings it into the store.
+ * t that commutes with g (smaller than g, or on some levels larger) is
+ * also a successor of x' = p·t by g, so some other edge of the same level
+ * brings it into the store.
  *
- * The table keeps, for each transition g, the smaller transitions that
- * commute with g as a row of bits: the explorer ands it with the bits of
- * the enabled transitions, and counts the diamonds of a state with a few
+ * The table keeps, for each transition g, the transitions that commute
+ * with g as a row of bits: the explorer ands it with the bits of the
+ * enabled transitions, and counts the diamonds of a state with a few
  * popcounts instead of a look-up per enabled transition (Dekker-PT-020:
- * about a hundred enabled transitions a state, 86 of them diamonds).  Row g
- * has (g + 63) / 64 words, so the rows of T transitions take about T^2 / 16
- * bytes: COMMUTE_MAX_TRANSITIONS bounds them.
+ * about a hundred enabled transitions a state, 86 of them diamonds).  A
+ * row has (T + 63) / 64 words for T transitions, so the rows take about
+ * T^2 / 8 bytes: COMMUTE_MAX_TRANSITIONS bounds them.
  */
 #ifndef PNSIM_COMMUTE_H
 #define PNSIM_COMMUTE_H
@@ -35,7 +36,7 @@ typedef struct commute_table commute_table;
  * share one slot, where hardly a pair commutes. */
 #define COMMUTE_MAX_ENTRIES ((size_t)1 << 22)
 
-/* The most transitions a table takes: its rows then take 16 MiB. */
+/* The most transitions a table takes: its rows then take 32 MiB. */
 #define COMMUTE_MAX_TRANSITIONS ((size_t)1 << 14)
 
 /* Builds the table of `model`, which must outlive it.  Returns NULL when
@@ -47,10 +48,10 @@ commute_table *commute_table_create(const model *model);
 
 void commute_table_free(commute_table *table);
 
-/* The transitions smaller than `transition` that commute with it, as bits
+/* The transitions other than `transition` that commute with it, as bits
  * (transition t is bit t % 64 of word t / 64); their number of words,
- * (transition + 63) / 64, goes to `words`.  The array belongs to the
- * table. */
+ * (T + 63) / 64 for T transitions, goes to `words`.  The array belongs to
+ * the table. */
 const uint64_t *commute_row(const commute_table *table, uint32_t transition,
                             size_t *words);
 

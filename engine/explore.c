@@ -74,6 +74,16 @@
  * Only on packed linear models, and not when a hook wants every edge's
  * target.
  *
+ * The mirror rule holds as well: skip the t > g that commute with g, and
+ * take, in the proof, the edge into y of the smallest transition.  Only
+ * all states of one level must follow the same rule, since the proof
+ * for level d looks at the edges out of level d - 1.  Which side skips
+ * more depends on the net, and a search tends to stay with its side (the
+ * edges that reach states, and so their tags, are those it did not skip),
+ * so when counting only two pilot searches of a few thousand states, one
+ * per side, choose (explore_diamonds_above).  With parent links the side
+ * is below, for the smallest keys above.
+ *
  * Counting only.  Without parent links or hooks, nobody asks which id a
  * state met again has, so one-word vectors go to a compact store
  * (store.h), whose table keeps the vectors themselves.  With
@@ -125,6 +135,9 @@
 /* How many bits more than its initial value needs a slot's first width
  * may take from a proved bound. */
 #define EXPLORE_BOUND_BITS 8
+
+/* States of each pilot search that chooses the side of the diamonds. */
+#define EXPLORE_PILOT_STATES 10000
 
 /* Levels with fewer states than this are expanded by one thread. */
 #define EXPLORE_PARALLEL_LEVEL 512
@@ -201,11 +214,13 @@ typedef struct explore_worker {
     uint64_t *candidates;
     explore_state_id parent;
     uint64_t visit;                   /* successors of the parent so far */
-    /* Diamonds: the transitions below the one that reached the parent
-     * that commute with it, as skip_words words of bits (commute_row);
-     * NULL: none is known to. */
+    /* Diamonds: the transitions that commute with the one that reached
+     * the parent, `reached_by`, as skip_words words of bits (commute_row);
+     * NULL: none is known to.  How many of them were enabled below
+     * reached_by, and above, in the states of the level. */
     const uint64_t *skip;
     size_t skip_words;
+    uint32_t reached_by;
     /* The transitions this thread knows to be marked fired, as bits. */
     uint64_t *fired_known;
 
@@ -275,6 +290,8 @@ struct explore_shared {
     pnsim_error *error;
     atomic_bool error_set;
     bool pumping;                     /* look for covering states */
+    bool diamonds_above;              /* the level's diamonds are above the
+                                         transition that reached a state */
 };
 
 void explore_options_init(explore_options *options)
@@ -912,6 +929,7 @@ static void explore_find_diamonds(explore_worker *worker, explore_state_id id)
             return;
         reached_by = tag - 1u;
     }
+    worker->reached_by = (uint32_t)reached_by;
     worker->skip = commute_row(result->commute, (uint32_t)reached_by,
                                &worker->skip_words);
 }
@@ -948,6 +966,15 @@ static model_result explore_fire(explore_worker *worker, uint32_t transition,
                                                         : MODEL_DONE;
 }
 
+/* The transitions of word k of a set of transitions that are below
+ * transition g. */
+static inline uint64_t explore_below(size_t k, uint32_t g)
+{
+    if (k != g / 64)
+        return k < g / 64 ? ~(uint64_t)0 : 0;
+    return ((uint64_t)1 << (g % 64)) - 1;
+}
+
 /* The successors of the parent, a state of a linear model, computed on its
  * packed vector (packed.h) without asking the model. */
 static model_result explore_successors_packed(explore_worker *worker,
@@ -959,11 +986,17 @@ static model_result explore_successors_packed(explore_worker *worker,
     for (size_t i = 0; i < worker->near.nonzero_count; i++) {
         size_t k = worker->near.nonzero[i];
         uint64_t on = enabled[k];
-        /* Diamonds: the enabled transitions below the one that reached
-         * the parent that commute with it. */
-        if (k < worker->skip_words && (on & worker->skip[k]) != 0) {
-            explore_count_diamonds(worker, k, on & worker->skip[k]);
-            on &= ~worker->skip[k];
+        /* Diamonds: the enabled transitions that commute with the one
+         * that reached the parent, on the level's side of it. */
+        uint64_t commuting = k < worker->skip_words ? on & worker->skip[k] : 0;
+        if (commuting != 0) {
+            uint64_t below = commuting & explore_below(k, worker->reached_by);
+            uint64_t skipped =
+                worker->shared->diamonds_above ? commuting & ~below : below;
+            if (skipped != 0) {
+                explore_count_diamonds(worker, k, skipped);
+                on &= ~skipped;
+            }
         }
         for (; on != 0; on &= on - 1) {
             model_result fired = explore_fire(
@@ -1599,6 +1632,7 @@ static explore_outcome explore_level(explore_shared *shared,
         }
         for (unsigned t = 0; t < shared->threads; t++)
             explore_merge(result, &workers[t]);
+        result->stats.diamond_levels_above += shared->diamonds_above;
         if (stop != 0)
             return (explore_outcome)stop;
         return EXPLORE_COMPLETE;
@@ -1850,6 +1884,59 @@ static unsigned explore_thread_count(const explore_options *options)
     return cores > 0 ? (unsigned)cores : 1;
 }
 
+/* The share of its edges that a search of `model` on one thread counts as
+ * diamonds on `side`, in its first EXPLORE_PILOT_STATES states; -1 when
+ * it fails. */
+static double explore_pilot_share(const model *model,
+                                  const explore_options *options,
+                                  explore_diamond_side side)
+{
+    explore_options pilot;
+    explore_options_init(&pilot);
+    pilot.threads = 1;
+    pilot.max_states = EXPLORE_PILOT_STATES;
+    pilot.skip_traces = true;
+    pilot.interrupt = options->interrupt;
+    pilot.without_enabled_table = options->without_enabled_table;
+    pilot.diamond_side = side;
+    pnsim_error error;
+    pnsim_error_clear(&error);
+    explore_result *result = explore_run(model, &pilot, &error);
+    if (result == NULL)
+        return -1;
+    const explore_stats *stats = explore_result_stats(result);
+    double share = stats->edges > 0 ? (double)stats->diamond_edges /
+                                          (double)stats->edges
+                                    : 0;
+    if (explore_result_outcome(result) == EXPLORE_FAILED)
+        share = -1;
+    explore_result_free(result);
+    return share;
+}
+
+/* Whether the levels of a search take their diamonds above the
+ * transition that reached a state (see "Diamonds"): as the options say,
+ * or, left to the search, the side on which a pilot search counts more.
+ * Which side skips more depends on the net (one thread, all levels on
+ * one side: Kanban-PT-00005 15.6 million diamonds below and 8.4 million
+ * above, SharedMemory-PT-000010 12.5 and 15.8, Peterson-PT-3 6.2 and
+ * 7.7), and a search cannot change sides to find out: the transitions
+ * that reach states are those its side does not skip, which favour that
+ * side for some levels.  With parent links, always below. */
+static bool explore_diamonds_above(const model *model,
+                                   const explore_options *options,
+                                   const explore_result *result)
+{
+    if (!explore_tags_reaching(result) ||
+        options->diamond_side == EXPLORE_DIAMONDS_BELOW)
+        return false;
+    if (options->diamond_side == EXPLORE_DIAMONDS_ABOVE)
+        return true;
+    double below = explore_pilot_share(model, options, EXPLORE_DIAMONDS_BELOW);
+    double above = explore_pilot_share(model, options, EXPLORE_DIAMONDS_ABOVE);
+    return below >= 0 && above > below;
+}
+
 explore_result *explore_run(const model *model, const explore_options *options,
                             pnsim_error *error)
 {
@@ -1887,6 +1974,7 @@ explore_result *explore_run(const model *model, const explore_options *options,
     result->stats.threads = shared.threads;
     shared.pumping = options->find_pumping && model->monotone &&
                      result->with_keys && !explore_all_bounded(model);
+    shared.diamonds_above = explore_diamonds_above(model, options, result);
 
     /* The initial state: id 0, no parent. */
     explore_outcome outcome = EXPLORE_COMPLETE;

@@ -73,6 +73,14 @@ typedef struct explore_progress {
 typedef void (*explore_progress_hook)(void *context,
                                       const explore_progress *progress);
 
+/* The side of the transition that reached a state on which a search
+ * counts diamonds (explore.c). */
+typedef enum explore_diamond_side {
+    EXPLORE_DIAMONDS_CHOOSE = 0,  /* the side pilot searches find better */
+    EXPLORE_DIAMONDS_BELOW,       /* smaller transitions */
+    EXPLORE_DIAMONDS_ABOVE        /* larger transitions */
+} explore_diamond_side;
+
 typedef struct explore_options {
     uint64_t max_states;      /* 0: no limit */
     uint64_t max_memory;      /* bytes for the state store; 0: no limit */
@@ -98,6 +106,11 @@ typedef struct explore_options {
                                  (packed_table.h), always by testing
                                  candidates: the same answers, there to
                                  compare the two ways */
+    explore_diamond_side diamond_side; /* which side of the transition that
+                                 reached a state its diamonds are taken on,
+                                 counting only (explore.c, "Diamonds");
+                                 EXPLORE_DIAMONDS_CHOOSE (0) lets two small
+                                 pilot searches choose */
     bool find_pumping;        /* for monotone models (model.monotone) with
                                  parent links: end the search when a state
                                  strictly covers one of its ancestors, which
@@ -128,6 +141,9 @@ typedef struct explore_stats {
     uint64_t diamond_edges;       /* edges counted without computing their
                                      target, which the search reaches by
                                      another path (explore.c, "Diamonds") */
+    uint64_t diamond_levels_above; /* levels whose diamonds were the
+                                     transitions above the one that reached
+                                     a state (counting only) */
     uint64_t levels;              /* breadth-first levels completed */
     model_value max_slot_value;   /* MCC MAX_TOKEN_IN_PLACE for nets */
     model_value max_slot_sum;     /* MCC MAX_TOKEN_PER_MARKING for nets */

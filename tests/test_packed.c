@@ -242,17 +242,26 @@ static explore_result *explore(const model *m, unsigned threads,
 
 /* As explore, counting only: no parent links, so that one-word states go
  * to a compact store and diamonds use its tags (explore.c). */
-static explore_result *explore_counting(const model *m, unsigned threads,
-                                        pnsim_error *error)
+static explore_result *explore_counting_side(const model *m, unsigned threads,
+                                             explore_diamond_side side,
+                                             pnsim_error *error)
 {
     explore_options options;
     explore_options_init(&options);
     options.threads = threads;
+    options.diamond_side = side;
     options.skip_traces = true;
     options.forget_expanded = true;
     explore_result *result = explore_run(m, &options, error);
     assert_non_null(result);
     return result;
+}
+
+/* As explore_counting_side, the side of the diamonds left to the search. */
+static explore_result *explore_counting(const model *m, unsigned threads,
+                                        pnsim_error *error)
+{
+    return explore_counting_side(m, threads, EXPLORE_DIAMONDS_CHOOSE, error);
 }
 
 /* Whether every transition of `m` gives as many tokens as it takes. */
@@ -366,6 +375,7 @@ static size_t compare_random_nets(size_t count, bool huge, bool processes,
     static text net;
     count = net_count(count);
     size_t failed = 0, with_sets = 0, with_diamonds = 0, conserving = 0;
+    size_t above_diamonds = 0, chose_above = 0;
     for (size_t i = 0; i < count; i++) {
         if (processes)
             random_process_net(&net, dense);
@@ -415,12 +425,18 @@ static size_t compare_random_nets(size_t count, bool huge, bool processes,
         if (explore_result_outcome(packed) == EXPLORE_COMPLETE)
             expect_same(m, parallel, asked, net.buffer);
         explore_result_free(parallel);
-        /* Counting, on one thread and two: the same figures. */
-        for (unsigned threads = 1;
-             explore_result_outcome(asked) == EXPLORE_COMPLETE && threads <= 2;
-             threads++) {
+        /* Counting, on one thread and two, and on one thread with the
+         * diamonds on either side of the reaching transition (explore.c):
+         * the same figures. */
+        for (unsigned run = 0;
+             explore_result_outcome(asked) == EXPLORE_COMPLETE && run < 4;
+             run++) {
+            unsigned threads = run == 1 ? 2 : 1;
+            explore_diamond_side side = run == 2   ? EXPLORE_DIAMONDS_BELOW
+                                        : run == 3 ? EXPLORE_DIAMONDS_ABOVE
+                                                   : EXPLORE_DIAMONDS_CHOOSE;
             explore_result *counted =
-                explore_counting(m, threads, &error_packed);
+                explore_counting_side(m, threads, side, &error_packed);
             const explore_stats *a = explore_result_stats(counted);
             const explore_stats *b = explore_result_stats(asked);
             if (a->states != b->states || a->edges != b->edges)
@@ -437,6 +453,11 @@ static size_t compare_random_nets(size_t count, bool huge, bool processes,
                 assert_int_equal(explore_result_transition_fired(counted, t),
                                  explore_result_transition_fired(asked, t));
             with_diamonds += a->diamond_edges > 0;
+            if (side == EXPLORE_DIAMONDS_ABOVE)
+                above_diamonds += a->diamond_edges > 0 &&
+                                  a->diamond_levels_above == a->levels;
+            if (side == EXPLORE_DIAMONDS_CHOOSE)
+                chose_above += a->diamond_levels_above > 0;
             explore_result_free(counted);
         }
         with_diamonds += explore_result_stats(packed)->diamond_edges > 0;
@@ -454,6 +475,10 @@ static size_t compare_random_nets(size_t count, bool huge, bool processes,
         assert_true(with_diamonds > count);
     if (processes)
         assert_true(conserving * 10 > count);
+    /* Diamonds above the reaching transition were counted, forced and
+     * chosen by the pilot searches. */
+    if (processes)
+        assert_true(above_diamonds * 2 > count && chose_above > 0);
     return with_sets;
 }
 
