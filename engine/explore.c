@@ -137,7 +137,7 @@
 #define EXPLORE_BOUND_BITS 8
 
 /* States of each pilot search that chooses the side of the diamonds. */
-#define EXPLORE_PILOT_STATES 10000
+#define EXPLORE_PILOT_STATES 2000
 
 /* Levels with fewer states than this are expanded by one thread. */
 #define EXPLORE_PARALLEL_LEVEL 512

@@ -164,6 +164,8 @@ void cli_report_stats_json(json_writer *json, const model *model,
     json_uint(json, stats->edges);
     json_key(json, "diamond_edges");
     json_uint(json, stats->diamond_edges);
+    json_key(json, "diamond_levels_above");
+    json_uint(json, stats->diamond_levels_above);
     json_key(json, "levels");
     json_uint(json, stats->levels);
     json_key(json, "max_tokens_place");
