@@ -231,13 +231,7 @@ static explore_result *explore_enabled_by(const model *m, unsigned threads,
 static explore_result *explore(const model *m, unsigned threads,
                                uint64_t limit, pnsim_error *error)
 {
-    explore_options options;
-    explore_options_init(&options);
-    options.threads = threads;
-    options.max_states = limit;
-    explore_result *result = explore_run(m, &options, error);
-    assert_non_null(result);
-    return result;
+    return explore_enabled_by(m, threads, limit, false, error);
 }
 
 /* As explore, counting only: no parent links, so that one-word states go
@@ -555,6 +549,43 @@ static void test_diamonds_wide_level(void **state)
     pn_net_free(parsed);
 }
 
+/* A random net (random_net) into `out`, its parse into *parsed and its
+ * model, and in *codec a codec of random widths: one slot in `wide_one_in`
+ * 60 to 64 bits wide, the others 1 to `narrow` bits. */
+static model *random_net_and_codec(text *out, unsigned wide_one_in,
+                                   unsigned narrow, pn_net **parsed,
+                                   state_codec *codec)
+{
+    random_net(out, false);
+    pnsim_error error;
+    *parsed = pnml_read_memory(out->buffer, out->length, "r.pnml", &error);
+    assert_non_null(*parsed);
+    model *m = pn_net_model(*parsed, &error);
+    assert_non_null(m);
+    uint8_t widths[8];
+    for (size_t p = 0; p < m->state_length; p++)
+        widths[p] = random_below(wide_one_in) == 0
+                        ? (uint8_t)(60 + random_below(5))
+                        : (uint8_t)(1 + random_below(narrow));
+    assert_int_equal(
+        state_codec_init(codec, m->state_length, widths, NULL, NULL), 0);
+    return m;
+}
+
+/* Random values for the slots of `codec` into `values`, packed into
+ * `packed`: one in `full_one_in` the largest the slot holds, the others
+ * below `small` (as far as the slot holds them). */
+static void random_values(const state_codec *codec, unsigned full_one_in,
+                          unsigned small, model_value *values,
+                          uint64_t *packed)
+{
+    for (size_t p = 0; p < codec->slots; p++)
+        values[p] = random_below(full_one_in) == 0
+                        ? codec->limit[p]
+                        : random_below(small) & codec->limit[p];
+    assert_int_equal(state_codec_encode(codec, values, packed), -1);
+}
+
 /* Firing adds and subtracts whole words (packed_delta): on random nets
  * under random narrow widths, packed fields sit side by side and at the
  * top of words, and every enabled transition must give the model's
@@ -566,33 +597,17 @@ static void test_fire_word_arithmetic(void **state)
     static text out;
     size_t fired = 0, overflowed = 0;
     for (unsigned round = 0; round < 300; round++) {
-        random_net(&out, false);
-        pnsim_error error;
-        pn_net *parsed =
-            pnml_read_memory(out.buffer, out.length, "r.pnml", &error);
-        assert_non_null(parsed);
-        model *m = pn_net_model(parsed, &error);
-        assert_non_null(m);
-        size_t places = m->state_length;
-        uint8_t widths[8];
-        for (size_t p = 0; p < places; p++)
-            widths[p] = random_below(4) == 0 ? (uint8_t)(60 + random_below(5))
-                                             : (uint8_t)(1 + random_below(4));
+        pn_net *parsed;
         state_codec codec;
-        assert_int_equal(state_codec_init(&codec, places, widths, NULL, NULL),
-                         0);
+        model *m = random_net_and_codec(&out, 4, 4, &parsed, &codec);
+        size_t places = m->state_length;
         packed_model *packed = packed_model_create(m, &codec, true);
         assert_non_null(packed);
         for (unsigned trial = 0; trial < 20; trial++) {
             model_value values[8], expected[8], decoded[8], value;
             uint64_t packed_state[8], child[8], candidates[2];
             uint32_t enabled[64];
-            for (size_t p = 0; p < places; p++)
-                values[p] = random_below(2) == 0 ? codec.limit[p]
-                                                 : random_below(4) &
-                                                       codec.limit[p];
-            assert_int_equal(state_codec_encode(&codec, values, packed_state),
-                             -1);
+            random_values(&codec, 2, 4, values, packed_state);
             size_t count = packed_model_enabled(packed, packed_state,
                                                 candidates, enabled);
             for (size_t i = 0; i < count; i++) {
@@ -843,21 +858,9 @@ static void test_enabled_table(void **state)
     static text out;
     size_t rounds = 300, with_rest = 0, enabled_seen = 0, disabled_seen = 0;
     for (size_t round = 0; round < rounds; round++) {
-        random_net(&out, false);
-        pnsim_error error;
-        pn_net *parsed =
-            pnml_read_memory(out.buffer, out.length, "r.pnml", &error);
-        assert_non_null(parsed);
-        model *m = pn_net_model(parsed, &error);
-        assert_non_null(m);
-        size_t places = m->state_length;
-        uint8_t widths[8];
-        for (size_t p = 0; p < places; p++)
-            widths[p] = random_below(6) == 0 ? (uint8_t)(60 + random_below(5))
-                                             : (uint8_t)(1 + random_below(10));
+        pn_net *parsed;
         state_codec codec;
-        assert_int_equal(state_codec_init(&codec, places, widths, NULL, NULL),
-                         0);
+        model *m = random_net_and_codec(&out, 6, 10, &parsed, &codec);
         packed_model *by_table = packed_model_create(m, &codec, true);
         packed_model *by_tests = packed_model_create(m, &codec, false);
         assert_non_null(by_table);
@@ -870,12 +873,7 @@ static void test_enabled_table(void **state)
             model_value values[8];
             uint64_t packed_state[8], candidates[2];
             uint32_t from_table[64], from_tests[64];
-            for (size_t p = 0; p < places; p++)
-                values[p] = random_below(3) == 0 ? codec.limit[p]
-                                                 : random_below(5) &
-                                                       codec.limit[p];
-            assert_int_equal(state_codec_encode(&codec, values, packed_state),
-                             -1);
+            random_values(&codec, 3, 5, values, packed_state);
             size_t count = packed_model_enabled(by_table, packed_state,
                                                 candidates, from_table);
             assert_int_equal(packed_model_enabled(by_tests, packed_state,
