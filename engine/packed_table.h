@@ -29,6 +29,7 @@
 #ifndef PNSIM_PACKED_TABLE_H
 #define PNSIM_PACKED_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,6 +59,7 @@ typedef struct packed_table {
     uint64_t *rest;               /* the transitions with a guard no chunk
                                      decides, tested whole */
     size_t rest_count;
+    bool avx2;                    /* the processor ANDs rows by AVX2 */
 } packed_table;
 
 /* A table for `packed`, whose tests must be compiled; or NULL when a table
