@@ -226,8 +226,7 @@ typedef struct explore_worker {
     uint64_t visit;                   /* successors of the parent so far */
     /* Diamonds: the transitions that commute with the one that reached
      * the parent, `reached_by`, as skip_words words of bits (commute_row);
-     * NULL: none is known to.  How many of them were enabled below
-     * reached_by, and above, in the states of the level. */
+     * NULL: none is known to. */
     const uint64_t *skip;
     size_t skip_words;
     uint32_t reached_by;

@@ -620,7 +620,6 @@ packed_model *packed_model_create(const model *model, const state_codec *codec,
             packed->set_at[word * 64 + top] = (uint32_t)set;
         }
     }
-    ok = ok && packed_build_indexes(packed, guards);
     if (ok) {
         build.zeros = build.ones + words;
         build.take = build.ones + 2 * words;
@@ -633,9 +632,10 @@ packed_model *packed_model_create(const model *model, const state_codec *codec,
         ok = !build.unsupported && packed_build_deltas(packed);
     }
     /* Without a table (none pays, or memory is short), the candidates are
-     * tested: the same answer. */
+     * tested, the same answer, and their indexes are built. */
     if (ok && with_table)
         packed->table = packed_table_create(packed);
+    ok = ok && (packed->table != NULL || packed_build_indexes(packed, guards));
     free(build.ones);
     free(build.set_from);
     free(build.set_touched);

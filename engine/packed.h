@@ -181,7 +181,9 @@ typedef struct packed_model {
     uint64_t *set_top;            /* fields (but the sets of one member, */
     uint32_t *set_at;             /* which never change): the set */
     packed_table *table;          /* enabledness by look-ups, where it
-                                     pays (packed_table.h); else NULL */
+                                     pays (packed_table.h); else NULL, and
+                                     only then are the indexes above
+                                     built */
 } packed_model;
 
 /* Compiles linear `model` (model.linear) for `codec`, both of which must

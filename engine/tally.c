@@ -181,6 +181,21 @@ static inline bool tally_has_above(const state_tally *tally,
                    (high & tally->carry[2 * k + 1])) != 0;
 }
 
+/* Decodes the fields of word k, `word`: raises *max to the largest, and
+ * returns their sum (disjoint bits: it fits a word). */
+static uint64_t tally_decode(const state_tally *tally, size_t k,
+                             uint64_t word, model_value *max)
+{
+    uint64_t sum = 0;
+    for (size_t f = tally->first[k]; f < tally->first[k + 1]; f++) {
+        uint64_t value =
+            (word >> tally->field_shift[f]) & tally->field_limit[f];
+        *max = value > *max ? value : *max;
+        sum += value;
+    }
+    return sum;
+}
+
 model_value state_tally_add(const state_tally *tally,
                             state_tally_running *running,
                             const uint64_t *packed, bool *overflow)
@@ -203,16 +218,8 @@ model_value state_tally_add(const state_tally *tally,
 #endif
             decode = tally_has_above(tally, running, k, word);
         }
-        if (decode) {
-            uint64_t decoded_sum = 0;
-            for (size_t f = tally->first[k]; f < tally->first[k + 1]; f++) {
-                uint64_t value =
-                    (word >> tally->field_shift[f]) & tally->field_limit[f];
-                max = value > max ? value : max;
-                decoded_sum += value;
-            }
-            word_sum = decoded_sum;
-        }
+        if (decode)
+            word_sum = tally_decode(tally, k, word, &max);
         *overflow |= __builtin_add_overflow(sum, word_sum, &sum);
     }
     if (max > running->max)
@@ -227,13 +234,8 @@ void state_tally_add_max(const state_tally *tally,
     for (size_t k = 0; k < tally->words; k++) {
         uint64_t word = packed[k];
         /* Words of few wide fields are decoded. */
-        if (tally->counts[k] != 0 && !tally_has_above(tally, running, k, word))
-            continue;
-        for (size_t f = tally->first[k]; f < tally->first[k + 1]; f++) {
-            uint64_t value =
-                (word >> tally->field_shift[f]) & tally->field_limit[f];
-            max = value > max ? value : max;
-        }
+        if (tally->counts[k] == 0 || tally_has_above(tally, running, k, word))
+            tally_decode(tally, k, word, &max);
     }
     if (max > running->max)
         state_tally_start(tally, running, max);

@@ -350,7 +350,8 @@ static size_t keyed_transitions(const model *m)
     state_codec codec;
     assert_int_equal(state_codec_init(&codec, m->state_length, widths, NULL,
                                       &sets), 0);
-    packed_model *packed = packed_model_create(m, &codec, true);
+    /* The keyed watches are the candidates' (a table needs none). */
+    packed_model *packed = packed_model_create(m, &codec, false);
     assert_non_null(packed);
     size_t keyed = packed->keyed.transitions;
     packed_model_free(packed);
