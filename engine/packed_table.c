@@ -88,8 +88,8 @@ static bool packed_table_lets(const packed_test *test,
 }
 
 /* Cuts word k into chunks of at most PACKED_TABLE_CHUNK_BITS bits covering
- * the bits that `used` marks, never inside a field of `fields` (a cut at
- * bit b, between bits b - 1 and b, is allowed when bit b of `inside` is
+ * the bits that `used` marks, never inside a field (a cut at bit b,
+ * between bits b - 1 and b, is allowed when bit b of `inside` is
  * clear).  Appends them to `chunks` (room for 64) and returns how many;
  * SIZE_MAX when no cut fits. */
 static size_t packed_table_cut(uint32_t k, uint64_t used, uint64_t inside,
