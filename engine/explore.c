@@ -205,6 +205,9 @@ struct explore_result {
  * successors until it is measured again. */
 #define EXPLORE_RECENT_MEASURE 4096
 #define EXPLORE_RECENT_PERIOD 65536
+/* Counting on one-word vectors: the ring of successors in flight, a power
+ * of two, inserted by halves (explore_expand_word). */
+#define EXPLORE_RUN 32
 
 typedef struct explore_shared explore_shared;
 
@@ -268,6 +271,16 @@ typedef struct explore_worker {
     uint64_t recent_countdown;
     uint64_t recent_hits;
     bool recent_measuring;
+
+    /* Counting on one-word vectors (explore_expand_word): successors
+     * run_tail .. run_head - 1 (place: number modulo EXPLORE_RUN) wait in
+     * a ring, their word, hash and transition, while their table entries
+     * are fetched, and go into the store EXPLORE_RUN / 2 at a time. */
+    bool word_path;
+    uint64_t run_head, run_tail;
+    uint64_t run_words[EXPLORE_RUN], run_codes[EXPLORE_RUN];
+    uint32_t run_transitions[EXPLORE_RUN];
+    uint64_t run_added[EXPLORE_RUN / 2];
 
     state_store_ids ids;              /* this thread's block of new ids */
     /* No state below this id is still to be expanded by this thread
@@ -386,6 +399,11 @@ static void explore_worker_reset(explore_worker *worker)
     worker->recent_countdown =
         worker->recent_measuring ? EXPLORE_RECENT_MEASURE : 0;
     worker->recent_hits = 0;
+    /* One-word vectors counted in a compact store take the short way. */
+    worker->word_path = worker->pipelined && !shared->pumping &&
+                        shared->result->packed != NULL &&
+                        state_store_is_compact(shared->result->store);
+    worker->run_head = worker->run_tail = 0;
     worker->edges = worker->dead_final = worker->dead_nonfinal = 0;
     worker->new_states = worker->diamond_edges = 0;
     worker->first_deadlock = EXPLORE_NO_STATE;
@@ -943,6 +961,30 @@ static void explore_find_diamonds(explore_worker *worker, explore_state_id id)
                                &worker->skip_words);
 }
 
+/* What became of a firing packed_model_fire did not write, `fired` (a slot
+ * too narrow for `value`, or PACKED_OVERFLOW): the level stops to be
+ * re-encoded, or the search fails. */
+static model_result explore_fire_refused(explore_worker *worker,
+                                         uint32_t transition, long fired,
+                                         model_value value,
+                                         pnsim_error *error)
+{
+    explore_shared *shared = worker->shared;
+    if (fired == PACKED_OVERFLOW) {
+        /* The model says which value, in its own words. */
+        state_codec_decode(&shared->result->codec, worker->parent_packed,
+                           worker->values);
+        if (model_successors(shared->model, worker->values, worker->scratch,
+                             explore_ignore, NULL, error) != MODEL_FAILED)
+            pnsim_error_set(error, PNSIM_ERR_INTERNAL,
+                            "a value of transition '%s' exceeds 2^64-1",
+                            shared->model->transitions[transition].name);
+        return MODEL_FAILED;
+    }
+    explore_widen(shared, (size_t)fired, value);
+    return MODEL_STOPPED;
+}
+
 /* Fires enabled `transition` on the parent's packed vector and sends the
  * successor on. */
 static model_result explore_fire(explore_worker *worker, uint32_t transition,
@@ -956,21 +998,8 @@ static model_result explore_fire(explore_worker *worker, uint32_t transition,
     long fired = packed_model_fire(packed, transition, worker->parent_packed,
                                    worker->batch_vectors + place * words,
                                    &value);
-    if (fired == PACKED_OVERFLOW) {
-        /* The model says which value, in its own words. */
-        state_codec_decode(&shared->result->codec, worker->parent_packed,
-                           worker->values);
-        if (model_successors(shared->model, worker->values, worker->scratch,
-                             explore_ignore, NULL, error) != MODEL_FAILED)
-            pnsim_error_set(error, PNSIM_ERR_INTERNAL,
-                            "a value of transition '%s' exceeds 2^64-1",
-                            shared->model->transitions[transition].name);
-        return MODEL_FAILED;
-    }
-    if (fired >= 0) {
-        explore_widen(shared, (size_t)fired, value);
-        return MODEL_STOPPED;
-    }
+    if (fired != PACKED_FIRED)
+        return explore_fire_refused(worker, transition, fired, value, error);
     return explore_emit(worker, transition, place) != 0 ? MODEL_STOPPED
                                                         : MODEL_DONE;
 }
@@ -984,6 +1013,25 @@ static inline uint64_t explore_below(size_t k, uint32_t g)
     return ((uint64_t)1 << (g % 64)) - 1;
 }
 
+/* Of `on`, the parent's enabled transitions in word k of a set, those
+ * whose edges are to be followed: the others, that commute with the one
+ * that reached the parent and are on the level's side of it, are
+ * diamonds, counted here. */
+static inline uint64_t explore_skip_diamonds(explore_worker *worker, size_t k,
+                                             uint64_t on)
+{
+    uint64_t commuting = k < worker->skip_words ? on & worker->skip[k] : 0;
+    if (commuting == 0)
+        return on;
+    uint64_t below = commuting & explore_below(k, worker->reached_by);
+    uint64_t skipped =
+        worker->shared->diamonds_above ? commuting & ~below : below;
+    if (skipped == 0)
+        return on;
+    explore_count_diamonds(worker, k, skipped);
+    return on & ~skipped;
+}
+
 /* The successors of the parent, a state of a linear model, computed on its
  * packed vector (packed.h) without asking the model. */
 static model_result explore_successors_packed(explore_worker *worker,
@@ -994,19 +1042,7 @@ static model_result explore_successors_packed(explore_worker *worker,
         packed, worker->parent_packed, &worker->near, worker->candidates);
     for (size_t i = 0; i < worker->near.nonzero_count; i++) {
         size_t k = worker->near.nonzero[i];
-        uint64_t on = enabled[k];
-        /* Diamonds: the enabled transitions that commute with the one
-         * that reached the parent, on the level's side of it. */
-        uint64_t commuting = k < worker->skip_words ? on & worker->skip[k] : 0;
-        if (commuting != 0) {
-            uint64_t below = commuting & explore_below(k, worker->reached_by);
-            uint64_t skipped =
-                worker->shared->diamonds_above ? commuting & ~below : below;
-            if (skipped != 0) {
-                explore_count_diamonds(worker, k, skipped);
-                on &= ~skipped;
-            }
-        }
+        uint64_t on = explore_skip_diamonds(worker, k, enabled[k]);
         for (; on != 0; on &= on - 1) {
             model_result fired = explore_fire(
                 worker, (uint32_t)(k * 64 + (size_t)__builtin_ctzll(on)),
@@ -1016,6 +1052,37 @@ static model_result explore_successors_packed(explore_worker *worker,
         }
     }
     return MODEL_DONE;
+}
+
+/* Takes note of state `id`, reached by `transition` and just added to the
+ * store with packed vector `packed`. */
+static void explore_added(explore_worker *worker, explore_state_id id,
+                          uint32_t transition, const uint64_t *packed)
+{
+    explore_shared *shared = worker->shared;
+    explore_result *result = shared->result;
+    if (explore_tags_reaching(result))
+        state_store_set_tag(result->store, id, (uint16_t)(transition + 1));
+    explore_worker_account(worker, packed);
+    /* The id tells the load: no need to read the shared count. */
+    if ((id + 1) * 4 >= state_store_capacity(result->store) * 3)
+        atomic_store_explicit(&shared->pause, true, memory_order_relaxed);
+    if (shared->options->max_states != 0 &&
+        id + 1 > shared->options->max_states)
+        explore_stop(shared, EXPLORE_LIMIT_STATES);
+}
+
+/* Stops the level or the search for an insert the store refused
+ * (STORE_FULL or STORE_NO_MEMORY): a full table has the level explored
+ * again with a larger one. */
+static void explore_refused(explore_shared *shared, store_insert_result why)
+{
+    if (why == STORE_FULL) {
+        atomic_store(&shared->table_full, true);
+        atomic_store(&shared->redo, true);
+    } else {
+        explore_stop(shared, EXPLORE_LIMIT_MEMORY);
+    }
 }
 
 /* Inserts the successor at batch place `place`, of stored form `stored`
@@ -1039,18 +1106,8 @@ static int explore_insert(explore_worker *worker, unsigned place,
     }
     switch (inserted) {
     case STORE_ADDED:
-        if (explore_tags_reaching(result))
-            state_store_set_tag(
-                result->store, target,
-                (uint16_t)(worker->batch_transition[place] + 1));
-        explore_worker_account(
-            worker, worker->batch_vectors + place * result->codec.words);
-        /* The id tells the load: no need to read the shared count. */
-        if ((target + 1) * 4 >= state_store_capacity(result->store) * 3)
-            atomic_store_explicit(&shared->pause, true, memory_order_relaxed);
-        if (shared->options->max_states != 0 &&
-            target + 1 > shared->options->max_states)
-            explore_stop(shared, EXPLORE_LIMIT_STATES);
+        explore_added(worker, target, worker->batch_transition[place],
+                      worker->batch_vectors + place * result->codec.words);
         break;
     case STORE_FOUND:
         /* Only parent links are lowered: a store without keys (a compact
@@ -1059,11 +1116,8 @@ static int explore_insert(explore_worker *worker, unsigned place,
             state_store_lower_key(result->store, target, key);
         break;
     case STORE_FULL:
-        atomic_store(&shared->table_full, true);
-        atomic_store(&shared->redo, true);
-        return 1;
     case STORE_NO_MEMORY:
-        explore_stop(shared, EXPLORE_LIMIT_MEMORY);
+        explore_refused(shared, inserted);
         return 1;
     }
     worker->edges++;
@@ -1115,13 +1169,8 @@ static int explore_flush(explore_worker *worker)
                 !explore_grow_alone(worker))
                 break;
         }
-        if (folded == STORE_FULL) {
-            atomic_store(&shared->table_full, true);
-            atomic_store(&shared->redo, true);
-            return 1;
-        }
-        if (folded == STORE_NO_MEMORY) {
-            explore_stop(shared, EXPLORE_LIMIT_MEMORY);
+        if (folded == STORE_FULL || folded == STORE_NO_MEMORY) {
+            explore_refused(shared, folded);
             return 1;
         }
         dictionary_grew |= folded == STORE_ADDED;
@@ -1139,6 +1188,123 @@ static int explore_flush(explore_worker *worker)
         if (explore_insert(worker, i, forms + i * stored_words) != 0)
             return 1;
     return explore_should_halt(shared) ? 1 : 0;
+}
+
+static void explore_expanded(explore_worker *worker, explore_state_id id,
+                             bool decoded);
+
+/* ---- counting on one-word vectors ------------------------------------- */
+
+/* The short way for the commonest search: a linear model (packed.h) of
+ * one-word vectors, counted in a compact store, without hooks.  There a
+ * successor is a word, its stored form and hash follow from it, and no
+ * key, recent-state cache or tree applies.  Successors of consecutive
+ * parents wait in a ring while their table entries are fetched, and go
+ * into the store half a ring at a time (state_store_insert_words): one
+ * call for sixteen, each fetched sixteen successors or more ahead.
+ * Kanban-PT-00005 spends most of its search here. */
+
+/* Inserts the `count` oldest successors of the ring.  Returns nonzero when
+ * the expansion must stop. */
+static int explore_run_insert(explore_worker *worker, size_t count)
+{
+    explore_shared *shared = worker->shared;
+    explore_result *result = shared->result;
+    uint64_t max_states = shared->options->max_states;
+    while (count > 0) {
+        size_t first = (size_t)(worker->run_tail & (EXPLORE_RUN - 1));
+        size_t part = count < EXPLORE_RUN / 2 ? count : EXPLORE_RUN / 2;
+        if (part > EXPLORE_RUN - first)
+            part = EXPLORE_RUN - first;
+        /* Near a state limit, one at a time: the search must end at the
+         * state that goes past it, as one thread's does elsewhere. */
+        if (max_states != 0 &&
+            state_store_count(result->store) + count > max_states)
+            part = 1;
+        store_insert_result stopped = STORE_ADDED;
+        size_t inserted = state_store_insert_words(
+            result->store, &worker->ids, worker->run_words + first,
+            worker->run_codes + first, part, worker->run_added, &stopped);
+        for (size_t i = 0; i < inserted; i++)
+            if (worker->run_added[i] != STORE_ID_UNKNOWN)
+                explore_added(worker, worker->run_added[i],
+                              worker->run_transitions[first + i],
+                              &worker->run_words[first + i]);
+        worker->edges += inserted;
+        worker->run_tail += inserted;
+        count -= inserted;
+        if (inserted < part) {
+            /* Alone, the table can grow under our feet: go on. */
+            if (stopped == STORE_FULL && shared->threads == 1 &&
+                explore_grow_alone(worker))
+                continue;
+            explore_refused(shared, stopped);
+            return 1;
+        }
+        if (explore_should_halt(shared))
+            return 1;
+    }
+    return 0;
+}
+
+/* Inserts every successor still in the ring: at the end of a chunk. */
+static int explore_run_drain(explore_worker *worker)
+{
+    return explore_run_insert(worker,
+                              (size_t)(worker->run_head - worker->run_tail));
+}
+
+/* Expands state `id` the short way (see above). */
+static void explore_expand_word(explore_worker *worker, explore_state_id id)
+{
+    explore_shared *shared = worker->shared;
+    explore_result *result = shared->result;
+    const packed_model *packed = result->packed;
+    state_store *store = result->store;
+    worker->parent = id;
+    state_store_unfold(store, id, worker->parent_packed, NULL);
+    uint64_t parent = worker->parent_packed[0];
+    worker->visit = 0;
+    explore_find_diamonds(worker, id);
+    const uint64_t *enabled = packed_model_enabled_near(
+        packed, worker->parent_packed, &worker->near, worker->candidates);
+    for (size_t i = 0; i < worker->near.nonzero_count; i++) {
+        size_t k = worker->near.nonzero[i];
+        uint64_t on = explore_skip_diamonds(worker, k, enabled[k]);
+        worker->visit += support_popcount(on);
+        for (uint64_t fresh = on & ~worker->fired_known[k]; fresh != 0;
+             fresh &= fresh - 1)
+            explore_mark_fired(result, (uint32_t)(k * 64 + (size_t)
+                                                      __builtin_ctzll(fresh)));
+        worker->fired_known[k] |= on;
+        for (; on != 0; on &= on - 1) {
+            uint32_t transition = (uint32_t)(k * 64 + (size_t)__builtin_ctzll(on));
+            size_t place = (size_t)(worker->run_head & (EXPLORE_RUN - 1));
+            if (!packed_model_fire_word(packed, transition, parent,
+                                        &worker->run_words[place])) {
+                model_value value = 0;
+                long fired = packed_model_fire(packed, transition,
+                                               worker->parent_packed,
+                                               worker->child, &value);
+                pnsim_error error;
+                pnsim_error_clear(&error);
+                if (explore_fire_refused(worker, transition, fired, value,
+                                         &error) == MODEL_FAILED)
+                    explore_fail(shared, &error);
+                return;
+            }
+            /* A compact store's hash of a one-word form (state_store_hash). */
+            uint64_t code = support_mix64(worker->run_words[place]);
+            worker->run_codes[place] = code;
+            worker->run_transitions[place] = transition;
+            state_store_prefetch(store, code);
+            worker->run_head++;
+            if (worker->run_head - worker->run_tail == EXPLORE_RUN &&
+                explore_run_insert(worker, EXPLORE_RUN / 2) != 0)
+                return;
+        }
+    }
+    explore_expanded(worker, id, false);
 }
 
 /* Expands state `id`: all its successors into the store. */
@@ -1189,7 +1355,18 @@ static void explore_expand(explore_worker *worker, explore_state_id id)
     }
     if (expanded != MODEL_DONE)
         return;   /* cut short: the level is redone or the search ends */
+    explore_expanded(worker, id, decoded);
+}
 
+/* The end of the expansion of state `id`, whose successors are all sent
+ * on: its degree, and whether it is dead (its values decoded already, or
+ * not yet). */
+static void explore_expanded(explore_worker *worker, explore_state_id id,
+                             bool decoded)
+{
+    explore_shared *shared = worker->shared;
+    explore_result *result = shared->result;
+    const model *model = shared->model;
     if (worker->visit > worker->max_degree)
         worker->max_degree = worker->visit;
     bool is_final = false;
@@ -1283,7 +1460,10 @@ static void explore_work_chunks(explore_shared *shared,
         if (last > shared->level_end)
             last = shared->level_end;
         for (uint64_t id = first; id < last; id++) {
-            explore_expand(worker, id);
+            if (worker->word_path)
+                explore_expand_word(worker, id);
+            else
+                explore_expand(worker, id);
             if (explore_should_halt(shared)) {
                 /* Leave the cursor where the work stopped, for a limit's
                  * statistics; a redo starts the level over anyway. */
@@ -1292,7 +1472,8 @@ static void explore_work_chunks(explore_shared *shared,
         }
         /* A chunk's successors are all in the store before the table
          * may grow or the level end. */
-        if (explore_pipe_drain(worker) != 0)
+        if ((worker->word_path ? explore_run_drain(worker)
+                               : explore_pipe_drain(worker)) != 0)
             return;
         /* Tags are two bytes a state of the frontier: those of the level
          * go as it is expanded, not at its end. */

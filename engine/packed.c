@@ -219,15 +219,19 @@ static void packed_compile(struct packed_build *build, uint32_t t)
     packed_compile_set_changes(build);
 }
 
-/* Merges each transition's changes by word into deltas (packed_delta). */
+/* Merges each transition's changes by word into deltas (packed_delta).
+ * On one-word vectors every transition gets exactly one, a zero delta when
+ * it changes nothing, so that transition t's is deltas[t]
+ * (packed_model_fire_word). */
 static bool packed_build_deltas(packed_model *packed)
 {
     size_t words = packed->codec->words;
     size_t changes = packed->change_start[packed->transitions];
     packed->delta_start =
         malloc((packed->transitions + 1) * sizeof *packed->delta_start);
-    /* At most one delta per change. */
-    packed->deltas = malloc((changes + 1) * sizeof *packed->deltas);
+    /* At most one delta per change, or per transition on one word. */
+    size_t most = changes > packed->transitions ? changes : packed->transitions;
+    packed->deltas = malloc((most + 1) * sizeof *packed->deltas);
     /* Per word: its delta of the transition being merged, if any. */
     size_t *at = malloc((words + 1) * sizeof *at);
     if (packed->delta_start == NULL || packed->deltas == NULL || at == NULL) {
@@ -263,6 +267,8 @@ static bool packed_build_deltas(packed_model *packed)
                     delta->spill = 1;
             }
         }
+        if (words == 1 && count == first)
+            packed->deltas[count++] = (packed_delta){.word = 0};
         for (size_t d = first; d < count; d++)
             at[packed->deltas[d].word] = SIZE_MAX;
     }

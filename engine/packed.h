@@ -306,4 +306,21 @@ static inline long packed_model_fire(const packed_model *packed, uint32_t t,
     return packed_model_fire_checked(packed, t, state, child, value);
 }
 
+/* packed_model_fire for a model of one-word vectors, `state` that word:
+ * writes the successor to *child and returns true, or returns false when
+ * it is not that simple (a value too wide for its slot, or past 2^64 - 1:
+ * packed_model_fire then tells which). */
+static inline bool packed_model_fire_word(const packed_model *packed,
+                                          uint32_t t, uint64_t state,
+                                          uint64_t *child)
+{
+    /* One delta each (packed_build_deltas). */
+    const packed_delta *delta = &packed->deltas[t];
+    uint64_t kept = state - delta->take;
+    uint64_t sum = kept + delta->give;
+    *child = sum;
+    return (((kept ^ delta->give ^ sum) & delta->carry) |
+            (uint64_t)(sum < kept) | delta->spill) == 0;
+}
+
 #endif

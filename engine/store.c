@@ -499,6 +499,22 @@ static store_insert_result store_insert_compact(state_store *store,
     return STORE_FULL;
 }
 
+size_t state_store_insert_words(state_store *store, state_store_ids *ids,
+                                const uint64_t *words, const uint64_t *codes,
+                                size_t count, uint64_t *added,
+                                store_insert_result *stopped)
+{
+    for (size_t i = 0; i < count; i++) {
+        store_insert_result inserted =
+            store_insert_compact(store, ids, words[i], codes[i], &added[i]);
+        if (inserted != STORE_ADDED && inserted != STORE_FOUND) {
+            *stopped = inserted;
+            return i;
+        }
+    }
+    return count;
+}
+
 /* Inserting into a table of ids, whose stored forms are in the arena.  Not
  * inlined into state_store_insert: the registers it saves would cost every
  * insert into a compact store too. */

@@ -164,6 +164,19 @@ store_insert_result state_store_insert(state_store *store,
                                        const uint64_t *stored, uint64_t hash,
                                        uint64_t key, uint64_t *id);
 
+/* state_store_insert for a run of `count` one-word forms into a compact
+ * store: words[i], of hash codes[i], in order.  added[i] gets the id of
+ * form i when it is new, else STORE_ID_UNKNOWN.  One call for a run saves
+ * a call per state, and the run's table entries should have been
+ * prefetched (state_store_prefetch) well before.  Returns how many forms
+ * were inserted: `count`, or fewer when one could not be, and then
+ * *stopped says why (STORE_FULL or STORE_NO_MEMORY).  The caller owns all
+ * the arrays. */
+size_t state_store_insert_words(state_store *store, state_store_ids *ids,
+                                const uint64_t *words, const uint64_t *codes,
+                                size_t count, uint64_t *added,
+                                store_insert_result *stopped);
+
 /* Ends the threads' `count` id blocks: moves the states of highest ids into
  * the ids the blocks left unused, so that ids are dense again, 0 ..
  * state_store_count() - 1, and zeroes the blocks.  Ids of states added

@@ -551,6 +551,76 @@ static uint64_t test_uncode(uint64_t code)
  * runs are long.  The table doubles up to 2^20 entries (set so; 2^24 by
  * default), then grows by a quarter, in steps of 2^18, to sizes that are
  * not powers of two. */
+/* state_store_insert_words: runs of one-word forms, duplicates within a
+ * run and across runs, the form of code 0 among them, give the results
+ * and ids that inserting them one by one gives; a run that meets a full
+ * table stops there and says so, and goes on once the table has grown. */
+static void test_store_compact_runs(void **unused)
+{
+    (void)unused;
+    state_store *store = state_store_create_compact(0);
+    state_store *reference = state_store_create_compact(0);
+    assert_non_null(store);
+    assert_non_null(reference);
+    enum { RUN = 16 };
+    uint64_t words[RUN], codes[RUN], added[RUN], random = 0x9e3779b97f4a7c15ULL;
+    uint64_t zero = test_uncode(0);
+    uint64_t inserted = 0, duplicates = 0;
+    bool full_seen = false;
+    while (state_store_count(reference) < 20000) {
+        for (size_t i = 0; i < RUN; i++) {
+            random = random * 6364136223846793005ULL + 1442695040888963407ULL;
+            /* Few distinct values, so that many are met again. */
+            words[i] = (random >> 40) % 30011 * TEST_SPREAD;
+            if ((random & 0xff) == 0)
+                words[i] = zero;
+            if (i > 0 && (random & 0x300) == 0)
+                words[i] = words[i - 1];
+            codes[i] = state_store_hash(store, &words[i]);
+        }
+        size_t done = 0;
+        while (done < RUN) {
+            store_insert_result stopped = STORE_ADDED;
+            size_t count = state_store_insert_words(
+                store, NULL, words + done, codes + done, RUN - done, added,
+                &stopped);
+            for (size_t i = 0; i < count; i++) {
+                uint64_t id;
+                store_insert_result expected = test_compact_put(
+                    reference, NULL, words[done + i], &id);
+                if (expected == STORE_FULL) {
+                    assert_int_equal(state_store_grow(reference, 1), 0);
+                    expected = test_compact_put(reference, NULL,
+                                                words[done + i], &id);
+                }
+                assert_int_equal(added[i],
+                                 expected == STORE_ADDED ? id
+                                                         : STORE_ID_UNKNOWN);
+                duplicates += expected == STORE_FOUND;
+            }
+            inserted += count;
+            done += count;
+            assert_int_equal(state_store_count(store),
+                             state_store_count(reference));
+            if (done < RUN) {
+                assert_int_equal(stopped, STORE_FULL);
+                full_seen = true;
+                assert_int_equal(state_store_grow(store, 1), 0);
+            }
+        }
+    }
+    assert_true(full_seen);
+    assert_true(duplicates > inserted / 8);
+    for (uint64_t id = 0; id < state_store_count(store); id++) {
+        uint64_t v[1], w[1];
+        assert_true(state_store_get(store, id, v));
+        assert_true(state_store_get(reference, id, w));
+        assert_int_equal(v[0], w[0]);
+    }
+    state_store_free(store);
+    state_store_free(reference);
+}
+
 static void test_store_compact_growth_edges(void **unused)
 {
     (void)unused;
@@ -1093,6 +1163,7 @@ int main(void)
         cmocka_unit_test(test_store_filled_by_threads),
         cmocka_unit_test(test_store_compact),
         cmocka_unit_test(test_store_compact_growth_edges),
+        cmocka_unit_test(test_store_compact_runs),
         cmocka_unit_test(test_store_compact_growth_threads),
         cmocka_unit_test(test_explore_counts_grid),
         cmocka_unit_test(test_explore_final_states),

@@ -235,20 +235,30 @@ static explore_result *explore(const model *m, unsigned threads,
 }
 
 /* As explore, counting only: no parent links, so that one-word states go
- * to a compact store and diamonds use its tags (explore.c). */
-static explore_result *explore_counting_side(const model *m, unsigned threads,
-                                             explore_diamond_side side,
-                                             pnsim_error *error)
+ * to a compact store and diamonds use its tags (explore.c); up to `limit`
+ * states (0: none). */
+static explore_result *explore_counting_to(const model *m, unsigned threads,
+                                           explore_diamond_side side,
+                                           uint64_t limit, pnsim_error *error)
 {
     explore_options options;
     explore_options_init(&options);
     options.threads = threads;
+    options.max_states = limit;
     options.diamond_side = side;
     options.skip_traces = true;
     options.forget_expanded = true;
     explore_result *result = explore_run(m, &options, error);
     assert_non_null(result);
     return result;
+}
+
+/* As explore_counting_to, without a limit. */
+static explore_result *explore_counting_side(const model *m, unsigned threads,
+                                             explore_diamond_side side,
+                                             pnsim_error *error)
+{
+    return explore_counting_to(m, threads, side, 0, error);
 }
 
 /* As explore_counting_side, the side of the diamonds left to the search. */
@@ -370,7 +380,7 @@ static size_t compare_random_nets(size_t count, bool huge, bool processes,
     static text net;
     count = net_count(count);
     size_t failed = 0, with_sets = 0, with_diamonds = 0, conserving = 0;
-    size_t above_diamonds = 0, chose_above = 0;
+    size_t above_diamonds = 0, chose_above = 0, limited = 0;
     for (size_t i = 0; i < count; i++) {
         if (processes)
             random_process_net(&net, dense);
@@ -455,6 +465,19 @@ static size_t compare_random_nets(size_t count, bool huge, bool processes,
                 chose_above += a->diamond_levels_above > 0;
             explore_result_free(counted);
         }
+        /* Counting on one thread stops at a state limit where the
+         * model's search does: successors inserted in runs (explore.c)
+         * go one by one near the limit. */
+        if (explore_result_outcome(asked) == EXPLORE_LIMIT_STATES) {
+            explore_result *counted = explore_counting_to(
+                m, 1, EXPLORE_DIAMONDS_CHOOSE, limit, &error_packed);
+            assert_int_equal(explore_result_outcome(counted),
+                             EXPLORE_LIMIT_STATES);
+            assert_int_equal(explore_result_stats(counted)->states,
+                             explore_result_stats(asked)->states);
+            limited++;
+            explore_result_free(counted);
+        }
         with_diamonds += explore_result_stats(packed)->diamond_edges > 0;
         explore_result_free(packed);
         explore_result_free(asked);
@@ -464,6 +487,10 @@ static size_t compare_random_nets(size_t count, bool huge, bool processes,
     /* Nets that start next to 2^64 - 1 do overflow, some of them. */
     if (huge)
         assert_true(failed > 0);
+    /* Some random nets reach the limit, and so the comparison above
+     * tests it. */
+    if (!processes)
+        assert_true(limited * 10 > count);
     /* Searches skip diamonds in most nets of processes (their steps
      * commute), and so the comparisons above test them. */
     if (processes)
