@@ -1021,6 +1021,57 @@ static void test_place_bounds(void **state)
     pn_net_free(net);
 }
 
+/* The Farkas algorithm gives up when its rows would pass their limit, and
+ * keeps the semiflows of the last whole step: here a token that goes
+ * between x and y (x + y is found first, its columns add the fewest rows),
+ * and a transition from 60 places to 60 others, whose cancelling would
+ * need 3,600 rows. */
+static void test_place_bounds_give_up(void **state)
+{
+    (void)state;
+    enum { SIDE = 60 };
+    size_t size = 64 * 1024, used = 0;
+    char *text = malloc(size);
+    assert_non_null(text);
+    used += (size_t)snprintf(text + used, size - used, "%s",
+                             PNML_HEAD
+                             "<place id=\"x\"><initialMarking><text>1</text>"
+                             "</initialMarking></place><place id=\"y\"/>"
+                             "<transition id=\"xy\"/><transition id=\"yx\"/>"
+                             "<transition id=\"all\"/>"
+                             "<arc id=\"x1\" source=\"x\" target=\"xy\"/>"
+                             "<arc id=\"x2\" source=\"xy\" target=\"y\"/>"
+                             "<arc id=\"x3\" source=\"y\" target=\"yx\"/>"
+                             "<arc id=\"x4\" source=\"yx\" target=\"x\"/>\n");
+    for (int i = 0; i < SIDE; i++)
+        used += (size_t)snprintf(
+            text + used, size - used,
+            "<place id=\"a%d\"><initialMarking><text>1</text>"
+            "</initialMarking></place><place id=\"b%d\"/>"
+            "<arc id=\"in%d\" source=\"a%d\" target=\"all\"/>"
+            "<arc id=\"out%d\" source=\"all\" target=\"b%d\"/>\n",
+            i, i, i, i, i, i);
+    used += (size_t)snprintf(text + used, size - used, "%s", PNML_TAIL);
+    assert_true(used < size);
+    pnsim_error error;
+    pn_net *net = read_string(text, &error);
+    free(text);
+    assert_non_null(net);
+    model_value bounds[2 + 2 * SIDE];
+    pn_exclusive_sets sets;
+    assert_true(pn_net_place_bounds(net, bounds, &sets));
+    long x = pn_net_find_place(net, "x"), y = pn_net_find_place(net, "y");
+    assert_true(bounds[x] == 1 && bounds[y] == 1);
+    for (size_t p = 0; p < net->place_count; p++)
+        if ((long)p != x && (long)p != y)
+            assert_true(bounds[p] == UINT64_MAX);
+    /* x + y holds one token: an exclusive set. */
+    assert_int_equal(sets.count, 1);
+    assert_int_equal(sets.start[1] - sets.start[0], 2);
+    pn_exclusive_sets_free(&sets);
+    pn_net_free(net);
+}
+
 /* Exclusive sets: the unit semiflows with one token, of a mutex between
  * two processes (x0 + x1, y0 + y1, m + x1 + y1); with two tokens in m,
  * the last is no longer one. */
@@ -1209,6 +1260,7 @@ int main(void)
         cmocka_unit_test(test_model_accesses),
         cmocka_unit_test(test_model_overflow),
         cmocka_unit_test(test_place_bounds),
+        cmocka_unit_test(test_place_bounds_give_up),
         cmocka_unit_test(test_exclusive_sets),
         cmocka_unit_test(test_semiflows_minimal),
         cmocka_unit_test(test_semiflows_partial),

@@ -23,6 +23,11 @@
  * own (Colom and Silva's rule).  Rows carried over unchanged need no such
  * test: each new row's support contains those of the two it combines.
  *
+ * A step carries most rows over unchanged, and rows are thousands of
+ * cells wide on large nets (TokenRing-PT-015: 3,920), so rows live in one
+ * pool and a step's table is a list of their places in it: carrying a
+ * row over copies its place, not its cells.
+ *
  * The number of rows can still explode, so the algorithm stops past a
  * fixed number of rows or on an arithmetic overflow, and keeps the rows
  * that were already zero in every transition column: each is a semiflow,
@@ -47,11 +52,21 @@
 #define PN_BOUNDS_MAX_ROWS 2048
 #define PN_BOUNDS_MAX_CELLS ((size_t)1 << 22)
 
-typedef struct pn_bounds_rows {
-    int64_t *cells;      /* count rows of `width` cells: transitions, then
+/* The rows of both tables of a step. */
+typedef struct pn_bounds_pool {
+    int64_t *cells;      /* rows of `width` cells: transitions, then
                             places */
     uint64_t *support;   /* per row, `support_words` words: bit p is set
                             when the row weighs place p */
+    size_t *unused;      /* the places of the rows in no table, a stack */
+    size_t unused_count;
+    size_t width, transitions, support_words;
+} pn_bounds_pool;
+
+/* A table: `count` rows of the pool, in order. */
+typedef struct pn_bounds_rows {
+    pn_bounds_pool *pool;
+    size_t *at;          /* the pool place of row i */
     uint64_t *signs;     /* 2 per transition: how many rows are positive,
                             and negative, in each transition column */
     size_t count, capacity, width, transitions, support_words;
@@ -59,12 +74,26 @@ typedef struct pn_bounds_rows {
 
 static int64_t *pn_bounds_row(const pn_bounds_rows *rows, size_t i)
 {
-    return rows->cells + i * rows->width;
+    return rows->pool->cells + rows->at[i] * rows->width;
 }
 
 static uint64_t *pn_bounds_support(const pn_bounds_rows *rows, size_t i)
 {
-    return rows->support + i * rows->support_words;
+    return rows->pool->support + rows->at[i] * rows->support_words;
+}
+
+/* Gives row i of `rows` an unused place of the pool.  There is one: each
+ * table holds at most `capacity` rows, and the pool twice as many. */
+static void pn_bounds_claim(pn_bounds_rows *rows, size_t i)
+{
+    pn_bounds_pool *pool = rows->pool;
+    rows->at[i] = pool->unused[--pool->unused_count];
+}
+
+/* Returns the pool place `at` to the unused ones. */
+static void pn_bounds_release(pn_bounds_pool *pool, size_t at)
+{
+    pool->unused[pool->unused_count++] = at;
 }
 
 /* Whether support `small` is contained in support `large`. */
@@ -77,35 +106,27 @@ static bool pn_bounds_within(const uint64_t *small, const uint64_t *large,
     return true;
 }
 
-/* Copies row `from` of `in`, cells and support, to row `to` of `out`
- * (the same table, or one of the same width). */
-static void pn_bounds_copy(const pn_bounds_rows *in, size_t from,
-                           pn_bounds_rows *out, size_t to)
-{
-    memmove(pn_bounds_row(out, to), pn_bounds_row(in, from),
-            in->width * sizeof(int64_t));
-    memmove(pn_bounds_support(out, to), pn_bounds_support(in, from),
-            in->support_words * sizeof(uint64_t));
-}
-
-/* Keeps the row just written at place out->count when its support is
+/* Keeps the row just written as row out->count when its support is
  * minimal: none of the rows holds a support within it; then drops the new
- * rows (from `first_new`) whose support holds it. */
+ * rows (from `first_new`) whose support holds it.  A row dropped was
+ * written in this step: its place goes back to the pool. */
 static void pn_bounds_keep_if_minimal(pn_bounds_rows *out, size_t first_new)
 {
     const uint64_t *candidate = pn_bounds_support(out, out->count);
     size_t words = out->support_words;
     for (size_t i = 0; i < out->count; i++)
-        if (pn_bounds_within(pn_bounds_support(out, i), candidate, words))
+        if (pn_bounds_within(pn_bounds_support(out, i), candidate, words)) {
+            pn_bounds_release(out->pool, out->at[out->count]);
             return;
+        }
     size_t kept = first_new;
     for (size_t i = first_new; i <= out->count; i++) {
         if (i < out->count &&
-            pn_bounds_within(candidate, pn_bounds_support(out, i), words))
+            pn_bounds_within(candidate, pn_bounds_support(out, i), words)) {
+            pn_bounds_release(out->pool, out->at[i]);
             continue;
-        if (kept != i)
-            pn_bounds_copy(out, i, out, kept);
-        kept++;
+        }
+        out->at[kept++] = out->at[i];
     }
     out->count = kept;
 }
@@ -130,6 +151,7 @@ static bool pn_bounds_combine(pn_bounds_rows *out, size_t first_new,
 {
     if (out->count == out->capacity)
         return false;
+    pn_bounds_claim(out, out->count);
     int64_t *row = pn_bounds_row(out, out->count);
     uint64_t *support = pn_bounds_support(out, out->count);
     uint64_t divisor = 0;
@@ -137,8 +159,10 @@ static bool pn_bounds_combine(pn_bounds_rows *out, size_t first_new,
         int64_t x, y;
         if (__builtin_mul_overflow(a, first[k], &x) ||
             __builtin_mul_overflow(b, second[k], &y) ||
-            __builtin_add_overflow(x, y, &row[k]) || row[k] == INT64_MIN)
+            __builtin_add_overflow(x, y, &row[k]) || row[k] == INT64_MIN) {
+            pn_bounds_release(out->pool, out->at[out->count]);
             return false;
+        }
         divisor = pn_bounds_gcd(divisor, (uint64_t)(row[k] < 0 ? -row[k]
                                                                : row[k]));
     }
@@ -166,13 +190,15 @@ static void pn_bounds_count_signs(const int64_t *restrict row, size_t columns,
     }
 }
 
-/* One Farkas step: cancels column `column` of `in` into `out`.  The sign
+/* One Farkas step: cancels column `column` of `in` into `out`, rows of
+ * the same pool.  `in` keeps its rows until the step is done: should it
+ * fail, `in` is whole.  The sign
  * counts of `out` are those of `in`, less the rows dropped, plus the rows
  * added: a step touches few rows, and counting them all again at every
  * step was most of the time this took (Peterson-PT-3: 193 -> 96 million
  * instructions from start to the first state, TokenRing-PT-015: 217 ->
  * 104 ms). */
-static bool pn_bounds_cancel(const pn_bounds_rows *in, pn_bounds_rows *out,
+static bool pn_bounds_cancel(pn_bounds_rows *in, pn_bounds_rows *out,
                              size_t column)
 {
     size_t columns = in->transitions;
@@ -181,8 +207,7 @@ static bool pn_bounds_cancel(const pn_bounds_rows *in, pn_bounds_rows *out,
     out->count = 0;
     for (size_t i = 0; i < in->count; i++) {
         if (pn_bounds_row(in, i)[column] == 0) {
-            pn_bounds_copy(in, i, out, out->count);
-            out->count++;
+            out->at[out->count++] = in->at[i];
         } else {
             pn_bounds_count_signs(pn_bounds_row(in, i), columns, positive,
                                   negative, UINT64_MAX);
@@ -207,6 +232,11 @@ static bool pn_bounds_cancel(const pn_bounds_rows *in, pn_bounds_rows *out,
     for (size_t i = first_new; i < out->count; i++)
         pn_bounds_count_signs(pn_bounds_row(out, i), columns, positive,
                               negative, 1);
+    /* The rows cancelled are in `in` alone. */
+    for (size_t i = 0; i < in->count; i++)
+        if (pn_bounds_row(in, i)[column] != 0)
+            pn_bounds_release(in->pool, in->at[i]);
+    in->count = 0;
     return true;
 }
 
@@ -304,17 +334,31 @@ bool pn_net_place_bounds(const pn_net *net, model_value *bounds,
     if (capacity > PN_BOUNDS_MAX_ROWS)
         capacity = PN_BOUNDS_MAX_ROWS;
     size_t support_words = (places + 63) / 64;
+    /* Each table holds at most `capacity` rows. */
+    pn_bounds_pool pool = {
+        calloc(2 * capacity * width, sizeof(int64_t)),
+        calloc(2 * capacity * support_words, sizeof(uint64_t)),
+        calloc(2 * capacity, sizeof(size_t)),
+        0, width, transitions, support_words,
+    };
     pn_bounds_rows rows[2];
     for (int r = 0; r < 2; r++)
         rows[r] = (pn_bounds_rows){
-            calloc(capacity * width, sizeof(int64_t)),
-            calloc(capacity * support_words, sizeof(uint64_t)),
+            &pool,
+            calloc(capacity, sizeof(size_t)),
             calloc(2 * transitions + 1, sizeof(uint64_t)),
             r == 0 ? places : 0, capacity, width, transitions, support_words,
         };
-    bool ok = rows[0].cells != NULL && rows[1].cells != NULL &&
-              rows[0].support != NULL && rows[1].support != NULL &&
-              rows[0].signs != NULL && rows[1].signs != NULL;
+    bool ok = pool.cells != NULL && pool.support != NULL &&
+              pool.unused != NULL && rows[0].at != NULL &&
+              rows[1].at != NULL && rows[0].signs != NULL &&
+              rows[1].signs != NULL;
+    /* Row p of the first table is place p of the pool; the others are
+     * unused, the lowest on top. */
+    for (size_t i = 0; ok && i < places; i++)
+        rows[0].at[i] = i;
+    for (size_t i = 2 * capacity; ok && i-- > places;)
+        pool.unused[pool.unused_count++] = i;
     /* (C | I): the incidence of place p is row p. */
     for (size_t i = 0; ok && i < net->arc_count; i++) {
         const pn_arc *arc = &net->arcs[i];
@@ -367,10 +411,12 @@ bool pn_net_place_bounds(const pn_net *net, model_value *bounds,
         }
     }
     for (int r = 0; r < 2; r++) {
-        free(rows[r].cells);
-        free(rows[r].support);
+        free(rows[r].at);
         free(rows[r].signs);
     }
+    free(pool.cells);
+    free(pool.support);
+    free(pool.unused);
     return found || net->nupn_safe;
 }
 
