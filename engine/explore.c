@@ -1658,12 +1658,13 @@ static bool explore_reencode(explore_shared *shared, uint64_t keep,
     free(widths);
     if (!ok)
         return false;
+    /* At least one of each, whatever the counts. */
+    size_t threads = shared->threads > 0 ? shared->threads : 1;
+    size_t words = result->codec.words > 0 ? result->codec.words : 1;
     explore_recode recode = {
         .result = result, .codec = &codec, .slots = slots ? slots : 1,
-        .values = malloc(shared->threads * (slots ? slots : 1) *
-                         sizeof(model_value)),
-        .packed = malloc(shared->threads * result->codec.words *
-                         sizeof(uint64_t)),
+        .values = malloc(threads * (slots ? slots : 1) * sizeof(model_value)),
+        .packed = malloc(threads * words * sizeof(uint64_t)),
     };
     state_store *store = explore_store_create(result, options, codec.words);
     ok = store != NULL && recode.values != NULL && recode.packed != NULL;
