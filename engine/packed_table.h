@@ -39,7 +39,7 @@
 struct packed_model;
 
 /* A chunk: the value (word >> shift) & mask selects row first_row + value,
- * whose words start at rows[value * words]. */
+ * whose words start at rows[value * stride]. */
 typedef struct packed_chunk {
     uint64_t mask;
     const uint64_t *rows;
@@ -49,11 +49,15 @@ typedef struct packed_chunk {
 } packed_chunk;
 
 typedef struct packed_table {
-    size_t words;                 /* words of a row: the model's
-                                     candidate_words */
+    size_t words;                 /* words of a set of transitions: the
+                                     model's candidate_words */
+    size_t stride;                /* words of a row: `words`, or 4, 8 or
+                                     16 when that is at most twice it
+                                     (packed_table_create) */
     size_t chunk_count;
     packed_chunk *chunks;
-    uint64_t *rows;               /* row r: rows[r * words .. + words - 1] */
+    uint64_t *rows;               /* row r: rows[r * stride .. + stride - 1]
+                                     (the words past `words` all ones) */
     uint64_t *always;             /* the transitions no guard rules out
                                      for good: the set before any chunk */
     uint64_t *rest;               /* the transitions with a guard no chunk

@@ -128,13 +128,22 @@ static void random_net(text *out, bool huge)
 /* A random net of processes: each a state machine of 1 to 5 places with
  * one token, whose transitions move one process (sometimes two together)
  * and may read, test for absence (inhibitor) or change a few shared
- * counters and other processes' places.  At most 24 places.  A `dense`
+ * counters and other processes' places.  At most 24 places.  A dense
  * net has over a thousand transitions, most of them moving two processes
  * or reading another's place: the packed model then watches a second
  * place, most often a member of another process's set, and keys them
- * (packed.h). */
-static void random_process_net(text *out, bool dense)
+ * (packed.h).  A wide one is as dense, with 130 to 1,279 transitions:
+ * sets of 3 to 20 words, rows of every length the enabledness table ANDs
+ * by a loop of its own (packed_table.c). */
+typedef enum process_net_kind {
+    PROCESS_NET_SPARSE,
+    PROCESS_NET_DENSE,
+    PROCESS_NET_WIDE,
+} process_net_kind;
+
+static void random_process_net(text *out, process_net_kind kind)
 {
+    bool dense = kind != PROCESS_NET_SPARSE;
     size_t processes = 1 + random_below(4), counters = random_below(3);
     size_t states[4], places = counters;
     out->length = 0;
@@ -155,8 +164,9 @@ static void random_process_net(text *out, bool dense)
                  "<place id=\"c%zu\"><initialMarking><text>%d</text>"
                  "</initialMarking></place>\n",
                  c, (int)random_below(2));
-    size_t transitions = dense ? 1024 + random_below(256)
-                               : 1 + random_below(4 * places + 2);
+    size_t transitions = kind == PROCESS_NET_DENSE ? 1024 + random_below(256)
+                         : kind == PROCESS_NET_WIDE ? 130 + random_below(1150)
+                                                    : 1 + random_below(4 * places + 2);
     size_t arcs = 0;
     for (size_t t = 0; t < transitions; t++) {
         text_add(out, "<transition id=\"t%zu\"/>\n", t);
@@ -375,7 +385,7 @@ static size_t keyed_transitions(const model *m)
  * exclusive sets, and adds to *keyed those whose packed model keys
  * transitions. */
 static size_t compare_random_nets(size_t count, bool huge, bool processes,
-                                  bool dense, size_t *keyed)
+                                  process_net_kind kind, size_t *keyed)
 {
     static text net;
     count = net_count(count);
@@ -383,7 +393,7 @@ static size_t compare_random_nets(size_t count, bool huge, bool processes,
     size_t above_diamonds = 0, chose_above = 0, limited = 0;
     for (size_t i = 0; i < count; i++) {
         if (processes)
-            random_process_net(&net, dense);
+            random_process_net(&net, kind);
         else
             random_net(&net, huge);
         pnsim_error error;
@@ -507,13 +517,13 @@ static size_t compare_random_nets(size_t count, bool huge, bool processes,
 static void test_random_nets(void **state)
 {
     (void)state;
-    compare_random_nets(300, false, false, false, NULL);
+    compare_random_nets(300, false, false, PROCESS_NET_SPARSE, NULL);
 }
 
 static void test_random_nets_near_overflow(void **state)
 {
     (void)state;
-    compare_random_nets(80, true, false, false, NULL);
+    compare_random_nets(80, true, false, PROCESS_NET_SPARSE, NULL);
 }
 
 /* Nets of processes: most store exclusive sets. */
@@ -521,7 +531,8 @@ static void test_random_process_nets(void **state)
 {
     (void)state;
     size_t count = net_count(300);
-    assert_true(compare_random_nets(count, false, true, false, NULL) * 2 >
+    assert_true(compare_random_nets(count, false, true, PROCESS_NET_SPARSE,
+                                    NULL) * 2 >
                 count);
 }
 
@@ -531,9 +542,20 @@ static void test_random_dense_process_nets(void **state)
 {
     (void)state;
     size_t count = net_count(60), keyed = 0;
-    assert_true(compare_random_nets(count, false, true, true, &keyed) * 2 >
+    assert_true(compare_random_nets(count, false, true, PROCESS_NET_DENSE,
+                                    &keyed) * 2 >
                 count);
     assert_true(keyed * 2 > count);
+}
+
+/* Wide nets of processes: sets of transitions of every length in words
+ * up to 20, and so every loop of the enabledness table. */
+static void test_random_wide_process_nets(void **state)
+{
+    (void)state;
+    size_t count = net_count(60);
+    assert_true(compare_random_nets(count, false, true, PROCESS_NET_WIDE,
+                                    NULL) * 2 > count);
 }
 
 /* 22 processes of one step each: 2^22 states, and a level of 705,432
@@ -941,6 +963,7 @@ int main(void)
         cmocka_unit_test(test_random_nets_near_overflow),
         cmocka_unit_test(test_random_process_nets),
         cmocka_unit_test(test_random_dense_process_nets),
+        cmocka_unit_test(test_random_wide_process_nets),
         cmocka_unit_test(test_exclusive_sets_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
