@@ -1311,16 +1311,21 @@ static void explore_expand_word(explore_worker *worker, explore_state_id id)
             size_t place = (size_t)(worker->run_head & (EXPLORE_RUN - 1));
             if (!packed_model_fire_word(packed, transition, parent,
                                         &worker->run_words[place])) {
+                /* Too wide a value, or so the quick test fears: the
+                 * slow one says which, or fires after all. */
                 model_value value = 0;
                 long fired = packed_model_fire(packed, transition,
                                                worker->parent_packed,
                                                worker->child, &value);
-                pnsim_error error;
-                pnsim_error_clear(&error);
-                if (explore_fire_refused(worker, transition, fired, value,
-                                         &error) == MODEL_FAILED)
-                    explore_fail(shared, &error);
-                return;
+                if (fired != PACKED_FIRED) {
+                    pnsim_error error;
+                    pnsim_error_clear(&error);
+                    if (explore_fire_refused(worker, transition, fired, value,
+                                             &error) == MODEL_FAILED)
+                        explore_fail(shared, &error);
+                    return;
+                }
+                worker->run_words[place] = worker->child[0];
             }
             /* A compact store's hash of a one-word form (state_store_hash). */
             uint64_t code = support_mix64(worker->run_words[place]);
