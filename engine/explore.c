@@ -1293,14 +1293,30 @@ static void explore_expand_word(explore_worker *worker, explore_state_id id)
     const packed_model *packed = result->packed;
     state_store *store = result->store;
     worker->parent = id;
-    state_store_unfold(store, id, worker->parent_packed, NULL);
-    uint64_t parent = worker->parent_packed[0];
+    /* Ids below the level's end are stored and not forgotten. */
+    uint64_t parent = state_store_word(store, id);
+    worker->parent_packed[0] = parent;
     worker->visit = 0;
     explore_find_diamonds(worker, id);
-    const uint64_t *enabled = packed_model_enabled_near(
-        packed, worker->parent_packed, &worker->near, worker->candidates);
-    for (size_t i = 0; i < worker->near.nonzero_count; i++) {
-        size_t k = worker->near.nonzero[i];
+    /* Up to 64 transitions, a table answers in one word, which is all
+     * the words that may not be 0 (Kanban, SwimmingPool). */
+    static const uint32_t first_word[1] = {0};
+    uint64_t single;
+    const uint64_t *enabled = &single;
+    const uint32_t *nonzero = first_word;
+    size_t nonzero_count;
+    if (packed->table != NULL && packed->candidate_words == 1) {
+        packed_table_enabled(packed->table, packed, worker->parent_packed,
+                             &single);
+        nonzero_count = single != 0;
+    } else {
+        enabled = packed_model_enabled_near(packed, worker->parent_packed,
+                                            &worker->near, worker->candidates);
+        nonzero = worker->near.nonzero;
+        nonzero_count = worker->near.nonzero_count;
+    }
+    for (size_t i = 0; i < nonzero_count; i++) {
+        size_t k = nonzero[i];
         uint64_t on = explore_skip_diamonds(worker, k, enabled[k]);
         worker->visit += support_popcount(on);
         for (uint64_t fresh = on & ~worker->fired_known[k]; fresh != 0;

@@ -791,6 +791,11 @@ bool state_store_unfold(const state_store *store, uint64_t id,
     return true;
 }
 
+uint64_t state_store_word(const state_store *store, uint64_t id)
+{
+    return *store_stored(store, id);
+}
+
 bool state_store_get(const state_store *store, uint64_t id, uint64_t *vector)
 {
     return state_store_unfold(store, id, vector, NULL);

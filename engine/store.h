@@ -207,6 +207,11 @@ bool state_store_get(const state_store *store, uint64_t id, uint64_t *vector);
 bool state_store_unfold(const state_store *store, uint64_t id,
                         uint64_t *vector, uint64_t *tree);
 
+/* The stored form of state `id` of a compact store: state_store_get
+ * without its checks, for the explorer's short way.  `id` must be a state
+ * the store holds, and not forgotten (state_store_forget). */
+uint64_t state_store_word(const state_store *store, uint64_t id);
+
 uint64_t state_store_key(const state_store *store, uint64_t id);
 
 /*
