@@ -1301,14 +1301,13 @@ static void explore_expand_word(explore_worker *worker, explore_state_id id)
     /* Up to 64 transitions, a table answers in one word, which is all
      * the words that may not be 0 (Kanban, SwimmingPool). */
     static const uint32_t first_word[1] = {0};
-    uint64_t single;
-    const uint64_t *enabled = &single;
+    const uint64_t *enabled = worker->near.enabled;
     const uint32_t *nonzero = first_word;
     size_t nonzero_count;
     if (packed->table != NULL && packed->candidate_words == 1) {
         packed_table_enabled(packed->table, packed, worker->parent_packed,
-                             &single);
-        nonzero_count = single != 0;
+                             worker->near.enabled);
+        nonzero_count = worker->near.enabled[0] != 0;
     } else {
         enabled = packed_model_enabled_near(packed, worker->parent_packed,
                                             &worker->near, worker->candidates);
