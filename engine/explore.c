@@ -1324,7 +1324,8 @@ static void explore_expand_word(explore_worker *worker, explore_state_id id)
                                                       __builtin_ctzll(fresh)));
         worker->fired_known[k] |= on;
         for (; on != 0; on &= on - 1) {
-            uint32_t transition = (uint32_t)(k * 64 + (size_t)__builtin_ctzll(on));
+            uint32_t transition =
+                (uint32_t)(k * 64 + (size_t)__builtin_ctzll(on));
             size_t place = (size_t)(worker->run_head & (EXPLORE_RUN - 1));
             if (!packed_model_fire_word(packed, transition, parent,
                                         &worker->run_words[place])) {

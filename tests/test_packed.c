@@ -164,9 +164,10 @@ static void random_process_net(text *out, process_net_kind kind)
                  "<place id=\"c%zu\"><initialMarking><text>%d</text>"
                  "</initialMarking></place>\n",
                  c, (int)random_below(2));
-    size_t transitions = kind == PROCESS_NET_DENSE ? 1024 + random_below(256)
-                         : kind == PROCESS_NET_WIDE ? 130 + random_below(1150)
-                                                    : 1 + random_below(4 * places + 2);
+    size_t transitions =
+        kind == PROCESS_NET_DENSE  ? 1024 + random_below(256)
+        : kind == PROCESS_NET_WIDE ? 130 + random_below(1150)
+                                   : 1 + random_below(4 * places + 2);
     size_t arcs = 0;
     for (size_t t = 0; t < transitions; t++) {
         text_add(out, "<transition id=\"t%zu\"/>\n", t);
