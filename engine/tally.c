@@ -227,6 +227,21 @@ model_value state_tally_add(const state_tally *tally,
     return sum;
 }
 
+void state_tally_add_max_words(const state_tally *tally,
+                               state_tally_running *running,
+                               const uint64_t *words, size_t count)
+{
+    bool decode_all = tally->counts[0] == 0;
+    for (size_t i = 0; i < count; i++) {
+        if (!decode_all && !tally_has_above(tally, running, 0, words[i]))
+            continue;
+        model_value max = running->max;
+        tally_decode(tally, 0, words[i], &max);
+        if (max > running->max)
+            state_tally_start(tally, running, max);
+    }
+}
+
 void state_tally_add_max(const state_tally *tally,
                          state_tally_running *running, const uint64_t *packed)
 {

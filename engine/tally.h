@@ -27,6 +27,7 @@
 #define PNSIM_TALLY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "codec.h"
@@ -63,5 +64,11 @@ model_value state_tally_add(const state_tally *tally,
 void state_tally_add_max(const state_tally *tally,
                          state_tally_running *running,
                          const uint64_t *packed);
+
+/* state_tally_add_max for `count` states of a codec of one word, `words`:
+ * one call for a run of new states (explore.c's short way). */
+void state_tally_add_max_words(const state_tally *tally,
+                               state_tally_running *running,
+                               const uint64_t *words, size_t count);
 
 #endif

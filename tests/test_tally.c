@@ -9,8 +9,8 @@
  * does, and say when a sum passes 2^64 - 1.  Values near each field's
  * limit and near the running maximum are drawn often: that is where a
  * carry out of a field says whether it holds more than the maximum.
- * The inline bit count used where the processor has no instruction for it
- * is checked against the compiler's.
+ * Codecs of one word also take their vectors in runs.  The inline bit
+ * count is checked against the compiler's.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -97,6 +97,13 @@ static void tally_test_codec(bool with_sets)
     uint64_t above[2 * (TALLY_TEST_SLOTS + 1)];
     state_tally_running running = {.above = above};
     state_tally_start(tally, &running, 0);
+    /* On a codec of one word, the same vectors in runs of 1 to 16 words
+     * (state_tally_add_max_words). */
+    uint64_t run_above[2 * (TALLY_TEST_SLOTS + 1)];
+    state_tally_running run_running = {.above = run_above};
+    state_tally_start(tally, &run_running, 0);
+    uint64_t run[16];
+    size_t run_count = 0, run_length = 1 + tally_test_random() % 16;
 
     model_value values[TALLY_TEST_SLOTS], decoded[TALLY_TEST_SLOTS];
     uint64_t packed[TALLY_TEST_SLOTS + 1];
@@ -126,6 +133,15 @@ static void tally_test_codec(bool with_sets)
             assert_true(sum == expected_sum);
         assert_true(running.max == expected_max);
         assert_true(running.above_max == expected_max);
+        if (codec.words != 1)
+            continue;
+        run[run_count++] = packed[0];
+        if (run_count == run_length || v == TALLY_TEST_VECTORS - 1) {
+            state_tally_add_max_words(tally, &run_running, run, run_count);
+            assert_true(run_running.max == expected_max);
+            run_count = 0;
+            run_length = 1 + tally_test_random() % 16;
+        }
     }
     state_tally_free(tally);
     state_codec_free(&codec);
