@@ -21,10 +21,13 @@
  * The table is built only where it stays about the size of a core's
  * second-level cache, and where a state ANDs a few hundred words of rows
  * at most (packed_table_create): past that, testing the candidates may
- * cost less.  On the MCC nets of the benchmark every state is one word,
- * and cut into 4 to 9 chunks: Kanban-PT-00005 (16 transitions) ANDs 8
- * words per state, TokenRing-PT-015 (3,616 transitions, rows of 57
- * words) 456, and both search faster than by their candidates.
+ * cost less.  Where a row is one word, chunks may be wider, of up to
+ * PACKED_TABLE_WIDE_CHUNK_BITS bits, while the table stays within half of
+ * that cache: fewer look-ups, each a little further away.  On the MCC
+ * nets of the benchmark every state is one word, and cut into 4 to 9
+ * chunks: Kanban-PT-00005 (16 transitions) ANDs 4 words per state,
+ * TokenRing-PT-015 (3,616 transitions, rows of 57 words) 456, and both
+ * search faster than by their candidates.
  */
 #ifndef PNSIM_PACKED_TABLE_H
 #define PNSIM_PACKED_TABLE_H
@@ -33,8 +36,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The widest chunk, in bits: rows of 2^8 values. */
+/* The widest chunk, in bits: rows of 2^8 values; of 2^12 where a row is
+ * one word and the table stays small (packed_table_create). */
 #define PACKED_TABLE_CHUNK_BITS 8
+#define PACKED_TABLE_WIDE_CHUNK_BITS 12
 
 struct packed_model;
 
@@ -51,6 +56,7 @@ typedef struct packed_chunk {
 typedef struct packed_table {
     size_t words;                 /* words of a set of transitions: the
                                      model's candidate_words */
+    unsigned chunk_bits;          /* the widest chunk */
     size_t stride;                /* words of a row: `words`, or 4, 8 or
                                      16 when that is at most twice it
                                      (packed_table_create) */
