@@ -282,7 +282,7 @@ static packed_table *packed_table_build(const packed_model *packed,
      * unrolled and on vectors (packed_table_and_fixed); a few words of
      * padding cost less than the loop of a run-time length (Peterson-PT-3,
      * rows of 6 words: 1,003 -> 263 M instructions of enabledness). */
-    size_t stride = words;
+    size_t stride = words > 0 ? words : 1;   /* no transitions: one word */
     for (size_t fixed = 4; fixed <= 16; fixed *= 2)
         if (words > 1 && words <= fixed && fixed <= 2 * words) {
             stride = fixed;
