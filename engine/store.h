@@ -40,7 +40,9 @@
  * it (its hash), so a look-up never reads the arena and an entry is never
  * busy.  Such a store cannot say which id a state it finds has
  * (STORE_ID_UNKNOWN), but it can forget the vectors of the states its user
- * is done with (state_store_forget), and its table grows in place, by a
+ * is done with (state_store_forget: a few chunks of them are kept for the
+ * states to come, which then need no fresh pages), and its table grows in
+ * place, by a
  * quarter once past 2^24 entries (128 MiB).  A large search that only counts
  * then costs 10.7 to 13.3 bytes per state (load 3/5 to 3/4) plus its
  * frontier.
@@ -103,7 +105,8 @@ void state_store_set_quarter_growth(state_store *store, uint64_t entries);
 
 /* Releases the vectors of states below id `below`, as far as whole chunks
  * of the arena go: state_store_get then fails for them.  The set still
- * knows them.  Only a compact store forgets (others do nothing: their
+ * knows them.  Up to four chunks (and four of tags) stay in the store,
+ * counted in its bytes, to hold the vectors of states added later.  Only a compact store forgets (others do nothing: their
  * table compares against the arena).  No insert may run at the same time. */
 void state_store_forget(state_store *store, uint64_t below);
 
