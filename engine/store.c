@@ -64,6 +64,8 @@ struct state_store {
     unsigned chunk_shift;           /* log2 of states per chunk */
     bool with_keys;
 
+    _Atomic size_t chunks_used;     /* chunks at or past this were never
+                                       set: state_store_free stops there */
     _Atomic(uint64_t *) *chunks;    /* STORE_MAX_CHUNKS chunks of stored
                                        forms */
     _Atomic(uint64_t *) *key_chunks;/* same shape, one key per state */
@@ -276,8 +278,9 @@ void state_store_free(state_store *store)
     if (store == NULL)
         return;
     state_store_free(store->dictionary);
-    for (size_t i = 0; store->chunks != NULL && i < STORE_MAX_CHUNKS; i++) {
-        /* A chunk whose allocation failed may leave a hole: look at all. */
+    size_t used = atomic_load(&store->chunks_used);
+    for (size_t i = 0; store->chunks != NULL && i < used; i++) {
+        /* A chunk whose allocation failed may leave a hole. */
         store_pages_free(atomic_load(&store->chunks[i]),
                          store_chunk_bytes(store));
         if (store->key_chunks != NULL)
@@ -396,6 +399,11 @@ static bool store_ensure_chunk(state_store *store, uint64_t id)
         store_pages_free(chunk, store_chunk_bytes(store));
         store_discharge(store, size);
     }
+    size_t used = atomic_load(&store->chunks_used);
+    while (used <= index &&
+           !atomic_compare_exchange_weak(&store->chunks_used, &used,
+                                         index + 1))
+        ;
     return true;
 }
 
@@ -460,27 +468,37 @@ uint64_t state_store_hash(const state_store *store, const uint64_t *stored)
 
 /* ---- inserting -------------------------------------------------------- */
 
-/* The next id of the caller's block, taking a new block from the shared
- * counter when it is used up (and making sure the arena has room for it).
- * False when out of ids or memory. */
-static bool store_take_id(state_store *store, state_store_ids *ids,
-                          uint64_t *id)
+/* store_take_id when the caller has no block, or its block is used up:
+ * an id from the shared counter, or a new block of them (and making sure
+ * the arena has room for it).  Out of line: once in STORE_ID_BLOCK ids. */
+static __attribute__((noinline)) bool
+store_take_id_slowly(state_store *store, state_store_ids *ids, uint64_t *id)
 {
     if (ids == NULL) {
         *id = atomic_fetch_add(&store->count, 1);
         return *id < STORE_MAX_STATES && store_ensure_chunk(store, *id);
     }
-    if (ids->next == ids->end) {
-        uint64_t first = atomic_fetch_add(&store->count, STORE_ID_BLOCK);
-        ids->next = first;
-        ids->end = first + STORE_ID_BLOCK;
-        bool ok = ids->end <= STORE_MAX_STATES;
-        for (uint64_t at = first; ok && at < ids->end;
-             at = ((at >> store->chunk_shift) + 1) << store->chunk_shift)
-            ok = store_ensure_chunk(store, at);
-        if (!ok)
-            return false;   /* the block stays open, to be closed unused */
-    }
+    uint64_t first = atomic_fetch_add(&store->count, STORE_ID_BLOCK);
+    ids->next = first;
+    ids->end = first + STORE_ID_BLOCK;
+    bool ok = ids->end <= STORE_MAX_STATES;
+    for (uint64_t at = first; ok && at < ids->end;
+         at = ((at >> store->chunk_shift) + 1) << store->chunk_shift)
+        ok = store_ensure_chunk(store, at);
+    if (!ok)
+        return false;   /* the block stays open, to be closed unused */
+    *id = ids->next++;
+    return true;
+}
+
+/* The next id of the caller's block (`ids`; NULL: none), taking a new
+ * block from the shared counter when it is used up.  False when out of ids
+ * or memory. */
+static inline bool store_take_id(state_store *store, state_store_ids *ids,
+                                 uint64_t *id)
+{
+    if (ids == NULL || ids->next == ids->end)
+        return store_take_id_slowly(store, ids, id);
     *id = ids->next++;
     return true;
 }
