@@ -961,6 +961,21 @@ static void explore_count_diamonds(explore_worker *worker, size_t k,
     worker->fired_known[k] |= diamonds;
 }
 
+/* explore_find_diamonds for a state whose tag is `tag` (0: none known),
+ * in a store of tags. */
+static inline void explore_find_diamonds_tagged(explore_worker *worker,
+                                                uint16_t tag)
+{
+    const explore_result *result = worker->shared->result;
+    worker->skip = NULL;
+    worker->skip_words = 0;
+    if (result->commute == NULL || tag == 0)
+        return;
+    worker->reached_by = tag - 1u;
+    worker->skip = commute_row(result->commute, worker->reached_by,
+                               &worker->skip_words);
+}
+
 /* Finds the transition that reached state `id`, and so the transitions
  * whose edges from it explore_count_diamonds counts: none for the initial
  * state or a state whose tag is gone. */
@@ -971,20 +986,16 @@ static void explore_find_diamonds(explore_worker *worker, explore_state_id id)
     worker->skip_words = 0;
     if (result->commute == NULL)
         return;
-    uint64_t reached_by;
-    if (result->with_keys) {
-        uint64_t key = state_store_key(result->store, id);
-        if (key == EXPLORE_ROOT_KEY)
-            return;
-        reached_by = key & EXPLORE_VISIT_MAX;
-    } else {
-        uint16_t tag = state_store_tag(result->store, id);
-        if (tag == 0)
-            return;
-        reached_by = tag - 1u;
+    if (!result->with_keys) {
+        explore_find_diamonds_tagged(worker,
+                                     state_store_tag(result->store, id));
+        return;
     }
-    worker->reached_by = (uint32_t)reached_by;
-    worker->skip = commute_row(result->commute, (uint32_t)reached_by,
+    uint64_t key = state_store_key(result->store, id);
+    if (key == EXPLORE_ROOT_KEY)
+        return;
+    worker->reached_by = (uint32_t)(key & EXPLORE_VISIT_MAX);
+    worker->skip = commute_row(result->commute, worker->reached_by,
                                &worker->skip_words);
 }
 
@@ -1334,19 +1345,19 @@ static int explore_run_drain(explore_worker *worker)
                               (size_t)(worker->run_head - worker->run_tail));
 }
 
-/* Expands state `id` the short way (see above). */
-static void explore_expand_word(explore_worker *worker, explore_state_id id)
+/* Expands state `id`, of word `parent` and tag `tag`, the short way (see
+ * above). */
+static void explore_expand_word(explore_worker *worker, explore_state_id id,
+                                uint64_t parent, uint16_t tag)
 {
     explore_shared *shared = worker->shared;
     explore_result *result = shared->result;
     const packed_model *packed = result->packed;
     state_store *store = result->store;
     worker->parent = id;
-    /* Ids below the level's end are stored and not forgotten. */
-    uint64_t parent = state_store_word(store, id);
     worker->parent_packed[0] = parent;
     worker->visit = 0;
-    explore_find_diamonds(worker, id);
+    explore_find_diamonds_tagged(worker, tag);
     /* Up to 64 transitions, a table answers in one word, which is all
      * the words that may not be 0 (Kanban, SwimmingPool). */
     static const uint32_t first_word[1] = {0};
@@ -1413,7 +1424,35 @@ static void explore_expand_word(explore_worker *worker, explore_state_id id)
                 return;
         }
     }
-    explore_expanded(worker, id, false);
+    /* explore_expanded, whose hook the short way has not. */
+    if (worker->visit > worker->max_degree)
+        worker->max_degree = worker->visit;
+    if (worker->visit == 0)
+        explore_expanded(worker, id, false);
+}
+
+/* Expands the states first .. last - 1 the short way, reading their words
+ * and tags in runs (state_store_words).  Returns nonzero when the search
+ * must halt. */
+static int explore_expand_words(explore_worker *worker, uint64_t first,
+                                uint64_t last)
+{
+    explore_shared *shared = worker->shared;
+    /* Ids below the level's end are stored and not forgotten. */
+    while (first < last) {
+        uint64_t count = last - first;
+        const uint16_t *tags;
+        const uint64_t *words =
+            state_store_words(shared->result->store, first, &count, &tags);
+        for (uint64_t i = 0; i < count; i++) {
+            explore_expand_word(worker, first + i, words[i],
+                                tags != NULL ? tags[i] : 0);
+            if (explore_should_halt(shared))
+                return 1;
+        }
+        first += count;
+    }
+    return 0;
 }
 
 /* Expands state `id`: all its successors into the store. */
@@ -1568,15 +1607,16 @@ static void explore_work_chunks(explore_shared *shared,
         uint64_t last = first + shared->chunk;
         if (last > shared->level_end)
             last = shared->level_end;
-        for (uint64_t id = first; id < last; id++) {
-            if (worker->word_path)
-                explore_expand_word(worker, id);
-            else
-                explore_expand(worker, id);
-            if (explore_should_halt(shared)) {
-                /* Leave the cursor where the work stopped, for a limit's
-                 * statistics; a redo starts the level over anyway. */
+        /* On a halt the cursor stays where the work stopped, for a
+         * limit's statistics; a redo starts the level over anyway. */
+        if (worker->word_path) {
+            if (explore_expand_words(worker, first, last) != 0)
                 return;
+        } else {
+            for (uint64_t id = first; id < last; id++) {
+                explore_expand(worker, id);
+                if (explore_should_halt(shared))
+                    return;
             }
         }
         /* A chunk's successors are all in the store before the table

@@ -871,9 +871,15 @@ bool state_store_unfold(const state_store *store, uint64_t id,
     return true;
 }
 
-uint64_t state_store_word(const state_store *store, uint64_t id)
+const uint64_t *state_store_words(const state_store *store, uint64_t first,
+                                  uint64_t *count, const uint16_t **tags)
 {
-    return *store_stored(store, id);
+    uint64_t in_chunk = ((uint64_t)1 << store->chunk_shift) -
+                        (first & (((uint64_t)1 << store->chunk_shift) - 1));
+    if (*count > in_chunk)
+        *count = in_chunk;
+    *tags = store_tag_slot(store, first);
+    return store_stored(store, first);
 }
 
 bool state_store_get(const state_store *store, uint64_t id, uint64_t *vector)

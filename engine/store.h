@@ -210,10 +210,14 @@ bool state_store_get(const state_store *store, uint64_t id, uint64_t *vector);
 bool state_store_unfold(const state_store *store, uint64_t id,
                         uint64_t *vector, uint64_t *tree);
 
-/* The stored form of state `id` of a compact store: state_store_get
- * without its checks, for the explorer's short way.  `id` must be a state
- * the store holds, and not forgotten (state_store_forget). */
-uint64_t state_store_word(const state_store *store, uint64_t id);
+/* The stored forms of states first, first + 1, ... of a compact store, one
+ * after the other, and in *tags theirs (NULL without tags, or released:
+ * all 0).  *count, the states asked for, is cut where a chunk of the arena
+ * ends; at least one is given.  state_store_get without its checks, for
+ * the explorer's short way: the states must be held, and not forgotten
+ * (state_store_forget). */
+const uint64_t *state_store_words(const state_store *store, uint64_t first,
+                                  uint64_t *count, const uint16_t **tags);
 
 uint64_t state_store_key(const state_store *store, uint64_t id);
 
