@@ -4,12 +4,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-struct commute_table {
-    size_t *start;        /* transition t's row: rows[start[t] ..
-                             start[t + 1] - 1] */
-    uint64_t *rows;
-};
-
 /* Transitions filed by slot, in increasing order: those of slot s are
  * items[start[s] .. start[s + 1] - 1]. */
 typedef struct commute_index {
@@ -171,11 +165,4 @@ void commute_table_free(commute_table *table)
     free(table->start);
     free(table->rows);
     free(table);
-}
-
-const uint64_t *commute_row(const commute_table *table, uint32_t transition,
-                            size_t *words)
-{
-    *words = table->start[transition + 1] - table->start[transition];
-    return table->rows + table->start[transition];
 }

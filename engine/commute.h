@@ -29,7 +29,13 @@
 
 #include "model.h"
 
-typedef struct commute_table commute_table;
+/* Declared here so that commute_row, asked once for every state a search
+ * expands, is inline; only commute.c builds and frees one. */
+typedef struct commute_table {
+    size_t *start;        /* transition t's row: rows[start[t] ..
+                             start[t + 1] - 1] */
+    uint64_t *rows;
+} commute_table;
 
 /* The most pairs that do not commute a table may have: past it
  * commute_table_create gives up, as on a net whose transitions nearly all
@@ -52,7 +58,11 @@ void commute_table_free(commute_table *table);
  * (transition t is bit t % 64 of word t / 64); their number of words,
  * (T + 63) / 64 for T transitions, goes to `words`.  The array belongs to
  * the table. */
-const uint64_t *commute_row(const commute_table *table, uint32_t transition,
-                            size_t *words);
+static inline const uint64_t *commute_row(const commute_table *table,
+                                          uint32_t transition, size_t *words)
+{
+    *words = table->start[transition + 1] - table->start[transition];
+    return table->rows + table->start[transition];
+}
 
 #endif

@@ -1364,9 +1364,13 @@ static void explore_expand_word(explore_worker *worker, explore_state_id id,
     const uint64_t *enabled = worker->near.enabled;
     const uint32_t *nonzero = first_word;
     size_t nonzero_count;
-    if (packed->table != NULL && packed->candidate_words == 1) {
-        packed_table_enabled(packed->table, packed, worker->parent_packed,
-                             worker->near.enabled);
+    const packed_table *table = packed->table;
+    if (table != NULL && packed->candidate_words == 1) {
+        if (table->rest_count == 0)
+            worker->near.enabled[0] = packed_table_enabled_word(table, parent);
+        else
+            packed_table_enabled(table, packed, worker->parent_packed,
+                                 worker->near.enabled);
         nonzero_count = worker->near.enabled[0] != 0;
     } else {
         enabled = packed_model_enabled_near(packed, worker->parent_packed,

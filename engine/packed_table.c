@@ -441,15 +441,10 @@ void packed_table_enabled(const packed_table *table,
                           uint64_t *enabled)
 {
     size_t words = table->words;
-    const packed_chunk *chunk = table->chunks;
-    const packed_chunk *end = chunk + table->chunk_count;
     if (words == 1 && packed->codec->words == 1) {
         /* One word of state, one of transitions (Kanban, SwimmingPool,
          * Philosophers): the word is read once. */
-        uint64_t word = state[0], on = table->always[0];
-        for (; chunk < end; chunk++)
-            on &= chunk->rows[(word >> chunk->shift) & chunk->mask];
-        enabled[0] = on;
+        enabled[0] = packed_table_enabled_word(table, state[0]);
     } else if (table->stride == 4) {
         packed_table_and_4(table, state, enabled);
     } else if (table->stride == 8) {

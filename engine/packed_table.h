@@ -86,4 +86,17 @@ void packed_table_enabled(const packed_table *table,
                           const struct packed_model *packed,
                           const uint64_t *state, uint64_t *enabled);
 
+/* packed_table_enabled inline, for a table of one word of transitions over
+ * states of one word, `word`, whose every guard its chunks decide
+ * (rest_count 0): the explorer's short way asks it for every state. */
+static inline uint64_t packed_table_enabled_word(const packed_table *table,
+                                                 uint64_t word)
+{
+    uint64_t on = table->always[0];
+    const packed_chunk *end = table->chunks + table->chunk_count;
+    for (const packed_chunk *chunk = table->chunks; chunk < end; chunk++)
+        on &= chunk->rows[(word >> chunk->shift) & chunk->mask];
+    return on;
+}
+
 #endif
