@@ -291,6 +291,10 @@ typedef struct explore_worker {
     bool word_seen_kept;              /* ... all of states in the store:
                                          false after a level cut short */
     uint64_t run_head, run_tail;
+    /* The tags of ids tag_first .. tag_first + tag_count - 1, where new
+     * states of this thread get theirs (state_store_tags_to_set). */
+    uint16_t *tag_row;
+    uint64_t tag_first, tag_count;
     uint64_t run_words[EXPLORE_RUN], run_codes[EXPLORE_RUN];
     uint32_t run_transitions[EXPLORE_RUN];
     uint64_t run_added[EXPLORE_RUN / 2];
@@ -417,6 +421,7 @@ static void explore_worker_reset(explore_worker *worker)
                         shared->result->packed != NULL &&
                         state_store_is_compact(shared->result->store);
     worker->run_head = worker->run_tail = 0;
+    worker->tag_count = 0;
     if (worker->word_path) {
         /* The recent states' buffer serves as word_seen instead.  Its
          * hashes stay good from level to level: only a level explored
@@ -947,8 +952,8 @@ static int explore_ignore(void *context, uint32_t transition,
  * (word k of a set of transitions) without computing their targets: the
  * parent was reached by a transition that commutes with each, from a
  * state that also enables it (see "Diamonds" above). */
-static void explore_count_diamonds(explore_worker *worker, size_t k,
-                                   uint64_t diamonds)
+static inline void explore_count_diamonds(explore_worker *worker, size_t k,
+                                          uint64_t diamonds)
 {
     uint64_t count = support_popcount(diamonds);
     worker->visit += count;
@@ -1257,7 +1262,8 @@ static void explore_expanded(explore_worker *worker, explore_state_id id,
  * added (run_added).  On a model whose states all have the same sum, their
  * figures are taken together: one tally of the run's new words, the
  * largest id for the load and the state limit (Kanban-PT-00005: 265 M of
- * 2,377 M instructions taken one at a time). */
+ * 2,377 M instructions taken one at a time).  Their tags are written in a
+ * row of the store's tags kept from run to run (tag_row). */
 static void explore_added_run(explore_worker *worker, size_t first,
                               size_t count)
 {
@@ -1280,10 +1286,19 @@ static void explore_added_run(explore_worker *worker, size_t first,
         explore_state_id id = worker->run_added[i];
         if (id == STORE_ID_UNKNOWN)
             continue;
-        if (tags)
-            state_store_set_tag(result->store, id,
-                                (uint16_t)(worker->run_transitions[first + i] +
-                                           1));
+        if (tags) {
+            if (id - worker->tag_first >= worker->tag_count) {
+                worker->tag_count = UINT64_MAX;
+                worker->tag_row = state_store_tags_to_set(
+                    result->store, id, &worker->tag_count);
+                worker->tag_first = id;
+                if (worker->tag_row == NULL)
+                    worker->tag_count = 0;
+            }
+            if (worker->tag_count != 0)
+                worker->tag_row[id - worker->tag_first] =
+                    (uint16_t)(worker->run_transitions[first + i] + 1);
+        }
         uint64_t word = worker->run_words[first + i];
         changed |= word ^ initial;
         words[fresh++] = word;

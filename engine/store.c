@@ -933,6 +933,16 @@ void state_store_set_tag(state_store *store, uint64_t id, uint16_t tag)
         *slot = tag;
 }
 
+uint16_t *state_store_tags_to_set(state_store *store, uint64_t first,
+                                  uint64_t *count)
+{
+    uint64_t in_chunk = ((uint64_t)1 << store->chunk_shift) -
+                        (first & (((uint64_t)1 << store->chunk_shift) - 1));
+    if (*count > in_chunk)
+        *count = in_chunk;
+    return store_tag_slot(store, first);
+}
+
 uint16_t state_store_tag(const state_store *store, uint64_t id)
 {
     const uint16_t *slot = store_tag_slot(store, id);

@@ -239,6 +239,13 @@ int state_store_enable_tags(state_store *store);
  * set it, and others read it once the threads have met (a barrier). */
 void state_store_set_tag(state_store *store, uint64_t id, uint16_t tag);
 
+/* The tags of states first, first + 1, ..., to be set as by
+ * state_store_set_tag: *count, the states asked for, is cut where a chunk
+ * ends.  NULL without tags.  For the explorer's short way, which sets the
+ * tags of the ids of its block one after the other. */
+uint16_t *state_store_tags_to_set(state_store *store, uint64_t first,
+                                  uint64_t *count);
+
 /* The tag of `id`: 0 without tags, or when forgotten or never set. */
 uint16_t state_store_tag(const state_store *store, uint64_t id);
 
