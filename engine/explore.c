@@ -1262,21 +1262,14 @@ static void explore_expanded(explore_worker *worker, explore_state_id id,
  * added (run_added).  On a model whose states all have the same sum, their
  * figures are taken together: one tally of the run's new words, the
  * largest id for the load and the state limit (Kanban-PT-00005: 265 M of
- * 2,377 M instructions taken one at a time).  Their tags are written in a
- * row of the store's tags kept from run to run (tag_row). */
+ * 2,377 M instructions taken one at a time); otherwise one by one.  Their
+ * tags are written in a row of the store's tags kept from run to run
+ * (tag_row). */
 static void explore_added_run(explore_worker *worker, size_t first,
                               size_t count)
 {
     explore_shared *shared = worker->shared;
     explore_result *result = shared->result;
-    if (!result->sum_fixed) {
-        for (size_t i = 0; i < count; i++)
-            if (worker->run_added[i] != STORE_ID_UNKNOWN)
-                explore_added(worker, worker->run_added[i],
-                              worker->run_transitions[first + i],
-                              &worker->run_words[first + i]);
-        return;
-    }
     uint64_t words[EXPLORE_RUN / 2];
     size_t fresh = 0;
     explore_state_id last = 0;
@@ -1298,6 +1291,11 @@ static void explore_added_run(explore_worker *worker, size_t first,
             if (worker->tag_count != 0)
                 worker->tag_row[id - worker->tag_first] =
                     (uint16_t)(worker->run_transitions[first + i] + 1);
+        }
+        if (!result->sum_fixed) {
+            explore_worker_account(worker, &worker->run_words[first + i]);
+            explore_check_count(shared, id);
+            continue;
         }
         uint64_t word = worker->run_words[first + i];
         changed |= word ^ initial;
