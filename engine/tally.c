@@ -16,14 +16,6 @@
 #define TALLY_COUNT_COST 16
 #define TALLY_DECODE_COST 7
 
-/* The default x86-64 target does not assume POPCNT, which every x86-64
- * processor since 2008 has: the counted sums are then compiled twice, and
- * the processor chooses (state_tally_create). */
-#if defined(__x86_64__) && !defined(__POPCNT__) && \
-    (defined(__GNUC__) || defined(__clang__))
-#define TALLY_POPCNT_CHOSEN 1
-#endif
-
 struct state_tally {
     size_t words;
     /* The fields of word k, in the order of their bits: first[k] ..
@@ -52,18 +44,6 @@ static inline uint64_t tally_counted_sum(uint64_t word, const uint64_t *bits,
         sum += support_popcount(word & bits[p]) << p;
     return sum;
 }
-
-#ifdef TALLY_POPCNT_CHOSEN
-/* The same with the processor's instruction. */
-__attribute__((target("popcnt"))) static uint64_t
-tally_counted_sum_popcnt(uint64_t word, const uint64_t *bits, unsigned counts)
-{
-    uint64_t sum = 0;
-    for (unsigned p = 0; p < counts; p++)
-        sum += (uint64_t)__builtin_popcountll(word & bits[p]) << p;
-    return sum;
-}
-#endif
 
 void state_tally_free(state_tally *tally)
 {
@@ -140,9 +120,11 @@ state_tally *state_tally_create(const state_codec *codec)
         state_tally_free(tally);
         return NULL;
     }
+    /* support_popcount asks for the processor's instruction when it has
+     * one. */
 #if defined(__POPCNT__)
     tally->popcnt = true;
-#elif defined(TALLY_POPCNT_CHOSEN)
+#elif defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
     tally->popcnt = __builtin_cpu_supports("popcnt");
 #endif
     size_t fields = 0;
@@ -208,14 +190,8 @@ model_value state_tally_add(const state_tally *tally,
         unsigned counts = tally->counts[k];
         bool decode = counts == 0;
         if (!decode) {
-            const uint64_t *bits = &tally->bits[k * TALLY_MAX_COUNTS];
-#ifdef TALLY_POPCNT_CHOSEN
-            word_sum = tally->popcnt
-                           ? tally_counted_sum_popcnt(word, bits, counts)
-                           : tally_counted_sum(word, bits, counts);
-#else
-            word_sum = tally_counted_sum(word, bits, counts);
-#endif
+            word_sum = tally_counted_sum(
+                word, &tally->bits[k * TALLY_MAX_COUNTS], counts);
             decode = tally_has_above(tally, running, k, word);
         }
         if (decode)
@@ -225,6 +201,31 @@ model_value state_tally_add(const state_tally *tally,
     if (max > running->max)
         state_tally_start(tally, running, max);
     return sum;
+}
+
+model_value state_tally_add_words(const state_tally *tally,
+                                  state_tally_running *running,
+                                  const uint64_t *words, size_t count)
+{
+    model_value most = 0;
+    unsigned counts = tally->counts[0];
+    for (size_t i = 0; i < count; i++) {
+        /* One word's fields are disjoint bits: their sum fits a word. */
+        uint64_t word = words[i], sum = 0;
+        bool decode = counts == 0;
+        if (!decode) {
+            sum = tally_counted_sum(word, tally->bits, counts);
+            decode = tally_has_above(tally, running, 0, word);
+        }
+        if (decode) {
+            model_value max = running->max;
+            sum = tally_decode(tally, 0, word, &max);
+            if (max > running->max)
+                state_tally_start(tally, running, max);
+        }
+        most = sum > most ? sum : most;
+    }
+    return most;
 }
 
 void state_tally_add_max_words(const state_tally *tally,

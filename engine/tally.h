@@ -65,6 +65,12 @@ void state_tally_add_max(const state_tally *tally,
                          state_tally_running *running,
                          const uint64_t *packed);
 
+/* state_tally_add for `count` states of a codec of one word, `words`, at
+ * once: returns the largest of their sums (which cannot overflow). */
+model_value state_tally_add_words(const state_tally *tally,
+                                  state_tally_running *running,
+                                  const uint64_t *words, size_t count);
+
 /* state_tally_add_max for `count` states of a codec of one word, `words`:
  * one call for a run of new states (explore.c's short way). */
 void state_tally_add_max_words(const state_tally *tally,

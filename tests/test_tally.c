@@ -98,11 +98,16 @@ static void tally_test_codec(bool with_sets)
     state_tally_running running = {.above = above};
     state_tally_start(tally, &running, 0);
     /* On a codec of one word, the same vectors in runs of 1 to 16 words
-     * (state_tally_add_max_words). */
+     * (state_tally_add_max_words, and state_tally_add_words, which gives
+     * the largest sum of a run). */
     uint64_t run_above[2 * (TALLY_TEST_SLOTS + 1)];
+    uint64_t sums_above[2 * (TALLY_TEST_SLOTS + 1)];
     state_tally_running run_running = {.above = run_above};
+    state_tally_running sums_running = {.above = sums_above};
     state_tally_start(tally, &run_running, 0);
+    state_tally_start(tally, &sums_running, 0);
     uint64_t run[16];
+    model_value run_most = 0;
     size_t run_count = 0, run_length = 1 + tally_test_random() % 16;
 
     model_value values[TALLY_TEST_SLOTS], decoded[TALLY_TEST_SLOTS];
@@ -136,9 +141,14 @@ static void tally_test_codec(bool with_sets)
         if (codec.words != 1)
             continue;
         run[run_count++] = packed[0];
+        run_most = expected_sum > run_most ? expected_sum : run_most;
         if (run_count == run_length || v == TALLY_TEST_VECTORS - 1) {
             state_tally_add_max_words(tally, &run_running, run, run_count);
             assert_true(run_running.max == expected_max);
+            assert_true(state_tally_add_words(tally, &sums_running, run,
+                                              run_count) == run_most);
+            assert_true(sums_running.max == expected_max);
+            run_most = 0;
             run_count = 0;
             run_length = 1 + tally_test_random() % 16;
         }
