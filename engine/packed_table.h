@@ -70,6 +70,7 @@ typedef struct packed_table {
                                      decides, tested whole */
     size_t rest_count;
     bool avx2;                    /* the processor ANDs rows by AVX2 */
+    bool avx2_fixed;              /* ... and rows of 8 or 16 words */
 } packed_table;
 
 /* A table for `packed`, whose tests must be compiled; or NULL when a table
