@@ -262,6 +262,8 @@ static void packed_table_fill_sets(packed_table *table,
     }
 }
 
+static void packed_table_choose_and(packed_table *table);
+
 /* The table of chunks of at most `chunk_bits` bits, or NULL when it would
  * take more than `max_bytes` (or ANDs too many words, or out of memory). */
 static packed_table *packed_table_build(const packed_model *packed,
@@ -326,14 +328,7 @@ static packed_table *packed_table_build(const packed_model *packed,
     free(readers);
     free(allowed);
     packed_table_fill_sets(table, packed);
-#ifdef PACKED_TABLE_AVX2_CHOSEN
-    /* On short rows the vector loop's setup and tail cost what it saves
-     * (rows of 6 and 7 words: Peterson-PT-3 1.6 % and Dekker-PT-020
-     * 0.8 % more instructions; of 57, TokenRing-PT-015 12 % fewer). */
-    table->avx2 = words >= PACKED_TABLE_AVX2_WORDS &&
-                  __builtin_cpu_supports("avx2");
-    table->avx2_fixed = __builtin_cpu_supports("avx2");
-#endif
+    packed_table_choose_and(table);
     return table;
 }
 
@@ -456,6 +451,33 @@ packed_table_and_avx2(const packed_table *table, const uint64_t *state,
 }
 #endif
 
+/* Sets table->and_rows.  Rows of 8 or 16 words take AVX2 where the
+ * processor has it, so do rows of PACKED_TABLE_AVX2_WORDS or more: on
+ * other short rows the vector loop's setup and tail cost what it saves
+ * (rows of 6 and 7 words: Peterson-PT-3 1.6 % and Dekker-PT-020 0.8 % more
+ * instructions; of 57, TokenRing-PT-015 12 % fewer). */
+static void packed_table_choose_and(packed_table *table)
+{
+    if (table->stride == 4)
+        table->and_rows = packed_table_and_4;
+    else if (table->stride == 8)
+        table->and_rows = packed_table_and_8;
+    else if (table->stride == 16)
+        table->and_rows = packed_table_and_16;
+    else
+        table->and_rows = packed_table_and_plain;
+#ifdef PACKED_TABLE_AVX2_CHOSEN
+    if (!__builtin_cpu_supports("avx2"))
+        return;
+    if (table->stride == 8)
+        table->and_rows = packed_table_and_8_avx2;
+    else if (table->stride == 16)
+        table->and_rows = packed_table_and_16_avx2;
+    else if (table->words >= PACKED_TABLE_AVX2_WORDS)
+        table->and_rows = packed_table_and_avx2;
+#endif
+}
+
 void packed_table_enabled(const packed_table *table,
                           const packed_model *packed, const uint64_t *state,
                           uint64_t *enabled)
@@ -465,29 +487,8 @@ void packed_table_enabled(const packed_table *table,
         /* One word of state, one of transitions (Kanban, SwimmingPool,
          * Philosophers): the word is read once. */
         enabled[0] = packed_table_enabled_word(table, state[0]);
-    } else if (table->stride == 4) {
-        packed_table_and_4(table, state, enabled);
-    } else if (table->stride == 8) {
-#ifdef PACKED_TABLE_AVX2_CHOSEN
-        if (table->avx2_fixed)
-            packed_table_and_8_avx2(table, state, enabled);
-        else
-#endif
-            packed_table_and_8(table, state, enabled);
-    } else if (table->stride == 16) {
-#ifdef PACKED_TABLE_AVX2_CHOSEN
-        if (table->avx2_fixed)
-            packed_table_and_16_avx2(table, state, enabled);
-        else
-#endif
-            packed_table_and_16(table, state, enabled);
     } else {
-#ifdef PACKED_TABLE_AVX2_CHOSEN
-        if (table->avx2)
-            packed_table_and_avx2(table, state, enabled);
-        else
-#endif
-            packed_table_and_plain(table, state, enabled);
+        table->and_rows(table, state, enabled);
     }
     if (table->rest_count == 0)
         return;

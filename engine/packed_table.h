@@ -69,8 +69,10 @@ typedef struct packed_table {
     uint64_t *rest;               /* the transitions with a guard no chunk
                                      decides, tested whole */
     size_t rest_count;
-    bool avx2;                    /* the processor ANDs rows by AVX2 */
-    bool avx2_fixed;              /* ... and rows of 8 or 16 words */
+    /* The AND of the rows a state selects, chosen for the stride and the
+     * processor (packed_table_choose_and); not for one word. */
+    void (*and_rows)(const struct packed_table *table, const uint64_t *state,
+                     uint64_t *enabled);
 } packed_table;
 
 /* A table for `packed`, whose tests must be compiled; or NULL when a table
