@@ -105,8 +105,9 @@ void state_store_set_quarter_growth(state_store *store, uint64_t entries);
 
 /* Releases the vectors of states below id `below`, as far as whole chunks
  * of the arena go: state_store_get then fails for them.  The set still
- * knows them.  Up to four chunks (and four of tags) stay in the store,
- * counted in its bytes, to hold the vectors of states added later.  Only a compact store forgets (others do nothing: their
+ * knows them.  Up to two chunks (and two of tags) stay in the store,
+ * counted in its bytes, to hold the vectors of states added later, until
+ * the table grows.  Only a compact store forgets (others do nothing: their
  * table compares against the arena).  No insert may run at the same time. */
 void state_store_forget(state_store *store, uint64_t below);
 
