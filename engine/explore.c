@@ -991,15 +991,15 @@ static inline void explore_find_diamonds_tagged(explore_worker *worker,
 static void explore_find_diamonds(explore_worker *worker, explore_state_id id)
 {
     const explore_result *result = worker->shared->result;
-    worker->skip = NULL;
-    worker->skip_words = 0;
-    if (result->commute == NULL)
-        return;
-    if (!result->with_keys) {
+    if (result->commute != NULL && !result->with_keys) {
         explore_find_diamonds_tagged(worker,
                                      state_store_tag(result->store, id));
         return;
     }
+    worker->skip = NULL;
+    worker->skip_words = 0;
+    if (result->commute == NULL)
+        return;
     uint64_t key = state_store_key(result->store, id);
     if (key == EXPLORE_ROOT_KEY)
         return;

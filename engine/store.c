@@ -275,38 +275,6 @@ state_store *state_store_create_compact(uint64_t max_bytes)
     return store_create(1, false, false, true, max_bytes, NULL);
 }
 
-void state_store_free(state_store *store)
-{
-    if (store == NULL)
-        return;
-    state_store_free(store->dictionary);
-    size_t used = atomic_load(&store->chunks_used);
-    for (size_t i = 0; store->chunks != NULL && i < used; i++) {
-        /* A chunk whose allocation failed may leave a hole. */
-        store_pages_free(atomic_load(&store->chunks[i]),
-                         store_chunk_bytes(store));
-        if (store->key_chunks != NULL)
-            store_pages_free(atomic_load(&store->key_chunks[i]),
-                             store_key_chunk_bytes(store));
-        if (store->tag_chunks != NULL)
-            store_pages_free(atomic_load(&store->tag_chunks[i]),
-                             store_tag_chunk_bytes(store));
-    }
-    for (size_t i = 0; i < STORE_SPARES; i++) {
-        store_pages_free(atomic_load(&store->spare_chunks[i]),
-                         store_chunk_bytes(store));
-        store_pages_free(atomic_load(&store->spare_tags[i]),
-                         store_tag_chunk_bytes(store));
-    }
-    free(store->chunks);
-    free(store->key_chunks);
-    free(store->tag_chunks);
-    store_pages_free(store->compact ? (void *)store->codes
-                                    : (void *)store->table,
-                     store_table_bytes(store, store->table_size));
-    free(store);
-}
-
 /* Keeps released `pages` of `bytes` bytes among `spares`, still charged,
  * or frees them when there is no room.  Thread-safe. */
 static void store_spare_put(state_store *store, _Atomic(void *) *spares,
@@ -337,22 +305,52 @@ static void *store_spare_take(_Atomic(void *) *spares)
     return NULL;
 }
 
-/* Gives the spares back to the kernel.  No insert may run at the same
+/* Gives `spares`, of `bytes` bytes each, back to the kernel. */
+static void store_spares_free(state_store *store, _Atomic(void *) *spares,
+                              size_t bytes)
+{
+    for (size_t i = 0; i < STORE_SPARES; i++) {
+        void *pages = atomic_exchange(&spares[i], NULL);
+        if (pages != NULL) {
+            store_pages_free(pages, bytes);
+            store_discharge(store, bytes);
+        }
+    }
+}
+
+/* Gives all the spares back to the kernel.  No insert may run at the same
  * time. */
 static void store_spares_release(state_store *store)
 {
-    for (size_t i = 0; i < STORE_SPARES; i++) {
-        void *chunk = atomic_exchange(&store->spare_chunks[i], NULL);
-        if (chunk != NULL) {
-            store_pages_free(chunk, store_chunk_bytes(store));
-            store_discharge(store, store_chunk_bytes(store));
-        }
-        void *tags = atomic_exchange(&store->spare_tags[i], NULL);
-        if (tags != NULL) {
-            store_pages_free(tags, store_tag_chunk_bytes(store));
-            store_discharge(store, store_tag_chunk_bytes(store));
-        }
+    store_spares_free(store, store->spare_chunks, store_chunk_bytes(store));
+    store_spares_free(store, store->spare_tags, store_tag_chunk_bytes(store));
+}
+
+void state_store_free(state_store *store)
+{
+    if (store == NULL)
+        return;
+    state_store_free(store->dictionary);
+    size_t used = atomic_load(&store->chunks_used);
+    for (size_t i = 0; store->chunks != NULL && i < used; i++) {
+        /* A chunk whose allocation failed may leave a hole. */
+        store_pages_free(atomic_load(&store->chunks[i]),
+                         store_chunk_bytes(store));
+        if (store->key_chunks != NULL)
+            store_pages_free(atomic_load(&store->key_chunks[i]),
+                             store_key_chunk_bytes(store));
+        if (store->tag_chunks != NULL)
+            store_pages_free(atomic_load(&store->tag_chunks[i]),
+                             store_tag_chunk_bytes(store));
     }
+    store_spares_release(store);
+    free(store->chunks);
+    free(store->key_chunks);
+    free(store->tag_chunks);
+    store_pages_free(store->compact ? (void *)store->codes
+                                    : (void *)store->table,
+                     store_table_bytes(store, store->table_size));
+    free(store);
 }
 
 /* Makes sure the chunk holding `id` exists; false when out of memory.  A
@@ -891,13 +889,20 @@ bool state_store_unfold(const state_store *store, uint64_t id,
     return true;
 }
 
-const uint64_t *state_store_words(const state_store *store, uint64_t first,
-                                  uint64_t *count, const uint16_t **tags)
+/* Cuts *count, states from id `first` on, where their chunk ends. */
+static void store_cut_at_chunk(const state_store *store, uint64_t first,
+                               uint64_t *count)
 {
     uint64_t in_chunk = ((uint64_t)1 << store->chunk_shift) -
                         (first & (((uint64_t)1 << store->chunk_shift) - 1));
     if (*count > in_chunk)
         *count = in_chunk;
+}
+
+const uint64_t *state_store_words(const state_store *store, uint64_t first,
+                                  uint64_t *count, const uint16_t **tags)
+{
+    store_cut_at_chunk(store, first, count);
     *tags = store_tag_slot(store, first);
     return store_stored(store, first);
 }
@@ -956,10 +961,7 @@ void state_store_set_tag(state_store *store, uint64_t id, uint16_t tag)
 uint16_t *state_store_tags_to_set(state_store *store, uint64_t first,
                                   uint64_t *count)
 {
-    uint64_t in_chunk = ((uint64_t)1 << store->chunk_shift) -
-                        (first & (((uint64_t)1 << store->chunk_shift) - 1));
-    if (*count > in_chunk)
-        *count = in_chunk;
+    store_cut_at_chunk(store, first, count);
     return store_tag_slot(store, first);
 }
 

@@ -42,8 +42,7 @@
  * (STORE_ID_UNKNOWN), but it can forget the vectors of the states its user
  * is done with (state_store_forget: a few chunks of them are kept for the
  * states to come, which then need no fresh pages), and its table grows in
- * place, by a
- * quarter once past 2^24 entries (128 MiB).  A large search that only counts
+ * place, by a quarter once past 2^24 entries (128 MiB).  A large search that only counts
  * then costs 10.7 to 13.3 bytes per state (load 3/5 to 3/4) plus its
  * frontier.
  *
