@@ -1089,24 +1089,25 @@ static bool store_defer(store_deferred *deferred, uint64_t code)
 }
 
 /* Makes the kernel supply the zeroed pages of [start, start + size) now,
- * on `threads` threads: the sweep that follows runs on one, and would
- * otherwise wait for every page, one by one, as it first writes there.
- * One write per small page faults in a huge page or a small one alike.
- * Also on one thread: the sweep reads a page before it writes there, and a
- * read first maps the kernel's shared zero page, which the write then
- * replaces by a fault of its own, several times dearer than a fault on
- * untouched memory (SwimmingPool-PT-02 on one thread, perf at 5,000
- * samples a second: 35 to 166 samples in clearing pages instead of 377 to
- * 910, in runs of 0.39 to 0.60 s). */
+ * on `threads` threads, rather than one by one as the sweep first writes
+ * there.  One write per small page faults in a huge page or a small one
+ * alike.  Also on one thread, and for a growth of a few pages: the sweep
+ * reads a page before it writes there, and a read first maps the kernel's
+ * shared zero page, which the write then replaces by a fault of its own,
+ * several times dearer than a fault on untouched memory (SwimmingPool-PT-02
+ * on one thread, perf at 5,000 samples a second: 35 to 166 samples in
+ * clearing pages instead of 377 to 910, in runs of 0.39 to 0.60 s).  With
+ * two threads, that replacement also interrupts the other thread to flush
+ * its TLB: growths below 4 MiB, once left untouched, cost Kanban-PT-00005
+ * about 480 such interrupts a search (/proc/interrupts, TLB), 32 now. */
 static void store_touch_pages(unsigned char *start, uint64_t size,
                               unsigned threads)
 {
     const uint64_t page_bytes = 4096;
     int64_t pages = (int64_t)(size / page_bytes);
-    if (size < 2 * STORE_HUGE_PAGE)
-        return;
-#pragma omp parallel for num_threads(threads > 1 ? threads : 1) \
-    schedule(static)
+    /* A few pages are not worth waking the other threads. */
+    unsigned team = threads > 1 && size >= 2 * STORE_HUGE_PAGE ? threads : 1;
+#pragma omp parallel for num_threads(team) schedule(static)
     for (int64_t page = 0; page < pages; page++)
         atomic_store_explicit(
             (_Atomic unsigned char *)(start + (uint64_t)page * page_bytes), 0,
