@@ -1106,8 +1106,8 @@ static void store_touch_pages(unsigned char *start, uint64_t size,
     const uint64_t page_bytes = 4096;
     int64_t pages = (int64_t)(size / page_bytes);
     /* A few pages are not worth waking the other threads. */
-    unsigned team = threads > 1 && size >= 2 * STORE_HUGE_PAGE ? threads : 1;
-#pragma omp parallel for num_threads(team) schedule(static)
+#pragma omp parallel for schedule(static) \
+    num_threads(threads > 1 && size >= 2 * STORE_HUGE_PAGE ? threads : 1)
     for (int64_t page = 0; page < pages; page++)
         atomic_store_explicit(
             (_Atomic unsigned char *)(start + (uint64_t)page * page_bytes), 0,
