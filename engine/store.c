@@ -1098,8 +1098,9 @@ static bool store_defer(store_deferred *deferred, uint64_t code)
  * on one thread, perf at 5,000 samples a second: 35 to 166 samples in
  * clearing pages instead of 377 to 910, in runs of 0.39 to 0.60 s).  With
  * two threads, that replacement also interrupts the other thread to flush
- * its TLB: growths below 4 MiB, once left untouched, cost Kanban-PT-00005
- * about 480 such interrupts a search (/proc/interrupts, TLB), 32 now. */
+ * its TLB: while growths below 4 MiB were left untouched, a search of
+ * Kanban-PT-00005 took about 510 TLB interrupts (/proc/interrupts), 32
+ * since. */
 static void store_touch_pages(unsigned char *start, uint64_t size,
                               unsigned threads)
 {
