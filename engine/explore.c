@@ -477,6 +477,23 @@ static bool explore_sum_fixed(const model *model, const model_value *initial,
     return true;
 }
 
+/* Counts `states` new states of the thread, the largest of whose tallied
+ * sums is `tallied` (not read where every state has the fixed sum), and
+ * `overflow` if a sum overflowed. */
+static void explore_count_new(explore_worker *worker, uint64_t states,
+                              model_value tallied, bool overflow)
+{
+    const explore_result *result = worker->shared->result;
+    model_value sum = result->fixed_sum;
+    /* Each exclusive set holds a token besides the tallied slots. */
+    if (!result->sum_fixed)
+        overflow |= __builtin_add_overflow(tallied, result->codec.sets, &sum);
+    worker->new_states += states;
+    worker->sum_overflow |= overflow;
+    if (sum > worker->max_sum)
+        worker->max_sum = sum;
+}
+
 /* Folds a newly found state (packed) into the thread's figures. */
 static void explore_worker_account(explore_worker *worker,
                                    const uint64_t *packed)
@@ -484,8 +501,9 @@ static void explore_worker_account(explore_worker *worker,
     const explore_result *result = worker->shared->result;
     const state_codec *codec = &result->codec;
     /* Each exclusive set holds one token, on the member its field names:
-     * a token per set (added below), and the index seen, which a linear
-     * model's fired transitions tell at the end (explore_sets_seen). */
+     * a token per set (explore_count_new), and the index seen, which a
+     * linear model's fired transitions tell at the end
+     * (explore_sets_seen). */
     model_value sets = codec->sets;
     if (!result->model->linear)
         for (size_t set = 0; set < sets; set++)
@@ -494,18 +512,13 @@ static void explore_worker_account(explore_worker *worker,
     for (size_t k = 0; k < codec->words; k++)
         worker->changed_words[k] |= packed[k] ^ result->initial_packed[k];
     bool overflow = false;
-    model_value sum = result->fixed_sum;
-    if (result->sum_fixed) {
+    model_value tallied = 0;
+    if (result->sum_fixed)
         state_tally_add_max(result->tally, &worker->tally, packed);
-    } else {
-        sum = state_tally_add(result->tally, &worker->tally, packed,
-                              &overflow);
-        overflow |= __builtin_add_overflow(sum, sets, &sum);
-    }
-    worker->new_states++;
-    worker->sum_overflow |= overflow;
-    if (sum > worker->max_sum)
-        worker->max_sum = sum;
+    else
+        tallied = state_tally_add(result->tally, &worker->tally, packed,
+                                  &overflow);
+    explore_count_new(worker, 1, tallied, overflow);
 }
 
 /* Adds a completed level's figures to the result. */
@@ -1304,19 +1317,13 @@ static void explore_added_run(explore_worker *worker, size_t first,
     if (fresh == 0)
         return;
     worker->changed_words[0] |= changed;
-    model_value sum = result->fixed_sum;
-    if (result->sum_fixed) {
+    model_value tallied = 0;
+    if (result->sum_fixed)
         state_tally_add_max_words(result->tally, &worker->tally, words, fresh);
-    } else {
-        /* As explore_worker_account: each exclusive set holds a token. */
-        model_value most = state_tally_add_words(result->tally, &worker->tally,
-                                                 words, fresh);
-        worker->sum_overflow |=
-            __builtin_add_overflow(most, result->codec.sets, &sum);
-    }
-    worker->new_states += fresh;
-    if (sum > worker->max_sum)
-        worker->max_sum = sum;
+    else
+        tallied = state_tally_add_words(result->tally, &worker->tally, words,
+                                        fresh);
+    explore_count_new(worker, fresh, tallied, false);
     explore_check_count(shared, last);
 }
 

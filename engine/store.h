@@ -42,9 +42,9 @@
  * (STORE_ID_UNKNOWN), but it can forget the vectors of the states its user
  * is done with (state_store_forget: a few chunks of them are kept for the
  * states to come, which then need no fresh pages), and its table grows in
- * place, by a quarter once past 2^24 entries (128 MiB).  A large search that only counts
- * then costs 10.7 to 13.3 bytes per state (load 3/5 to 3/4) plus its
- * frontier.
+ * place, by a quarter once past 2^24 entries (128 MiB).  A large search
+ * that only counts then costs 10.7 to 13.3 bytes per state (load 3/5 to
+ * 3/4) plus its frontier.
  *
  * The tables do not grow while threads insert: they refuse (STORE_FULL)
  * past 7/8 load (a compact table, whose entries hold no ids, past 31/32),

@@ -178,26 +178,30 @@ static uint64_t tally_decode(const state_tally *tally, size_t k,
     return sum;
 }
 
+/* The sum of the fields of word k of a state, `word`: counted, or decoded
+ * (raising *max) where the word has few wide fields or a field may be
+ * above the largest value so far.  A word's fields are disjoint bits:
+ * their sum fits a word. */
+static inline uint64_t tally_word_sum(const state_tally *tally,
+                                      const state_tally_running *running,
+                                      size_t k, uint64_t word,
+                                      model_value *max)
+{
+    unsigned counts = tally->counts[k];
+    if (counts == 0 || tally_has_above(tally, running, k, word))
+        return tally_decode(tally, k, word, max);
+    return tally_counted_sum(word, &tally->bits[k * TALLY_MAX_COUNTS],
+                             counts);
+}
+
 model_value state_tally_add(const state_tally *tally,
                             state_tally_running *running,
                             const uint64_t *packed, bool *overflow)
 {
     model_value sum = 0, max = running->max;
-    for (size_t k = 0; k < tally->words; k++) {
-        uint64_t word = packed[k];
-        /* A word's fields are disjoint bits: their sum fits a word. */
-        uint64_t word_sum = 0;
-        unsigned counts = tally->counts[k];
-        bool decode = counts == 0;
-        if (!decode) {
-            word_sum = tally_counted_sum(
-                word, &tally->bits[k * TALLY_MAX_COUNTS], counts);
-            decode = tally_has_above(tally, running, k, word);
-        }
-        if (decode)
-            word_sum = tally_decode(tally, k, word, &max);
-        *overflow |= __builtin_add_overflow(sum, word_sum, &sum);
-    }
+    for (size_t k = 0; k < tally->words; k++)
+        *overflow |= __builtin_add_overflow(
+            sum, tally_word_sum(tally, running, k, packed[k], &max), &sum);
     if (max > running->max)
         state_tally_start(tally, running, max);
     return sum;
@@ -208,21 +212,13 @@ model_value state_tally_add_words(const state_tally *tally,
                                   const uint64_t *words, size_t count)
 {
     model_value most = 0;
-    unsigned counts = tally->counts[0];
     for (size_t i = 0; i < count; i++) {
-        /* One word's fields are disjoint bits: their sum fits a word. */
-        uint64_t word = words[i], sum = 0;
-        bool decode = counts == 0;
-        if (!decode) {
-            sum = tally_counted_sum(word, tally->bits, counts);
-            decode = tally_has_above(tally, running, 0, word);
-        }
-        if (decode) {
-            model_value max = running->max;
-            sum = tally_decode(tally, 0, word, &max);
-            if (max > running->max)
-                state_tally_start(tally, running, max);
-        }
+        /* The largest value is raised state by state: the next state's
+         * test for fields above it reads it. */
+        model_value max = running->max;
+        uint64_t sum = tally_word_sum(tally, running, 0, words[i], &max);
+        if (max > running->max)
+            state_tally_start(tally, running, max);
         most = sum > most ? sum : most;
     }
     return most;
