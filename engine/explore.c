@@ -76,6 +76,20 @@
  * Only on packed linear models, and not when a hook wants every edge's
  * target.
  *
+ * Which edge reaches a state matters: one thread adds the states of a
+ * level in the order of their parents, so x = p·a·b, a < b, is reached
+ * first from p·a, by b, which leaves more transitions below it to skip.
+ * Threads take ids by blocks (store.h), and the new level's ids would
+ * interleave the blocks, an order in which p·b comes before p·a more
+ * often; so with several threads on a compact store (whose table keeps
+ * no ids to move), a level's new states are numbered in the order of the
+ * chunks that found them, as one thread would have
+ * (state_store_close_ids_in_order), and only the race between chunks
+ * expanded at the same time is left.  Edges followed on two threads,
+ * without that order and with it (one thread): Kanban-PT-00005 10.2 M
+ * and 9.35 M (8.82 M), SwimmingPool-PT-03 108 to 123 M and 96.2 M
+ * (92.4 M).
+ *
  * The mirror rule holds as well: skip the t > g that commute with g, and
  * take, in the proof, the edge into y of the smallest transition.  Only
  * all states of one level must follow the same rule, since the proof
@@ -214,6 +228,10 @@ struct explore_result {
 /* Counting on one-word vectors: the ring of successors in flight, a power
  * of two, inserted by halves (explore_expand_word). */
 #define EXPLORE_RUN 32
+/* Room for runs of found ids a thread keeps free when it starts a chunk:
+ * a chunk adds one run, and one more each time the thread takes a new
+ * block of ids (store.h), a few times a chunk. */
+#define EXPLORE_FOUND_ROOM 64
 /* Places of its hashes of recent successors: half a megabyte, in the
  * buffer of the recent states.  Dekker-PT-020, one thread: 3.65 s with
  * 2^12 or 2^14 places, 3.40 s with 2^16. */
@@ -223,6 +241,13 @@ _Static_assert(EXPLORE_WORD_SEEN <= EXPLORE_RECENT * (EXPLORE_RECENT_WORDS + 1),
                "word_seen fits the recent states' buffer");
 
 typedef struct explore_shared explore_shared;
+
+/* A run of ids new states of one thread took one after the other, while
+ * it expanded the chunk of the level that begins at `chunk_first`. */
+typedef struct explore_found_run {
+    uint64_t chunk_first;
+    state_store_run ids;
+} explore_found_run;
 
 /* One thread's state.  The level counters are merged into the result when
  * a level completes, and thrown away when it must be explored again. */
@@ -302,6 +327,18 @@ typedef struct explore_worker {
     uint64_t run_words[EXPLORE_RUN], run_codes[EXPLORE_RUN];
     uint32_t run_transitions[EXPLORE_RUN];
     uint64_t run_added[EXPLORE_RUN / 2];
+    /* With several threads and tags, the runs of ids this thread's new
+     * states took since the id blocks were last closed, for
+     * explore_close_ids to number them in the order of the chunks that
+     * found them (found_count of found_capacity; found_lost: some did
+     * not fit, the order is unknown). */
+    bool found_noted;
+    explore_found_run *found;
+    size_t found_count, found_capacity;
+    bool found_lost;
+    uint64_t found_next;              /* the id after the last run's: its
+                                         end, once it ends */
+    uint64_t chunk_first;             /* the chunk being expanded */
 
     state_store_ids ids;              /* this thread's block of new ids */
     /* No state below this id is still to be expanded by this thread
@@ -396,6 +433,13 @@ static bool explore_is_final(const model *model, const explore_options *options,
 
 /* ---- per-thread accounting --------------------------------------------- */
 
+/* True when the store keeps, as each state's tag, the transition that
+ * reached it (diamonds without parent links). */
+static bool explore_tags_reaching(const explore_result *result)
+{
+    return result->commute != NULL && !result->with_keys;
+}
+
 static void explore_worker_reset(explore_worker *worker)
 {
     /* explore_run sets every worker's `shared` before the first level. */
@@ -426,6 +470,11 @@ static void explore_worker_reset(explore_worker *worker)
                         state_store_is_compact(shared->result->store);
     worker->run_head = worker->run_tail = 0;
     worker->tag_count = 0;
+    worker->found_noted = worker->word_path && shared->threads > 1 &&
+                          explore_tags_reaching(shared->result);
+    worker->found_count = 0;
+    worker->found_lost = false;
+    worker->found_next = UINT64_MAX;
     if (worker->word_path) {
         /* The recent states' buffer serves as word_seen instead.  Its
          * hashes stay good from level to level: only a level explored
@@ -877,13 +926,6 @@ static void explore_mark_fired(explore_result *result, uint32_t transition)
                               memory_order_relaxed);
 }
 
-/* True when the store keeps, as each state's tag, the transition that
- * reached it (diamonds without parent links). */
-static bool explore_tags_reaching(const explore_result *result)
-{
-    return result->commute != NULL && !result->with_keys;
-}
-
 /* Sends on the successor by `transition` that is encoded at batch place
  * `place`, the next of the parent's.  Returns nonzero when the expansion
  * must stop. */
@@ -1282,6 +1324,49 @@ static void explore_expanded(explore_worker *worker, explore_state_id id,
  * 2,377 M instructions taken one at a time; SwimmingPool-PT-02, whose sums
  * differ: 648 M of 2,865 M).  Their tags are written in a row of the
  * store's tags kept from run to run (tag_row). */
+/* Ends the run of found ids being noted. */
+static void explore_found_end(explore_worker *worker)
+{
+    if (worker->found_count > 0 && worker->found_next != UINT64_MAX)
+        worker->found[worker->found_count - 1].ids.end = worker->found_next;
+    worker->found_next = UINT64_MAX;
+}
+
+/* Starts a run of found ids at `id`, which does not follow the last. */
+static __attribute__((noinline)) void
+explore_found_start(explore_worker *worker, uint64_t id)
+{
+    explore_found_end(worker);
+    if (worker->found_count == worker->found_capacity) {
+        worker->found_lost = true;
+        return;
+    }
+    worker->found[worker->found_count++] =
+        (explore_found_run){worker->chunk_first, {id, id}};
+}
+
+/* Starts the runs of ids the chunk beginning at `first` finds, with room
+ * for them made out of the loop over states; when memory is short, their
+ * order is given up. */
+static void explore_found_reserve(explore_worker *worker, uint64_t first)
+{
+    if (!worker->found_noted)
+        return;
+    explore_found_end(worker);
+    worker->chunk_first = first;
+    if (worker->found_capacity - worker->found_count >= EXPLORE_FOUND_ROOM)
+        return;
+    size_t capacity = 2 * worker->found_capacity + EXPLORE_FOUND_ROOM;
+    explore_found_run *found =
+        realloc(worker->found, capacity * sizeof *found);
+    if (found == NULL) {
+        worker->found_lost = true;
+        return;
+    }
+    worker->found = found;
+    worker->found_capacity = capacity;
+}
+
 static void explore_added_run(explore_worker *worker, size_t first,
                               size_t count)
 {
@@ -1292,10 +1377,19 @@ static void explore_added_run(explore_worker *worker, size_t first,
     explore_state_id last = 0;
     uint64_t initial = result->initial_packed[0], changed = 0;
     bool tags = explore_tags_reaching(result);
+    bool noted = worker->found_noted;
+    uint64_t found_next = worker->found_next;
     for (size_t i = 0; i < count; i++) {
         explore_state_id id = worker->run_added[i];
         if (id == STORE_ID_UNKNOWN)
             continue;
+        if (noted) {
+            if (id != found_next) {
+                worker->found_next = found_next;
+                explore_found_start(worker, id);
+            }
+            found_next = id + 1;
+        }
         if (tags) {
             if (id - worker->tag_first >= worker->tag_count) {
                 worker->tag_count = UINT64_MAX;
@@ -1314,6 +1408,7 @@ static void explore_added_run(explore_worker *worker, size_t first,
         words[fresh++] = word;
         last = id > last ? id : last;
     }
+    worker->found_next = found_next;
     if (fresh == 0)
         return;
     worker->changed_words[0] |= changed;
@@ -1654,6 +1749,7 @@ static void explore_work_chunks(explore_shared *shared,
         uint64_t last = first + shared->chunk;
         if (last > shared->level_end)
             last = shared->level_end;
+        explore_found_reserve(worker, first);
         /* On a halt the cursor stays where the work stopped, for a
          * limit's statistics; a redo starts the level over anyway. */
         if (worker->word_path) {
@@ -1688,6 +1784,62 @@ static void explore_work(explore_shared *shared, explore_worker *worker,
 
 /* Ends the workers' id blocks so that ids are dense again (the table can
  * grow, the level can end).  False when out of memory. */
+static int explore_compare_found(const void *a, const void *b)
+{
+    const explore_found_run *x = a, *y = b;
+    if (x->chunk_first != y->chunk_first)
+        return x->chunk_first < y->chunk_first ? -1 : 1;
+    return x->ids.first < y->ids.first ? -1 : x->ids.first > y->ids.first;
+}
+
+/* Closes the id blocks numbering the states added since they opened in
+ * the order of the chunks that found them, as one thread would have
+ * (for the tags: see Diamonds).  Returns 0, or -1 when it did not: one
+ * thread, a lost order, or short of memory. */
+static int explore_close_ids_in_order(explore_shared *shared,
+                                      explore_worker *workers,
+                                      unsigned count)
+{
+    size_t total = 0;
+    unsigned noting = 0;
+    bool lost = false;
+    for (unsigned t = 0; t < count; t++) {
+        explore_found_end(&workers[t]);
+        total += workers[t].found_count;
+        noting += workers[t].found_count > 0;
+        lost = lost || workers[t].found_lost || !workers[t].found_noted;
+    }
+    explore_found_run *found =
+        noting > 1 && !lost ? malloc(total * sizeof *found) : NULL;
+    state_store_run *runs =
+        found != NULL ? malloc(total * sizeof *runs) : NULL;
+    int closed = -1;
+    if (runs != NULL) {
+        size_t at = 0;
+        for (unsigned t = 0; t < count; t++) {
+            memcpy(found + at, workers[t].found,
+                   workers[t].found_count * sizeof *found);
+            at += workers[t].found_count;
+        }
+        qsort(found, total, sizeof *found, explore_compare_found);
+        uint64_t first = UINT64_MAX;
+        for (size_t i = 0; i < total; i++) {
+            runs[i] = found[i].ids;
+            first = runs[i].first < first ? runs[i].first : first;
+        }
+        closed = state_store_close_ids_in_order(
+            shared->result->store, shared->id_blocks, count, first, runs,
+            total, shared->threads);
+    }
+    free(found);
+    free(runs);
+    for (unsigned t = 0; t < count; t++) {
+        workers[t].found_count = 0;
+        workers[t].found_lost = false;
+    }
+    return closed;
+}
+
 static bool explore_close_ids(explore_shared *shared, explore_worker *workers,
                               unsigned count)
 {
@@ -1696,8 +1848,9 @@ static bool explore_close_ids(explore_shared *shared, explore_worker *workers,
         shared->id_blocks[t] = workers[t].ids;
         workers[t].ids = (state_store_ids){0, 0};
     }
-    return state_store_close_ids(result->store, shared->id_blocks, count) ==
-           0;
+    return explore_close_ids_in_order(shared, workers, count) == 0 ||
+           state_store_close_ids(result->store, shared->id_blocks, count) ==
+               0;
 }
 
 /* Grows the table in the middle of an expansion: only safe when one thread
@@ -2186,6 +2339,7 @@ static void explore_workers_free(explore_worker *workers, unsigned count)
         free(workers[t].tally.above);
         free(workers[t].batch_vectors);
         free(workers[t].batch_stored);
+        free(workers[t].found);
     }
     free(workers);
 }

@@ -1525,6 +1525,84 @@ int state_store_close_ids(state_store *store, state_store_ids *blocks,
     return 0;
 }
 
+/* The used ids of the blocks: all of [first, handed) but their unused
+ * tails.  True when `runs` covers exactly as many ids, all in that range. */
+static bool store_runs_fit(const state_store_ids *blocks, size_t count,
+                           uint64_t first, uint64_t handed,
+                           const state_store_run *runs, size_t run_count,
+                           uint64_t *total)
+{
+    uint64_t holes = 0;
+    for (size_t i = 0; i < count; i++)
+        if (blocks[i].next < blocks[i].end)
+            holes += blocks[i].end - blocks[i].next;
+    *total = 0;
+    for (size_t r = 0; r < run_count; r++) {
+        if (runs[r].first < first || runs[r].end > handed ||
+            runs[r].first > runs[r].end)
+            return false;
+        *total += runs[r].end - runs[r].first;
+    }
+    return first <= handed && *total + holes == handed - first;
+}
+
+int state_store_close_ids_in_order(state_store *store, state_store_ids *blocks,
+                                   size_t count, uint64_t first,
+                                   const state_store_run *runs,
+                                   size_t run_count, unsigned threads)
+{
+    uint64_t handed = atomic_load(&store->count), total;
+    if (!store->compact || store->with_keys ||
+        !store_runs_fit(blocks, count, first, handed, runs, run_count,
+                        &total))
+        return -1;
+    uint64_t *offsets = malloc((run_count + 1) * sizeof *offsets);
+    uint64_t *words = malloc((total ? total : 1) * sizeof *words);
+    bool tagged = store->tag_chunks != NULL;
+    uint16_t *tags = tagged ? malloc((total ? total : 1) * sizeof *tags)
+                            : NULL;
+    if (offsets == NULL || words == NULL || (tagged && tags == NULL)) {
+        /* The order is only a preference: close the blocks as usual. */
+        free(offsets);
+        free(words);
+        free(tags);
+        return state_store_close_ids(store, blocks, count);
+    }
+    offsets[0] = 0;
+    for (size_t r = 0; r < run_count; r++)
+        offsets[r + 1] = offsets[r] + runs[r].end - runs[r].first;
+    /* Gather the runs' vectors and tags in their order, then write them
+     * back from `first` on: every run reads ids that may be overwritten. */
+    int64_t run_total = (int64_t)run_count;
+#pragma omp parallel for num_threads(threads ? threads : 1) \
+    schedule(dynamic, 64) if (total > 65536)
+    for (int64_t r = 0; r < run_total; r++) {
+        uint64_t at = offsets[r];
+        for (uint64_t id = runs[r].first; id < runs[r].end; id++, at++) {
+            words[at] = *store_stored(store, id);
+            if (tagged)
+                tags[at] = state_store_tag(store, id);
+        }
+    }
+    int64_t back = (int64_t)total;
+#pragma omp parallel for num_threads(threads ? threads : 1) \
+    schedule(static) if (total > 65536)
+    for (int64_t i = 0; i < back; i++) {
+        *store_stored(store, first + (uint64_t)i) = words[i];
+        uint16_t *tag = tagged ? store_tag_slot(store, first + (uint64_t)i)
+                               : NULL;
+        if (tag != NULL)
+            *tag = tags[i];
+    }
+    for (size_t i = 0; i < count; i++)
+        blocks[i].next = blocks[i].end = 0;
+    atomic_store(&store->count, first + total);
+    free(offsets);
+    free(words);
+    free(tags);
+    return 0;
+}
+
 int state_store_reorder(state_store *store, uint64_t first,
                         const uint64_t *order, unsigned threads)
 {

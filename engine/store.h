@@ -287,6 +287,29 @@ bool state_store_wants_growth(const state_store *store);
  * grows by a quarter once large.  No insert may run at the same
  * time.  Returns 0, or -1 when the budget or malloc says no, or the table
  * is as large as it gets. */
+/* Ids first .. end - 1. */
+typedef struct state_store_run {
+    uint64_t first, end;
+} state_store_run;
+
+/* Ends the threads' `count` id blocks as state_store_close_ids does, and
+ * renumbers the states added since they opened, those of ids `first` and
+ * above: they get ids first, first + 1, ... in the order of the
+ * `run_count` runs `runs`, which hold each of them once.  Threads take
+ * ids by blocks, so the ids of states found one after the other by
+ * different threads interleave; this puts them back in the order of the
+ * work that found them.  Only a compact store without keys (its table
+ * keeps no ids: the vectors and tags move, nothing else); `threads`
+ * threads share the copying, and no insert may run at the same time.
+ * Returns 0: the states in that order, or, when memory is short for it,
+ * closed as by state_store_close_ids.  Returns -1, changing nothing, for
+ * another kind of store, runs that do not cover those states, or no
+ * memory even to close the blocks. */
+int state_store_close_ids_in_order(state_store *store, state_store_ids *blocks,
+                                   size_t count, uint64_t first,
+                                   const state_store_run *runs,
+                                   size_t run_count, unsigned threads);
+
 int state_store_grow(state_store *store, unsigned threads);
 
 /* Writes the vector of state `id` into `vector` and its key into *key. */

@@ -694,6 +694,102 @@ static void test_store_compact_growth_edges(void **unused)
  * After each growth every code is found and the count is unchanged; at
  * the end the newest states, truncated away, can be added again (a code
  * left twice in the table would still be found). */
+/* Closing the id blocks in the order of the work that found the states:
+ * two blocks interleave their ids, by "chunks" of work that alternate
+ * between them, and the close numbers the states chunk after chunk; the
+ * tags and the set go along, the unused ends of the blocks are dropped. */
+static void test_store_compact_close_in_order(void **unused)
+{
+    (void)unused;
+    state_store *store = state_store_create_compact(0);
+    assert_non_null(store);
+    assert_int_equal(state_store_enable_tags(store), 0);
+    uint64_t id;
+    for (uint64_t value = 1; value <= 10; value++)
+        assert_int_equal(test_compact_put(store, NULL, value * TEST_SPREAD,
+                                          &id), STORE_ADDED);
+    const uint64_t first = state_store_count(store);
+    enum { CHUNKS = 40, MOST_RUNS = 400 };
+    state_store_ids blocks[2] = {{0, 0}, {0, 0}};
+    state_store_run runs[MOST_RUNS];
+    uint64_t chunk_of_run[MOST_RUNS];
+    uint64_t order[4000], added = 0;
+    size_t run_count = 0;
+    uint64_t value = 11;
+    for (uint64_t chunk = 0; chunk < CHUNKS; chunk++) {
+        state_store_ids *block = &blocks[chunk % 2];
+        /* 1 to 97 states a chunk, every fifth put a state met before. */
+        for (uint64_t k = 0; k < 1 + chunk * 37 % 97; k++) {
+            uint64_t word = k % 5 == 4 ? (value - 1) * TEST_SPREAD
+                                       : value++ * TEST_SPREAD;
+            store_insert_result put = test_compact_put(store, block, word,
+                                                       &id);
+            if (put == STORE_FOUND)
+                continue;
+            assert_int_equal(put, STORE_ADDED);
+            state_store_set_tag(store, id, (uint16_t)(word * test_inverse(
+                                           TEST_SPREAD) % 65535 + 1));
+            order[added++] = word;
+            if (run_count > 0 && chunk_of_run[run_count - 1] == chunk &&
+                runs[run_count - 1].end == id) {
+                runs[run_count - 1].end++;
+            } else {
+                assert_true(run_count < MOST_RUNS);
+                chunk_of_run[run_count] = chunk;
+                runs[run_count++] = (state_store_run){id, id + 1};
+            }
+        }
+    }
+    assert_true(added < 4000);
+    /* The ids did interleave: some run of a later chunk has lower ids. */
+    bool interleaved = false;
+    for (size_t r = 1; r < run_count; r++)
+        interleaved = interleaved || runs[r].first < runs[r - 1].first;
+    assert_true(interleaved);
+    uint64_t handed = state_store_count(store);
+    assert_true(handed > first + added);   /* the blocks' unused ends */
+
+    /* Runs that miss a state are refused, and nothing changes. */
+    assert_int_equal(state_store_close_ids_in_order(store, blocks, 2, first,
+                                                    runs + 1, run_count - 1,
+                                                    2),
+                     -1);
+    assert_int_equal(state_store_count(store), handed);
+    assert_int_equal(state_store_close_ids_in_order(store, blocks, 2, first,
+                                                    runs, run_count, 2),
+                     0);
+    assert_int_equal(state_store_count(store), first + added);
+    assert_int_equal(blocks[0].next, blocks[0].end);
+    assert_int_equal(blocks[1].next, blocks[1].end);
+    uint64_t inverse = test_inverse(TEST_SPREAD);
+    for (uint64_t i = 0; i < first + added; i++) {
+        uint64_t v[1];
+        assert_true(state_store_get(store, i, v));
+        uint64_t expected = i < first ? (i + 1) * TEST_SPREAD
+                                      : order[i - first];
+        assert_int_equal(v[0], expected);
+        assert_int_equal(state_store_tag(store, i),
+                         i < first ? 0 : v[0] * inverse % 65535 + 1);
+        assert_int_equal(test_compact_put(store, NULL, v[0], &id),
+                         STORE_FOUND);
+    }
+    /* The next state takes the next id. */
+    assert_int_equal(test_compact_put(store, NULL, value * TEST_SPREAD, &id),
+                     STORE_ADDED);
+    assert_int_equal(id, first + added);
+    state_store_free(store);
+
+    /* A store that keeps ids in its table does not renumber this way. */
+    state_store *ids = state_store_create(1, false, false, 0);
+    assert_non_null(ids);
+    state_store_ids none = {0, 0};
+    state_store_run all = {0, 0};
+    assert_int_equal(state_store_close_ids_in_order(ids, &none, 1, 0, &all,
+                                                    1, 1),
+                     -1);
+    state_store_free(ids);
+}
+
 static void test_store_compact_growth_threads(void **unused)
 {
     (void)unused;
@@ -1196,6 +1292,7 @@ int main(void)
         cmocka_unit_test(test_store_compact),
         cmocka_unit_test(test_store_compact_growth_edges),
         cmocka_unit_test(test_store_compact_runs),
+        cmocka_unit_test(test_store_compact_close_in_order),
         cmocka_unit_test(test_store_compact_growth_threads),
         cmocka_unit_test(test_explore_counts_grid),
         cmocka_unit_test(test_explore_final_states),
