@@ -103,6 +103,11 @@ struct state_store {
                                        store itself, or the one this store
                                        is the dictionary of */
 
+    /* What state_store_close_ids_in_order gathers into, kept (and
+     * charged) for the next one: its pages are then mapped already. */
+    void *order_scratch;
+    uint64_t order_scratch_bytes;
+
     _Atomic uint64_t bytes;
     uint64_t max_bytes;             /* 0: no budget */
     atomic_bool failed;             /* an allocation failed mid-insert */
@@ -344,6 +349,7 @@ void state_store_free(state_store *store)
                              store_tag_chunk_bytes(store));
     }
     store_spares_release(store);
+    free(store->order_scratch);
     free(store->chunks);
     free(store->key_chunks);
     free(store->tag_chunks);
@@ -1525,6 +1531,79 @@ int state_store_close_ids(state_store *store, state_store_ids *blocks,
     return 0;
 }
 
+/* States above which the copying of state_store_close_ids_in_order is
+ * shared among threads, and the states a thread writes back at a time. */
+#define STORE_ORDER_PARALLEL 65536
+#define STORE_ORDER_PIECE 16384
+
+/* Copies the stored forms of ids id .. id + count - 1 into `words`, and
+ * their tags into `tags` (unless NULL), a chunk of the arena at a time. */
+static void store_copy_out(const state_store *store, uint64_t id,
+                           uint64_t count, uint64_t *words, uint16_t *tags)
+{
+    uint64_t per_chunk = (uint64_t)1 << store->chunk_shift;
+    size_t stored_words = store->stored_words;
+    while (count > 0) {
+        uint64_t part = per_chunk - (id & (per_chunk - 1));
+        part = part < count ? part : count;
+        memcpy(words, store_stored(store, id),
+               part * stored_words * sizeof *words);
+        const uint16_t *tag = tags != NULL ? store_tag_slot(store, id) : NULL;
+        if (tags != NULL && tag != NULL)
+            memcpy(tags, tag, part * sizeof *tags);
+        else if (tags != NULL)
+            memset(tags, 0, part * sizeof *tags);
+        id += part;
+        count -= part;
+        words += part * stored_words;
+        tags = tags != NULL ? tags + part : NULL;
+    }
+}
+
+/* The converse of store_copy_out: writes them back to ids id .. id +
+ * count - 1 (tags to chunks of tags that were allocated). */
+static void store_copy_in(state_store *store, uint64_t id, uint64_t count,
+                          const uint64_t *words, const uint16_t *tags)
+{
+    uint64_t per_chunk = (uint64_t)1 << store->chunk_shift;
+    size_t stored_words = store->stored_words;
+    while (count > 0) {
+        uint64_t part = per_chunk - (id & (per_chunk - 1));
+        part = part < count ? part : count;
+        memcpy(store_stored(store, id), words,
+               part * stored_words * sizeof *words);
+        uint16_t *tag = tags != NULL ? store_tag_slot(store, id) : NULL;
+        if (tag != NULL)
+            memcpy(tag, tags, part * sizeof *tags);
+        id += part;
+        count -= part;
+        words += part * stored_words;
+        tags = tags != NULL ? tags + part : NULL;
+    }
+}
+
+/* Makes the order scratch at least `bytes` long (with a quarter more, for
+ * the larger levels to come).  False when the budget or malloc says no. */
+static bool store_order_scratch(state_store *store, uint64_t bytes)
+{
+    if (bytes <= store->order_scratch_bytes)
+        return true;
+    free(store->order_scratch);
+    store->order_scratch = NULL;
+    store_discharge(store, store->order_scratch_bytes);
+    store->order_scratch_bytes = 0;
+    bytes += bytes / 4;
+    if (!store_charge(store, bytes))
+        return false;
+    store->order_scratch = malloc(bytes);
+    if (store->order_scratch == NULL) {
+        store_discharge(store, bytes);
+        return false;
+    }
+    store->order_scratch_bytes = bytes;
+    return true;
+}
+
 /* The used ids of the blocks: all of [first, handed) but their unused
  * tails.  True when `runs` covers exactly as many ids, all in that range. */
 static bool store_runs_fit(const state_store_ids *blocks, size_t count,
@@ -1556,18 +1635,24 @@ int state_store_close_ids_in_order(state_store *store, state_store_ids *blocks,
         !store_runs_fit(blocks, count, first, handed, runs, run_count,
                         &total))
         return -1;
-    uint64_t *offsets = malloc((run_count + 1) * sizeof *offsets);
-    uint64_t *words = malloc((total ? total : 1) * sizeof *words);
+    /* After a failure some ids may have no room in the arena. */
+    if (atomic_load(&store->failed))
+        return state_store_close_ids(store, blocks, count);
     bool tagged = store->tag_chunks != NULL;
-    uint16_t *tags = tagged ? malloc((total ? total : 1) * sizeof *tags)
-                            : NULL;
-    if (offsets == NULL || words == NULL || (tagged && tags == NULL)) {
+    uint64_t words_bytes = total * store->stored_words * sizeof(uint64_t);
+    uint64_t *offsets = malloc((run_count + 1) * sizeof *offsets);
+    if (offsets == NULL ||
+        !store_order_scratch(store, words_bytes +
+                                        (tagged ? total * sizeof(uint16_t)
+                                                : 0))) {
         /* The order is only a preference: close the blocks as usual. */
         free(offsets);
-        free(words);
-        free(tags);
         return state_store_close_ids(store, blocks, count);
     }
+    uint64_t *words = store->order_scratch;
+    uint16_t *tags =
+        tagged ? (uint16_t *)((char *)store->order_scratch + words_bytes)
+               : NULL;
     offsets[0] = 0;
     for (size_t r = 0; r < run_count; r++)
         offsets[r + 1] = offsets[r] + runs[r].end - runs[r].first;
@@ -1575,31 +1660,25 @@ int state_store_close_ids_in_order(state_store *store, state_store_ids *blocks,
      * back from `first` on: every run reads ids that may be overwritten. */
     int64_t run_total = (int64_t)run_count;
 #pragma omp parallel for num_threads(threads ? threads : 1) \
-    schedule(dynamic, 64) if (total > 65536)
-    for (int64_t r = 0; r < run_total; r++) {
-        uint64_t at = offsets[r];
-        for (uint64_t id = runs[r].first; id < runs[r].end; id++, at++) {
-            words[at] = *store_stored(store, id);
-            if (tagged)
-                tags[at] = state_store_tag(store, id);
-        }
-    }
-    int64_t back = (int64_t)total;
+    schedule(dynamic, 64) if (total > STORE_ORDER_PARALLEL)
+    for (int64_t r = 0; r < run_total; r++)
+        store_copy_out(store, runs[r].first, runs[r].end - runs[r].first,
+                       words + offsets[r], tagged ? tags + offsets[r] : NULL);
+    int64_t pieces = (int64_t)((total + STORE_ORDER_PIECE - 1) /
+                               STORE_ORDER_PIECE);
 #pragma omp parallel for num_threads(threads ? threads : 1) \
-    schedule(static) if (total > 65536)
-    for (int64_t i = 0; i < back; i++) {
-        *store_stored(store, first + (uint64_t)i) = words[i];
-        uint16_t *tag = tagged ? store_tag_slot(store, first + (uint64_t)i)
-                               : NULL;
-        if (tag != NULL)
-            *tag = tags[i];
+    schedule(static) if (total > STORE_ORDER_PARALLEL)
+    for (int64_t piece = 0; piece < pieces; piece++) {
+        uint64_t at = (uint64_t)piece * STORE_ORDER_PIECE;
+        uint64_t length = total - at < STORE_ORDER_PIECE ? total - at
+                                                         : STORE_ORDER_PIECE;
+        store_copy_in(store, first + at, length, words + at,
+                      tagged ? tags + at : NULL);
     }
     for (size_t i = 0; i < count; i++)
         blocks[i].next = blocks[i].end = 0;
     atomic_store(&store->count, first + total);
     free(offsets);
-    free(words);
-    free(tags);
     return 0;
 }
 
