@@ -319,6 +319,17 @@ typedef struct explore_worker {
                                          by their low bits (0: none) */
     bool word_seen_kept;              /* ... all of states in the store:
                                          false after a level cut short */
+    /* With several threads and tags (found_noted), the runs of ids this
+     * thread's new states took since the id blocks were last closed, for
+     * explore_close_ids to number them in the order of the chunks that
+     * found them (found_count of found_capacity; found_lost: some did
+     * not fit, the order is unknown). */
+    bool found_noted, found_lost;
+    explore_found_run *found;
+    size_t found_count, found_capacity;
+    uint64_t found_next;              /* the id after the last run's: its
+                                         end, once it ends */
+    uint64_t chunk_first;             /* the chunk being expanded */
     uint64_t run_head, run_tail;
     /* The tags of ids tag_first .. tag_first + tag_count - 1, where new
      * states of this thread get theirs (state_store_tags_to_set). */
@@ -327,18 +338,6 @@ typedef struct explore_worker {
     uint64_t run_words[EXPLORE_RUN], run_codes[EXPLORE_RUN];
     uint32_t run_transitions[EXPLORE_RUN];
     uint64_t run_added[EXPLORE_RUN / 2];
-    /* With several threads and tags, the runs of ids this thread's new
-     * states took since the id blocks were last closed, for
-     * explore_close_ids to number them in the order of the chunks that
-     * found them (found_count of found_capacity; found_lost: some did
-     * not fit, the order is unknown). */
-    bool found_noted;
-    explore_found_run *found;
-    size_t found_count, found_capacity;
-    bool found_lost;
-    uint64_t found_next;              /* the id after the last run's: its
-                                         end, once it ends */
-    uint64_t chunk_first;             /* the chunk being expanded */
 
     state_store_ids ids;              /* this thread's block of new ids */
     /* No state below this id is still to be expanded by this thread

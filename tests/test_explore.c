@@ -711,9 +711,9 @@ static void test_store_compact_close_in_order(void **unused)
     const uint64_t first = state_store_count(store);
     enum { CHUNKS = 40, MOST_RUNS = 400 };
     state_store_ids blocks[2] = {{0, 0}, {0, 0}};
-    state_store_run runs[MOST_RUNS];
-    uint64_t chunk_of_run[MOST_RUNS];
-    uint64_t order[4000], added = 0;
+    state_store_run runs[MOST_RUNS] = {{0, 0}};
+    uint64_t chunk_of_run[MOST_RUNS] = {0};
+    uint64_t order[4000] = {0}, added = 0;
     size_t run_count = 0;
     uint64_t value = 11;
     for (uint64_t chunk = 0; chunk < CHUNKS; chunk++) {
