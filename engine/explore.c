@@ -232,6 +232,8 @@ struct explore_result {
  * a chunk adds one run, and one more each time the thread takes a new
  * block of ids (store.h), a few times a chunk. */
 #define EXPLORE_FOUND_ROOM 64
+/* Runs a thread keeps room for from one round to the next. */
+#define EXPLORE_FOUND_KEPT 4096
 /* Places of its hashes of recent successors: half a megabyte, in the
  * buffer of the recent states.  Dekker-PT-020, one thread: 3.65 s with
  * 2^12 or 2^14 places, 3.40 s with 2^16. */
@@ -242,11 +244,13 @@ _Static_assert(EXPLORE_WORD_SEEN <= EXPLORE_RECENT * (EXPLORE_RECENT_WORDS + 1),
 
 typedef struct explore_shared explore_shared;
 
-/* A run of ids new states of one thread took one after the other, while
- * it expanded the chunk of the level that begins at `chunk_first`. */
+/* A run of `length` ids from `first` that new states of one thread took
+ * one after the other, while it expanded the chunk of the level that
+ * begins `chunk` states past the level's start (levels are below 2^31
+ * states: store.h). */
 typedef struct explore_found_run {
-    uint64_t chunk_first;
-    state_store_run ids;
+    uint64_t first;
+    uint32_t length, chunk;
 } explore_found_run;
 
 /* One thread's state.  The level counters are merged into the result when
@@ -329,7 +333,8 @@ typedef struct explore_worker {
     size_t found_count, found_capacity;
     uint64_t found_next;              /* the id after the last run's: its
                                          end, once it ends */
-    uint64_t chunk_first;             /* the chunk being expanded */
+    uint32_t chunk;                   /* the chunk being expanded, as in
+                                         explore_found_run */
     uint64_t run_head, run_tail;
     /* The tags of ids tag_first .. tag_first + tag_count - 1, where new
      * states of this thread get theirs (state_store_tags_to_set). */
@@ -1316,18 +1321,13 @@ static void explore_expanded(explore_worker *worker, explore_state_id id,
  * be always on (Dekker-PT-020: 5.2 -> 4.1 s on one thread; Peterson-PT-3
  * 0.58 -> 0.49 s).  Kanban-PT-00005 spends most of its search here. */
 
-/* explore_added for the states the ring's places first .. first + count - 1
- * added (run_added).  On a model whose states all have the same sum, their
- * figures are taken together: one tally of the run's new words, the
- * largest id for the load and the state limit (Kanban-PT-00005: 265 M of
- * 2,377 M instructions taken one at a time; SwimmingPool-PT-02, whose sums
- * differ: 648 M of 2,865 M).  Their tags are written in a row of the
- * store's tags kept from run to run (tag_row). */
 /* Ends the run of found ids being noted. */
 static void explore_found_end(explore_worker *worker)
 {
-    if (worker->found_count > 0 && worker->found_next != UINT64_MAX)
-        worker->found[worker->found_count - 1].ids.end = worker->found_next;
+    if (worker->found_count > 0 && worker->found_next != UINT64_MAX) {
+        explore_found_run *last = &worker->found[worker->found_count - 1];
+        last->length = (uint32_t)(worker->found_next - last->first);
+    }
     worker->found_next = UINT64_MAX;
 }
 
@@ -1341,7 +1341,7 @@ explore_found_start(explore_worker *worker, uint64_t id)
         return;
     }
     worker->found[worker->found_count++] =
-        (explore_found_run){worker->chunk_first, {id, id}};
+        (explore_found_run){id, 0, worker->chunk};
 }
 
 /* Starts the runs of ids the chunk beginning at `first` finds, with room
@@ -1352,7 +1352,7 @@ static void explore_found_reserve(explore_worker *worker, uint64_t first)
     if (!worker->found_noted)
         return;
     explore_found_end(worker);
-    worker->chunk_first = first;
+    worker->chunk = (uint32_t)(first - worker->shared->level_start);
     if (worker->found_capacity - worker->found_count >= EXPLORE_FOUND_ROOM)
         return;
     size_t capacity = 2 * worker->found_capacity + EXPLORE_FOUND_ROOM;
@@ -1366,6 +1366,13 @@ static void explore_found_reserve(explore_worker *worker, uint64_t first)
     worker->found_capacity = capacity;
 }
 
+/* explore_added for the states the ring's places first .. first + count - 1
+ * added (run_added).  On a model whose states all have the same sum, their
+ * figures are taken together: one tally of the run's new words, the
+ * largest id for the load and the state limit (Kanban-PT-00005: 265 M of
+ * 2,377 M instructions taken one at a time; SwimmingPool-PT-02, whose sums
+ * differ: 648 M of 2,865 M).  Their tags are written in a row of the
+ * store's tags kept from run to run (tag_row). */
 static void explore_added_run(explore_worker *worker, size_t first,
                               size_t count)
 {
@@ -1781,14 +1788,11 @@ static void explore_work(explore_shared *shared, explore_worker *worker,
     atomic_store(&worker->expanding_from, UINT64_MAX);
 }
 
-/* Ends the workers' id blocks so that ids are dense again (the table can
- * grow, the level can end).  False when out of memory. */
-static int explore_compare_found(const void *a, const void *b)
+/* True when found run x comes before y in the order of the chunks. */
+static bool explore_found_before(const explore_found_run *x,
+                                 const explore_found_run *y)
 {
-    const explore_found_run *x = a, *y = b;
-    if (x->chunk_first != y->chunk_first)
-        return x->chunk_first < y->chunk_first ? -1 : 1;
-    return x->ids.first < y->ids.first ? -1 : x->ids.first > y->ids.first;
+    return x->chunk != y->chunk ? x->chunk < y->chunk : x->first < y->first;
 }
 
 /* Closes the id blocks numbering the states added since they opened in
@@ -1808,37 +1812,61 @@ static int explore_close_ids_in_order(explore_shared *shared,
         noting += workers[t].found_count > 0;
         lost = lost || workers[t].found_lost || !workers[t].found_noted;
     }
-    explore_found_run *found =
-        noting > 1 && !lost ? malloc(total * sizeof *found) : NULL;
+    size_t *next = noting > 1 && !lost ? calloc(count, sizeof *next) : NULL;
     state_store_run *runs =
-        found != NULL ? malloc(total * sizeof *runs) : NULL;
+        next != NULL ? malloc(total * sizeof *runs) : NULL;
     int closed = -1;
     if (runs != NULL) {
-        size_t at = 0;
-        for (unsigned t = 0; t < count; t++) {
-            memcpy(found + at, workers[t].found,
-                   workers[t].found_count * sizeof *found);
-            at += workers[t].found_count;
-        }
-        qsort(found, total, sizeof *found, explore_compare_found);
+        /* Each thread took its chunks in order: merge their lists. */
         uint64_t first = UINT64_MAX;
         for (size_t i = 0; i < total; i++) {
-            runs[i] = found[i].ids;
+            const explore_found_run *earliest = NULL;
+            unsigned from = 0;
+            for (unsigned t = 0; t < count; t++) {
+                const explore_found_run *head =
+                    next[t] < workers[t].found_count
+                        ? &workers[t].found[next[t]]
+                        : NULL;
+                if (head != NULL &&
+                    (earliest == NULL || explore_found_before(head, earliest))) {
+                    earliest = head;
+                    from = t;
+                }
+            }
+            next[from]++;
+            /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
+            runs[i] = (state_store_run){earliest->first,
+                                        earliest->first + earliest->length};
             first = runs[i].first < first ? runs[i].first : first;
         }
         closed = state_store_close_ids_in_order(
             shared->result->store, shared->id_blocks, count, first, runs,
-            total, shared->threads);
+            total);
     }
-    free(found);
+    free(next);
     free(runs);
     for (unsigned t = 0; t < count; t++) {
         workers[t].found_count = 0;
         workers[t].found_lost = false;
+        /* A large level's runs are not kept for the small ones that end
+         * a search, when memory is at its peak. */
+        if (workers[t].found_capacity > EXPLORE_FOUND_KEPT) {
+            free(workers[t].found);
+            workers[t].found = NULL;
+            workers[t].found_capacity = 0;
+        }
     }
+#ifdef __GLIBC__
+    /* The runs of a large level leave heap the next rounds, the table's
+     * growth among them, would add to the peak (as for the pilots). */
+    if (total > EXPLORE_FOUND_KEPT)
+        malloc_trim(0);
+#endif
     return closed;
 }
 
+/* Ends the workers' id blocks so that ids are dense again (the table can
+ * grow, the level can end).  False when out of memory. */
 static bool explore_close_ids(explore_shared *shared, explore_worker *workers,
                               unsigned count)
 {

@@ -103,11 +103,6 @@ struct state_store {
                                        store itself, or the one this store
                                        is the dictionary of */
 
-    /* What state_store_close_ids_in_order gathers into, kept (and
-     * charged) for the next one: its pages are then mapped already. */
-    void *order_scratch;
-    uint64_t order_scratch_bytes;
-
     _Atomic uint64_t bytes;
     uint64_t max_bytes;             /* 0: no budget */
     atomic_bool failed;             /* an allocation failed mid-insert */
@@ -349,7 +344,6 @@ void state_store_free(state_store *store)
                              store_tag_chunk_bytes(store));
     }
     store_spares_release(store);
-    free(store->order_scratch);
     free(store->chunks);
     free(store->key_chunks);
     free(store->tag_chunks);
@@ -1531,11 +1525,6 @@ int state_store_close_ids(state_store *store, state_store_ids *blocks,
     return 0;
 }
 
-/* States above which the copying of state_store_close_ids_in_order is
- * shared among threads, and the states a thread writes back at a time. */
-#define STORE_ORDER_PARALLEL 65536
-#define STORE_ORDER_PIECE 16384
-
 /* Copies the stored forms of ids id .. id + count - 1 into `words`, and
  * their tags into `tags` (unless NULL), a chunk of the arena at a time. */
 static void store_copy_out(const state_store *store, uint64_t id,
@@ -1582,26 +1571,32 @@ static void store_copy_in(state_store *store, uint64_t id, uint64_t count,
     }
 }
 
-/* Makes the order scratch at least `bytes` long (with a quarter more, for
- * the larger levels to come).  False when the budget or malloc says no. */
-static bool store_order_scratch(state_store *store, uint64_t bytes)
+/* Moves the stored forms and tags of ids from .. from + count - 1 to ids
+ * to .. to + count - 1, to <= from (the ranges may overlap). */
+static void store_move_down(state_store *store, uint64_t to, uint64_t from,
+                            uint64_t count, bool tagged)
 {
-    if (bytes <= store->order_scratch_bytes)
-        return true;
-    free(store->order_scratch);
-    store->order_scratch = NULL;
-    store_discharge(store, store->order_scratch_bytes);
-    store->order_scratch_bytes = 0;
-    bytes += bytes / 4;
-    if (!store_charge(store, bytes))
-        return false;
-    store->order_scratch = malloc(bytes);
-    if (store->order_scratch == NULL) {
-        store_discharge(store, bytes);
-        return false;
+    uint64_t per_chunk = (uint64_t)1 << store->chunk_shift;
+    size_t stored_words = store->stored_words;
+    while (count > 0) {
+        /* A piece within one chunk on both sides, upwards: what a piece
+         * overwrites, the pieces before it have read. */
+        uint64_t part = per_chunk - (to & (per_chunk - 1));
+        uint64_t source_part = per_chunk - (from & (per_chunk - 1));
+        part = part < source_part ? part : source_part;
+        part = part < count ? part : count;
+        memmove(store_stored(store, to), store_stored(store, from),
+                part * stored_words * sizeof(uint64_t));
+        uint16_t *target = tagged ? store_tag_slot(store, to) : NULL;
+        const uint16_t *source = tagged ? store_tag_slot(store, from) : NULL;
+        if (target != NULL && source != NULL)
+            memmove(target, source, part * sizeof *target);
+        else if (target != NULL)
+            memset(target, 0, part * sizeof *target);
+        to += part;
+        from += part;
+        count -= part;
     }
-    store->order_scratch_bytes = bytes;
-    return true;
 }
 
 /* The used ids of the blocks: all of [first, handed) but their unused
@@ -1625,10 +1620,124 @@ static bool store_runs_fit(const state_store_ids *blocks, size_t count,
     return first <= handed && *total + holes == handed - first;
 }
 
+/*
+ * Renumbering in place (state_store_close_ids_in_order).  The runs are
+ * written one after the other from `first` up.  Before a run is written
+ * over the ids of runs still to come, those runs are saved, whole, into a
+ * ring of scratch space; a run then comes from the ring if it was saved,
+ * else it moves down from its ids.  Runs are saved in the order of their
+ * ids and written in about that order, so the ring holds a few blocks of
+ * ids at a time: a plan, which moves nothing, first measures how many.
+ */
+typedef struct store_order {
+    const state_store_run *runs;
+    size_t run_count;
+    uint32_t *by_id;          /* runs in the order of their first ids */
+    uint32_t *saved;          /* runs in the order they were saved */
+    uint64_t *ring_place;     /* a saved run's place in the ring, counted
+                                 without wrapping; UINT64_MAX: not saved */
+    bool *written;
+    uint64_t ring_size;       /* 0: the plan, which moves nothing */
+    uint64_t *ring_words;     /* ring_size stored forms */
+    uint16_t *ring_tags;      /* ... and their tags; NULL without tags */
+    uint64_t ring_most;       /* the most the ring held */
+} store_order;
+
+static uint64_t store_run_length(const state_store_run *run)
+{
+    return run->end - run->first;
+}
+
+/* Copies `count` states between ids `id` on and the ring from place
+ * `place` on (wrapping): into the ring when `saving`. */
+static void store_ring_copy(state_store *store, const store_order *order,
+                            uint64_t place, uint64_t id, uint64_t count,
+                            bool saving)
+{
+    size_t words = store->stored_words;
+    while (count > 0) {
+        uint64_t at = place % order->ring_size;
+        uint64_t part = order->ring_size - at;
+        part = part < count ? part : count;
+        uint16_t *tags =
+            order->ring_tags != NULL ? order->ring_tags + at : NULL;
+        if (saving)
+            store_copy_out(store, id, part, order->ring_words + at * words,
+                           tags);
+        else
+            store_copy_in(store, id, part, order->ring_words + at * words,
+                          tags);
+        place += part;
+        id += part;
+        count -= part;
+    }
+}
+
+/* Writes the runs in order from `first` on; the plan only measures the
+ * ring (order->ring_most). */
+static void store_order_runs(state_store *store, store_order *order,
+                             uint64_t first)
+{
+    const state_store_run *runs = order->runs;
+    bool moving = order->ring_size != 0;
+    uint64_t ring_start = 0, ring_end = 0;   /* places, without wrapping */
+    size_t next_by_id = 0, saved_count = 0, oldest_saved = 0;
+    uint64_t at = first;
+    for (size_t r = 0; r < order->run_count; r++) {
+        order->written[r] = false;
+        order->ring_place[r] = UINT64_MAX;
+    }
+    for (size_t r = 0; r < order->run_count; r++) {
+        uint64_t length = store_run_length(&runs[r]);
+        /* Save the runs to come that lie, in part, below this one's end. */
+        while (next_by_id < order->run_count &&
+               runs[order->by_id[next_by_id]].first < at + length) {
+            uint32_t other = order->by_id[next_by_id++];
+            if (other == r || order->written[other])
+                continue;
+            uint64_t other_length = store_run_length(&runs[other]);
+            if (moving)
+                store_ring_copy(store, order, ring_end, runs[other].first,
+                                other_length, true);
+            order->ring_place[other] = ring_end;
+            ring_end += other_length;
+            order->saved[saved_count++] = other;
+            if (ring_end - ring_start > order->ring_most)
+                order->ring_most = ring_end - ring_start;
+        }
+        /* Not saved, the run lies at or above `at`: it moves down. */
+        if (moving && order->ring_place[r] != UINT64_MAX)
+            store_ring_copy(store, order, order->ring_place[r], at, length,
+                            false);
+        else if (moving && runs[r].first != at)
+            store_move_down(store, at, runs[r].first, length,
+                            order->ring_tags != NULL);
+        order->written[r] = true;
+        /* The ring's oldest runs, once written, give their room back. */
+        while (oldest_saved < saved_count &&
+               order->written[order->saved[oldest_saved]]) {
+            ring_start += store_run_length(&runs[order->saved[oldest_saved]]);
+            oldest_saved++;
+        }
+        at += length;
+    }
+}
+
+/* qsort has no context: the runs being sorted, under no insert (so while
+ * no other thread uses the stores). */
+static const state_store_run *store_runs_sorted;
+
+static int store_compare_runs_by_id(const void *a, const void *b)
+{
+    uint64_t x = store_runs_sorted[*(const uint32_t *)a].first;
+    uint64_t y = store_runs_sorted[*(const uint32_t *)b].first;
+    return x < y ? -1 : x > y;
+}
+
 int state_store_close_ids_in_order(state_store *store, state_store_ids *blocks,
                                    size_t count, uint64_t first,
                                    const state_store_run *runs,
-                                   size_t run_count, unsigned threads)
+                                   size_t run_count)
 {
     uint64_t handed = atomic_load(&store->count), total;
     if (!store->compact || store->with_keys ||
@@ -1636,50 +1745,59 @@ int state_store_close_ids_in_order(state_store *store, state_store_ids *blocks,
                         &total))
         return -1;
     /* After a failure some ids may have no room in the arena. */
-    if (atomic_load(&store->failed))
+    if (atomic_load(&store->failed) || run_count == 0 ||
+        run_count > UINT32_MAX)
         return state_store_close_ids(store, blocks, count);
     bool tagged = store->tag_chunks != NULL;
-    uint64_t words_bytes = total * store->stored_words * sizeof(uint64_t);
-    uint64_t *offsets = malloc((run_count + 1) * sizeof *offsets);
-    if (offsets == NULL ||
-        !store_order_scratch(store, words_bytes +
-                                        (tagged ? total * sizeof(uint16_t)
-                                                : 0))) {
-        /* The order is only a preference: close the blocks as usual. */
-        free(offsets);
-        return state_store_close_ids(store, blocks, count);
+    store_order order = {
+        .runs = runs,
+        .run_count = run_count,
+        .by_id = malloc(run_count * sizeof *order.by_id),
+        .saved = malloc(run_count * sizeof *order.saved),
+        .ring_place = malloc(run_count * sizeof *order.ring_place),
+        .written = malloc(run_count * sizeof *order.written),
+    };
+    bool ok = order.by_id != NULL && order.saved != NULL &&
+              order.ring_place != NULL && order.written != NULL;
+    uint64_t ring_bytes = 0;
+    if (ok) {
+        for (size_t r = 0; r < run_count; r++)
+            order.by_id[r] = (uint32_t)r;
+        store_runs_sorted = runs;
+        qsort(order.by_id, run_count, sizeof *order.by_id,
+              store_compare_runs_by_id);
+        store_order_runs(store, &order, first);
+        /* At least 1, which tells store_order_runs to move. */
+        order.ring_size = order.ring_most > 0 ? order.ring_most : 1;
+        ring_bytes = order.ring_size *
+                     (store->stored_words * sizeof(uint64_t) +
+                      (tagged ? sizeof(uint16_t) : 0));
+        ok = store_charge(store, ring_bytes);
+        if (!ok)
+            ring_bytes = 0;
     }
-    uint64_t *words = store->order_scratch;
-    uint16_t *tags =
-        tagged ? (uint16_t *)((char *)store->order_scratch + words_bytes)
-               : NULL;
-    offsets[0] = 0;
-    for (size_t r = 0; r < run_count; r++)
-        offsets[r + 1] = offsets[r] + runs[r].end - runs[r].first;
-    /* Gather the runs' vectors and tags in their order, then write them
-     * back from `first` on: every run reads ids that may be overwritten. */
-    int64_t run_total = (int64_t)run_count;
-#pragma omp parallel for num_threads(threads ? threads : 1) \
-    schedule(dynamic, 64) if (total > STORE_ORDER_PARALLEL)
-    for (int64_t r = 0; r < run_total; r++)
-        store_copy_out(store, runs[r].first, runs[r].end - runs[r].first,
-                       words + offsets[r], tagged ? tags + offsets[r] : NULL);
-    int64_t pieces = (int64_t)((total + STORE_ORDER_PIECE - 1) /
-                               STORE_ORDER_PIECE);
-#pragma omp parallel for num_threads(threads ? threads : 1) \
-    schedule(static) if (total > STORE_ORDER_PARALLEL)
-    for (int64_t piece = 0; piece < pieces; piece++) {
-        uint64_t at = (uint64_t)piece * STORE_ORDER_PIECE;
-        uint64_t length = total - at < STORE_ORDER_PIECE ? total - at
-                                                         : STORE_ORDER_PIECE;
-        store_copy_in(store, first + at, length, words + at,
-                      tagged ? tags + at : NULL);
+    if (ok) {
+        order.ring_words = malloc(order.ring_size * store->stored_words *
+                                  sizeof *order.ring_words);
+        order.ring_tags =
+            tagged ? malloc(order.ring_size * sizeof *order.ring_tags) : NULL;
+        ok = order.ring_words != NULL && (!tagged || order.ring_tags != NULL);
     }
-    for (size_t i = 0; i < count; i++)
-        blocks[i].next = blocks[i].end = 0;
-    atomic_store(&store->count, first + total);
-    free(offsets);
-    return 0;
+    if (ok) {
+        store_order_runs(store, &order, first);
+        for (size_t i = 0; i < count; i++)
+            blocks[i].next = blocks[i].end = 0;
+        atomic_store(&store->count, first + total);
+    }
+    free(order.by_id);
+    free(order.saved);
+    free(order.ring_place);
+    free(order.written);
+    free(order.ring_words);
+    free(order.ring_tags);
+    store_discharge(store, ring_bytes);
+    /* The order is only a preference: short of memory, close as usual. */
+    return ok ? 0 : state_store_close_ids(store, blocks, count);
 }
 
 int state_store_reorder(state_store *store, uint64_t first,

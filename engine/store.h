@@ -299,16 +299,16 @@ typedef struct state_store_run {
  * ids by blocks, so the ids of states found one after the other by
  * different threads interleave; this puts them back in the order of the
  * work that found them.  Only a compact store without keys (its table
- * keeps no ids: the vectors and tags move, nothing else); `threads`
- * threads share the copying, and no insert may run at the same time.
- * Returns 0: the states in that order, or, when memory is short for it,
- * closed as by state_store_close_ids.  Returns -1, changing nothing, for
- * another kind of store, runs that do not cover those states, or no
- * memory even to close the blocks. */
+ * keeps no ids: the vectors and tags move, nothing else), in place but
+ * for a few blocks of ids at a time; no insert may run at the same time.
+ * The runs are the caller's.  Returns 0: the states in that order, or,
+ * when memory is short for it, closed as by state_store_close_ids.
+ * Returns -1, changing nothing, for another kind of store, runs that do
+ * not cover those states, or no memory even to close the blocks. */
 int state_store_close_ids_in_order(state_store *store, state_store_ids *blocks,
                                    size_t count, uint64_t first,
                                    const state_store_run *runs,
-                                   size_t run_count, unsigned threads);
+                                   size_t run_count);
 
 int state_store_grow(state_store *store, unsigned threads);
 

@@ -685,19 +685,12 @@ static void test_store_compact_growth_edges(void **unused)
     state_store_free(store);
 }
 
-/* Growth on several threads, whose sweep goes by bands, each split among
- * the threads (store.c): codes in runs that start at one slot, so that
- * probes are long and cross from one thread's part into the next one's,
- * scattered between random codes, with the largest codes wrapping around
- * the end; the table kept just under 3/4 load, doubling to 2^18 entries,
- * then growing by quarters (rounded up to 2^18 entries) past 1.25 * 2^20.
- * After each growth every code is found and the count is unchanged; at
- * the end the newest states, truncated away, can be added again (a code
- * left twice in the table would still be found). */
 /* Closing the id blocks in the order of the work that found the states:
- * two blocks interleave their ids, by "chunks" of work that alternate
- * between them, and the close numbers the states chunk after chunk; the
- * tags and the set go along, the unused ends of the blocks are dropped. */
+ * three blocks interleave their ids, by "chunks" of work handed out to
+ * them in turn, and the close numbers the states chunk after chunk; the
+ * tags and the set go along and the unused ends of the blocks are dropped.
+ * Enough states for the moves to cross a chunk of the arena (2^19 states
+ * of one word). */
 static void test_store_compact_close_in_order(void **unused)
 {
     (void)unused;
@@ -709,38 +702,47 @@ static void test_store_compact_close_in_order(void **unused)
         assert_int_equal(test_compact_put(store, NULL, value * TEST_SPREAD,
                                           &id), STORE_ADDED);
     const uint64_t first = state_store_count(store);
-    enum { CHUNKS = 40, MOST_RUNS = 400 };
-    state_store_ids blocks[2] = {{0, 0}, {0, 0}};
-    state_store_run runs[MOST_RUNS] = {{0, 0}};
-    uint64_t chunk_of_run[MOST_RUNS] = {0};
-    uint64_t order[4000] = {0}, added = 0;
+    const uint64_t chunks = 9000, most = 9000 * 193;
+    state_store_ids blocks[3] = {{0, 0}, {0, 0}, {0, 0}};
+    state_store_run *runs = calloc(most, sizeof *runs);
+    uint64_t *chunk_of_run = calloc(most, sizeof *chunk_of_run);
+    uint64_t *order = calloc(most, sizeof *order);
+    assert_non_null(runs);
+    assert_non_null(chunk_of_run);
+    assert_non_null(order);
+    uint64_t added = 0, inverse = test_inverse(TEST_SPREAD);
     size_t run_count = 0;
     uint64_t value = 11;
-    for (uint64_t chunk = 0; chunk < CHUNKS; chunk++) {
-        state_store_ids *block = &blocks[chunk % 2];
-        /* 1 to 97 states a chunk, every fifth put a state met before. */
-        for (uint64_t k = 0; k < 1 + chunk * 37 % 97; k++) {
+    for (uint64_t chunk = 0; chunk < chunks; chunk++) {
+        /* Mostly in turn, sometimes the same block twice. */
+        state_store_ids *block = &blocks[(chunk + chunk / 7) % 3];
+        /* 1 to 193 states a chunk; every fifth put is of a state met
+         * before. */
+        for (uint64_t k = 0; k < 1 + chunk * 37 % 193; k++) {
             uint64_t word = k % 5 == 4 ? (value - 1) * TEST_SPREAD
                                        : value++ * TEST_SPREAD;
             store_insert_result put = test_compact_put(store, block, word,
                                                        &id);
+            if (put == STORE_FULL) {
+                assert_int_equal(state_store_grow(store, 1), 0);
+                put = test_compact_put(store, block, word, &id);
+            }
             if (put == STORE_FOUND)
                 continue;
             assert_int_equal(put, STORE_ADDED);
-            state_store_set_tag(store, id, (uint16_t)(word * test_inverse(
-                                           TEST_SPREAD) % 65535 + 1));
+            state_store_set_tag(store, id,
+                                (uint16_t)(word * inverse % 65535 + 1));
             order[added++] = word;
             if (run_count > 0 && chunk_of_run[run_count - 1] == chunk &&
                 runs[run_count - 1].end == id) {
                 runs[run_count - 1].end++;
             } else {
-                assert_true(run_count < MOST_RUNS);
                 chunk_of_run[run_count] = chunk;
                 runs[run_count++] = (state_store_run){id, id + 1};
             }
         }
     }
-    assert_true(added < 4000);
+    assert_true(first + added > ((uint64_t)1 << 19));
     /* The ids did interleave: some run of a later chunk has lower ids. */
     bool interleaved = false;
     for (size_t r = 1; r < run_count; r++)
@@ -750,18 +752,17 @@ static void test_store_compact_close_in_order(void **unused)
     assert_true(handed > first + added);   /* the blocks' unused ends */
 
     /* Runs that miss a state are refused, and nothing changes. */
-    assert_int_equal(state_store_close_ids_in_order(store, blocks, 2, first,
-                                                    runs + 1, run_count - 1,
-                                                    2),
+    assert_int_equal(state_store_close_ids_in_order(store, blocks, 3, first,
+                                                    runs + 1,
+                                                    run_count - 1),
                      -1);
     assert_int_equal(state_store_count(store), handed);
-    assert_int_equal(state_store_close_ids_in_order(store, blocks, 2, first,
-                                                    runs, run_count, 2),
+    assert_int_equal(state_store_close_ids_in_order(store, blocks, 3, first,
+                                                    runs, run_count),
                      0);
     assert_int_equal(state_store_count(store), first + added);
-    assert_int_equal(blocks[0].next, blocks[0].end);
-    assert_int_equal(blocks[1].next, blocks[1].end);
-    uint64_t inverse = test_inverse(TEST_SPREAD);
+    for (size_t b = 0; b < 3; b++)
+        assert_int_equal(blocks[b].next, blocks[b].end);
     for (uint64_t i = 0; i < first + added; i++) {
         uint64_t v[1];
         assert_true(state_store_get(store, i, v));
@@ -777,6 +778,9 @@ static void test_store_compact_close_in_order(void **unused)
     assert_int_equal(test_compact_put(store, NULL, value * TEST_SPREAD, &id),
                      STORE_ADDED);
     assert_int_equal(id, first + added);
+    free(runs);
+    free(chunk_of_run);
+    free(order);
     state_store_free(store);
 
     /* A store that keeps ids in its table does not renumber this way. */
@@ -785,11 +789,20 @@ static void test_store_compact_close_in_order(void **unused)
     state_store_ids none = {0, 0};
     state_store_run all = {0, 0};
     assert_int_equal(state_store_close_ids_in_order(ids, &none, 1, 0, &all,
-                                                    1, 1),
+                                                    1),
                      -1);
     state_store_free(ids);
 }
 
+/* Growth on several threads, whose sweep goes by bands, each split among
+ * the threads (store.c): codes in runs that start at one slot, so that
+ * probes are long and cross from one thread's part into the next one's,
+ * scattered between random codes, with the largest codes wrapping around
+ * the end; the table kept just under 3/4 load, doubling to 2^18 entries,
+ * then growing by quarters (rounded up to 2^18 entries) past 1.25 * 2^20.
+ * After each growth every code is found and the count is unchanged; at
+ * the end the newest states, truncated away, can be added again (a code
+ * left twice in the table would still be found). */
 static void test_store_compact_growth_threads(void **unused)
 {
     (void)unused;
