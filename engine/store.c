@@ -1723,15 +1723,32 @@ static void store_order_runs(state_store *store, store_order *order,
     }
 }
 
-/* qsort has no context: the runs being sorted, under no insert (so while
- * no other thread uses the stores). */
-static const state_store_run *store_runs_sorted;
-
-static int store_compare_runs_by_id(const void *a, const void *b)
+/* Sorts `order`, `count` indices of runs, by the runs' first ids: a merge
+ * sort, bottom up, through `spare` (as long).  Returns the array that holds
+ * the result: `order` or `spare`. */
+static uint32_t *store_sort_runs_by_id(const state_store_run *runs,
+                                       uint32_t *order, uint32_t *spare,
+                                       size_t count)
 {
-    uint64_t x = store_runs_sorted[*(const uint32_t *)a].first;
-    uint64_t y = store_runs_sorted[*(const uint32_t *)b].first;
-    return x < y ? -1 : x > y;
+    for (size_t width = 1; width < count; width *= 2) {
+        for (size_t low = 0; low < count; low += 2 * width) {
+            size_t middle = low + width < count ? low + width : count;
+            size_t high = middle + width < count ? middle + width : count;
+            size_t left = low, right = middle, at = low;
+            while (left < middle && right < high)
+                spare[at++] = runs[order[right]].first < runs[order[left]].first
+                                  ? order[right++]
+                                  : order[left++];
+            while (left < middle)
+                spare[at++] = order[left++];
+            while (right < high)
+                spare[at++] = order[right++];
+        }
+        uint32_t *swap = order;
+        order = spare;
+        spare = swap;
+    }
+    return order;
 }
 
 int state_store_close_ids_in_order(state_store *store, state_store_ids *blocks,
@@ -1763,9 +1780,11 @@ int state_store_close_ids_in_order(state_store *store, state_store_ids *blocks,
     if (ok) {
         for (size_t r = 0; r < run_count; r++)
             order.by_id[r] = (uint32_t)r;
-        store_runs_sorted = runs;
-        qsort(order.by_id, run_count, sizeof *order.by_id,
-              store_compare_runs_by_id);
+        /* `saved` is free until the runs are written. */
+        uint32_t *sorted = store_sort_runs_by_id(runs, order.by_id,
+                                                 order.saved, run_count);
+        if (sorted != order.by_id)
+            memcpy(order.by_id, sorted, run_count * sizeof *order.by_id);
         store_order_runs(store, &order, first);
         /* At least 1, which tells store_order_runs to move. */
         order.ring_size = order.ring_most > 0 ? order.ring_most : 1;
