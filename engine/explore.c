@@ -1820,21 +1820,17 @@ static int explore_close_ids_in_order(explore_shared *shared,
         /* Each thread took its chunks in order: merge their lists. */
         uint64_t first = UINT64_MAX;
         for (size_t i = 0; i < total; i++) {
-            const explore_found_run *earliest = NULL;
+            /* Some thread has runs left: `total` counts them all. */
             unsigned from = 0;
-            for (unsigned t = 0; t < count; t++) {
-                const explore_found_run *head =
-                    next[t] < workers[t].found_count
-                        ? &workers[t].found[next[t]]
-                        : NULL;
-                if (head != NULL &&
-                    (earliest == NULL || explore_found_before(head, earliest))) {
-                    earliest = head;
+            while (next[from] == workers[from].found_count)
+                from++;
+            for (unsigned t = from + 1; t < count; t++)
+                if (next[t] < workers[t].found_count &&
+                    explore_found_before(&workers[t].found[next[t]],
+                                         &workers[from].found[next[from]]))
                     from = t;
-                }
-            }
-            next[from]++;
-            /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
+            const explore_found_run *earliest =
+                &workers[from].found[next[from]++];
             runs[i] = (state_store_run){earliest->first,
                                         earliest->first + earliest->length};
             first = runs[i].first < first ? runs[i].first : first;
