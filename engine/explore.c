@@ -1852,12 +1852,6 @@ static int explore_close_ids_in_order(explore_shared *shared,
             workers[t].found_capacity = 0;
         }
     }
-#ifdef __GLIBC__
-    /* The runs of a large level leave heap the next rounds, the table's
-     * growth among them, would add to the peak (as for the pilots). */
-    if (total > EXPLORE_FOUND_KEPT)
-        malloc_trim(0);
-#endif
     return closed;
 }
 

@@ -1600,7 +1600,8 @@ static void store_move_down(state_store *store, uint64_t to, uint64_t from,
 }
 
 /* The used ids of the blocks: all of [first, handed) but their unused
- * tails.  True when `runs` covers exactly as many ids, all in that range. */
+ * tails.  True when `runs` covers as many ids, all in that range and none
+ * in those tails (that they do not overlap is checked once sorted). */
 static bool store_runs_fit(const state_store_ids *blocks, size_t count,
                            uint64_t first, uint64_t handed,
                            const state_store_run *runs, size_t run_count,
@@ -1615,6 +1616,10 @@ static bool store_runs_fit(const state_store_ids *blocks, size_t count,
         if (runs[r].first < first || runs[r].end > handed ||
             runs[r].first > runs[r].end)
             return false;
+        for (size_t i = 0; i < count; i++)
+            if (runs[r].first < blocks[i].end &&
+                blocks[i].next < runs[r].end)
+                return false;
         *total += runs[r].end - runs[r].first;
     }
     return first <= handed && *total + holes == handed - first;
@@ -1776,6 +1781,7 @@ int state_store_close_ids_in_order(state_store *store, state_store_ids *blocks,
     };
     bool ok = order.by_id != NULL && order.saved != NULL &&
               order.ring_place != NULL && order.written != NULL;
+    bool overlapping = false;
     uint64_t ring_bytes = 0;
     if (ok) {
         for (size_t r = 0; r < run_count; r++)
@@ -1785,6 +1791,12 @@ int state_store_close_ids_in_order(state_store *store, state_store_ids *blocks,
                                                  order.saved, run_count);
         if (sorted != order.by_id)
             memcpy(order.by_id, sorted, run_count * sizeof *order.by_id);
+        for (size_t k = 1; k < run_count; k++)
+            overlapping = overlapping || runs[order.by_id[k - 1]].end >
+                                             runs[order.by_id[k]].first;
+        ok = !overlapping;
+    }
+    if (ok) {
         store_order_runs(store, &order, first);
         /* At least 1, which tells store_order_runs to move. */
         order.ring_size = order.ring_most > 0 ? order.ring_most : 1;
@@ -1815,6 +1827,8 @@ int state_store_close_ids_in_order(state_store *store, state_store_ids *blocks,
     free(order.ring_words);
     free(order.ring_tags);
     store_discharge(store, ring_bytes);
+    if (overlapping)
+        return -1;
     /* The order is only a preference: short of memory, close as usual. */
     return ok ? 0 : state_store_close_ids(store, blocks, count);
 }

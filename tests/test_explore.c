@@ -757,6 +757,25 @@ static void test_store_compact_close_in_order(void **unused)
                                                     run_count - 1),
                      -1);
     assert_int_equal(state_store_count(store), handed);
+    /* Nor runs that overlap, though as many ids: one moved up by one id
+     * into the run that follows it. */
+    size_t before = run_count, after = run_count;
+    for (size_t r = 0; r < run_count && before == run_count; r++)
+        for (size_t q = 0; q < run_count; q++)
+            if (runs[r].end == runs[q].first) {
+                before = r;
+                after = q;
+                break;
+            }
+    assert_true(before < run_count && after < run_count);
+    runs[before].first++;
+    runs[before].end++;
+    assert_int_equal(state_store_close_ids_in_order(store, blocks, 3, first,
+                                                    runs, run_count),
+                     -1);
+    runs[before].first--;
+    runs[before].end--;
+    assert_int_equal(state_store_count(store), handed);
     assert_int_equal(state_store_close_ids_in_order(store, blocks, 3, first,
                                                     runs, run_count),
                      0);
