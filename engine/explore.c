@@ -1050,7 +1050,7 @@ static inline void explore_find_diamonds_tagged(explore_worker *worker,
 static void explore_find_diamonds(explore_worker *worker, explore_state_id id)
 {
     const explore_result *result = worker->shared->result;
-    if (result->commute != NULL && !result->with_keys) {
+    if (explore_tags_reaching(result)) {
         explore_find_diamonds_tagged(worker,
                                      state_store_tag(result->store, id));
         return;
@@ -1353,17 +1353,9 @@ static void explore_found_reserve(explore_worker *worker, uint64_t first)
         return;
     explore_found_end(worker);
     worker->chunk = (uint32_t)(first - worker->shared->level_start);
-    if (worker->found_capacity - worker->found_count >= EXPLORE_FOUND_ROOM)
-        return;
-    size_t capacity = 2 * worker->found_capacity + EXPLORE_FOUND_ROOM;
-    explore_found_run *found =
-        realloc(worker->found, capacity * sizeof *found);
-    if (found == NULL) {
+    if (!SUPPORT_RESERVE(worker->found, worker->found_capacity,
+                         worker->found_count + EXPLORE_FOUND_ROOM))
         worker->found_lost = true;
-        return;
-    }
-    worker->found = found;
-    worker->found_capacity = capacity;
 }
 
 /* explore_added for the states the ring's places first .. first + count - 1

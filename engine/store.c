@@ -1526,44 +1526,30 @@ int state_store_close_ids(state_store *store, state_store_ids *blocks,
 }
 
 /* Copies the stored forms of ids id .. id + count - 1 into `words`, and
- * their tags into `tags` (unless NULL), a chunk of the arena at a time. */
-static void store_copy_out(const state_store *store, uint64_t id,
-                           uint64_t count, uint64_t *words, uint16_t *tags)
+ * their tags into `tags` (unless NULL; a chunk of tags never allocated
+ * reads as zeros), a chunk of the arena at a time; or, unless `saving`,
+ * writes them back to those ids (tags into chunks of tags that exist). */
+static void store_copy_ids(state_store *store, uint64_t id, uint64_t count,
+                           uint64_t *words, uint16_t *tags, bool saving)
 {
-    uint64_t per_chunk = (uint64_t)1 << store->chunk_shift;
     size_t stored_words = store->stored_words;
     while (count > 0) {
-        uint64_t part = per_chunk - (id & (per_chunk - 1));
-        part = part < count ? part : count;
-        memcpy(words, store_stored(store, id),
-               part * stored_words * sizeof *words);
-        const uint16_t *tag = tags != NULL ? store_tag_slot(store, id) : NULL;
-        if (tags != NULL && tag != NULL)
-            memcpy(tags, tag, part * sizeof *tags);
-        else if (tags != NULL)
-            memset(tags, 0, part * sizeof *tags);
-        id += part;
-        count -= part;
-        words += part * stored_words;
-        tags = tags != NULL ? tags + part : NULL;
-    }
-}
-
-/* The converse of store_copy_out: writes them back to ids id .. id +
- * count - 1 (tags to chunks of tags that were allocated). */
-static void store_copy_in(state_store *store, uint64_t id, uint64_t count,
-                          const uint64_t *words, const uint16_t *tags)
-{
-    uint64_t per_chunk = (uint64_t)1 << store->chunk_shift;
-    size_t stored_words = store->stored_words;
-    while (count > 0) {
-        uint64_t part = per_chunk - (id & (per_chunk - 1));
-        part = part < count ? part : count;
-        memcpy(store_stored(store, id), words,
-               part * stored_words * sizeof *words);
+        uint64_t part = count;
+        store_cut_at_chunk(store, id, &part);
+        uint64_t *stored = store_stored(store, id);
+        size_t bytes = part * stored_words * sizeof *words;
         uint16_t *tag = tags != NULL ? store_tag_slot(store, id) : NULL;
-        if (tag != NULL)
-            memcpy(tag, tags, part * sizeof *tags);
+        if (saving) {
+            memcpy(words, stored, bytes);
+            if (tag != NULL)
+                memcpy(tags, tag, part * sizeof *tags);
+            else if (tags != NULL)
+                memset(tags, 0, part * sizeof *tags);
+        } else {
+            memcpy(stored, words, bytes);
+            if (tag != NULL)
+                memcpy(tag, tags, part * sizeof *tags);
+        }
         id += part;
         count -= part;
         words += part * stored_words;
@@ -1576,15 +1562,13 @@ static void store_copy_in(state_store *store, uint64_t id, uint64_t count,
 static void store_move_down(state_store *store, uint64_t to, uint64_t from,
                             uint64_t count, bool tagged)
 {
-    uint64_t per_chunk = (uint64_t)1 << store->chunk_shift;
     size_t stored_words = store->stored_words;
     while (count > 0) {
         /* A piece within one chunk on both sides, upwards: what a piece
          * overwrites, the pieces before it have read. */
-        uint64_t part = per_chunk - (to & (per_chunk - 1));
-        uint64_t source_part = per_chunk - (from & (per_chunk - 1));
-        part = part < source_part ? part : source_part;
-        part = part < count ? part : count;
+        uint64_t part = count;
+        store_cut_at_chunk(store, to, &part);
+        store_cut_at_chunk(store, from, &part);
         memmove(store_stored(store, to), store_stored(store, from),
                 part * stored_words * sizeof(uint64_t));
         uint16_t *target = tagged ? store_tag_slot(store, to) : NULL;
@@ -1664,14 +1648,10 @@ static void store_ring_copy(state_store *store, const store_order *order,
         uint64_t at = place % order->ring_size;
         uint64_t part = order->ring_size - at;
         part = part < count ? part : count;
-        uint16_t *tags =
-            order->ring_tags != NULL ? order->ring_tags + at : NULL;
-        if (saving)
-            store_copy_out(store, id, part, order->ring_words + at * words,
-                           tags);
-        else
-            store_copy_in(store, id, part, order->ring_words + at * words,
-                          tags);
+        store_copy_ids(store, id, part, order->ring_words + at * words,
+                       order->ring_tags != NULL ? order->ring_tags + at
+                                                : NULL,
+                       saving);
         place += part;
         id += part;
         count -= part;

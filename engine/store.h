@@ -188,6 +188,29 @@ size_t state_store_insert_words(state_store *store, state_store_ids *ids,
 int state_store_close_ids(state_store *store, state_store_ids *blocks,
                           size_t count);
 
+/* Ids first .. end - 1. */
+typedef struct state_store_run {
+    uint64_t first, end;
+} state_store_run;
+
+/* Ends the threads' `count` id blocks as state_store_close_ids does, and
+ * renumbers the states added since they opened, those of ids `first` and
+ * above: they get ids first, first + 1, ... in the order of the
+ * `run_count` runs `runs`, which hold each of them once.  Threads take
+ * ids by blocks, so the ids of states found one after the other by
+ * different threads interleave; this puts them back in the order of the
+ * work that found them.  Only a compact store without keys (its table
+ * keeps no ids: the vectors and tags move, nothing else), in place but
+ * for a few blocks of ids at a time; no insert may run at the same time.
+ * The runs are the caller's.  Returns 0: the states in that order, or,
+ * when memory is short for it, closed as by state_store_close_ids.
+ * Returns -1, changing nothing, for another kind of store, runs that do
+ * not cover those states, or no memory even to close the blocks. */
+int state_store_close_ids_in_order(state_store *store, state_store_ids *blocks,
+                                   size_t count, uint64_t first,
+                                   const state_store_run *runs,
+                                   size_t run_count);
+
 /* Asks the processor to fetch the table entry where a form with this hash
  * starts its probe, ahead of state_store_insert, ready to be written. */
 void state_store_prefetch(const state_store *store, uint64_t hash);
@@ -287,29 +310,6 @@ bool state_store_wants_growth(const state_store *store);
  * grows by a quarter once large.  No insert may run at the same
  * time.  Returns 0, or -1 when the budget or malloc says no, or the table
  * is as large as it gets. */
-/* Ids first .. end - 1. */
-typedef struct state_store_run {
-    uint64_t first, end;
-} state_store_run;
-
-/* Ends the threads' `count` id blocks as state_store_close_ids does, and
- * renumbers the states added since they opened, those of ids `first` and
- * above: they get ids first, first + 1, ... in the order of the
- * `run_count` runs `runs`, which hold each of them once.  Threads take
- * ids by blocks, so the ids of states found one after the other by
- * different threads interleave; this puts them back in the order of the
- * work that found them.  Only a compact store without keys (its table
- * keeps no ids: the vectors and tags move, nothing else), in place but
- * for a few blocks of ids at a time; no insert may run at the same time.
- * The runs are the caller's.  Returns 0: the states in that order, or,
- * when memory is short for it, closed as by state_store_close_ids.
- * Returns -1, changing nothing, for another kind of store, runs that do
- * not cover those states, or no memory even to close the blocks. */
-int state_store_close_ids_in_order(state_store *store, state_store_ids *blocks,
-                                   size_t count, uint64_t first,
-                                   const state_store_run *runs,
-                                   size_t run_count);
-
 int state_store_grow(state_store *store, unsigned threads);
 
 /* Writes the vector of state `id` into `vector` and its key into *key. */
