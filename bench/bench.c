@@ -14,7 +14,11 @@
  * median of each is reported.  The last, two processes that share nothing
  * but the hardware, gives the ceiling: how much two independent searches
  * gain over one on this machine, which bounds what two threads sharing
- * one search can gain.
+ * one search can gain.  Before each round's two-thread run it also measures
+ * how long a cache line takes to go from one core to the other
+ * (handoff.h), which the host of a virtual machine changes as it moves the
+ * virtual processors about, and which two threads sharing a table pay
+ * whenever one finds a state the other has just stored.
  *
  * With --moonshot it runs Kanban-PT-00010 (about 10^9 states; or the
  * instances named) once, on 2 threads, and writes bench/moonshot.md: a run
@@ -36,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "handoff.h"
 #include "json.h"
 
 /* Medium and large instances the issue names, smallest first. */
@@ -52,6 +57,11 @@ static const char *const bench_default_instances[] = {
     "SwimmingPool-PT-03",
     "TokenRing-PT-015",
 };
+
+/* Handoffs of a line between the cores measured before a two-thread run
+ * (a few hundredths of a second), and rounds of them. */
+#define BENCH_HANDOFFS 100000
+#define BENCH_HANDOFF_ROUNDS 3
 
 /* Rounds unless --rounds says otherwise, and at most. */
 #define BENCH_ROUNDS 3
@@ -73,6 +83,7 @@ typedef struct bench_row {
      * and every round's seconds. */
     bench_run runs[BENCH_WAYS];
     double seconds[BENCH_WAYS][BENCH_MAX_ROUNDS];
+    double handoff_ns[BENCH_MAX_ROUNDS];  /* before each two-thread run */
     unsigned rounds;
     bench_run tree;       /* 2 threads, --tree-compression (large ones) */
     bool correct;
@@ -282,11 +293,18 @@ static void bench_write(const char *directory, const bench_row *rows,
                 "perfectly; memory and caches shared with the other core "
                 "(and with other machines on the same host) keep it under "
                 "2.\n\n"
+                "The handoff is how long a cache line written on one core "
+                "took to reach the other, measured just before each round's "
+                "two-thread run (bench/handoff.h): two threads that share "
+                "the table pay it whenever one finds a state the other has "
+                "just stored.  On a virtual machine it is the host's "
+                "choice of cores for the two virtual processors, and it "
+                "changes while the benchmark runs.\n\n"
                 "| instance | states | edges | 1 thread s | states/s | "
                 "bytes/state | 2 threads s | states/s | bytes/state | "
-                "speedup | ceiling | correct |\n"
-                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
-                "\n",
+                "speedup | ceiling | handoff ns | correct |\n"
+                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+                "---|\n",
             machine, rounds);
     json_writer json;
     json_writer_init(&json, js, JSON_WRITE_PRETTY);
@@ -343,10 +361,17 @@ static void bench_write(const char *directory, const bench_row *rows,
                              ? 2 * row->runs[BENCH_ONE].seconds /
                                    row->runs[BENCH_PAIR].seconds
                              : 0;
-        fprintf(md, " | %.2f | %.2f | %s |\n", speedup, ceiling,
-                row->correct ? "yes" : "NO");
+        fprintf(md, " | %.2f | %.2f | ", speedup, ceiling);
+        for (unsigned r = 0; r < row->rounds; r++)
+            fprintf(md, "%s%.0f", r > 0 ? ", " : "", row->handoff_ns[r]);
+        fprintf(md, " | %s |\n", row->correct ? "yes" : "NO");
         json_key(&json, "speedup");
         json_double(&json, speedup);
+        json_key(&json, "rounds_handoff_ns");
+        json_begin_array(&json);
+        for (unsigned r = 0; r < row->rounds; r++)
+            json_double(&json, row->handoff_ns[r]);
+        json_end_array(&json);
         json_key(&json, "pair");
         json_begin_object(&json);
         json_key(&json, "seconds");
@@ -462,6 +487,9 @@ static void bench_instance(const char *binary, const char *corpus,
     for (unsigned r = 0; r < row->rounds; r++)
         for (unsigned way = 0; way < BENCH_WAYS; way++) {
             bench_run run;
+            if (way == BENCH_TWO)
+                row->handoff_ns[r] =
+                    bench_handoff_ns(BENCH_HANDOFFS, BENCH_HANDOFF_ROUNDS);
             if (way == BENCH_PAIR)
                 bench_run_pair(binary, corpus, row->instance, &run);
             else

@@ -14,8 +14,16 @@
  * waits on no memory).
  * Each run first inserts a quarter as many vectors untimed, so that the
  * table's pages are mapped before the clock starts (first touches of 2 GiB
- * cost the kernel seconds, which is not the store's speed).  Writes
- * bench/store-results.md and prints the same.
+ * cost the kernel seconds, which is not the store's speed).
+ *
+ * Two threads of a search also find, again and again, states the other
+ * thread stored a moment before, whose table entries are then in the other
+ * core's caches.  So the program also measures what that costs: one thread
+ * stores vectors into a compact table of 32 MiB (the size of
+ * Kanban-PT-00005's), then the same thread, or the other, looks them all up
+ * again; and the time a cache line takes to go from one core to the other
+ * and back, two threads handing a counter to each other.
+ * Writes bench/store-results.md and prints the same.
  *
  * Usage: pnsim_bench_store OUTPUT_DIRECTORY [INSERTS_PER_RUN]
  */
@@ -28,6 +36,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "handoff.h"
 #include "store.h"
 
 #define BENCH_TABLE_LOG 28         /* the bare loop's 8-byte words */
@@ -179,6 +188,83 @@ static double bench_bare_run(uint64_t count, unsigned threads)
     return seconds;
 }
 
+/* Finding states again: the compact table's entries, log2. */
+#define BENCH_FIND_TABLE_LOG 22
+#define BENCH_FIND_ROUNDS 5
+
+/* Looks vectors base .. base + total - 1 up (or inserts them), batched and
+ * prefetched as the explorer does; returns how many were not found, or
+ * found when `inserting`. */
+static uint64_t bench_store_pass(state_store *store, state_store_ids *ids,
+                                 uint64_t base, uint64_t total, bool inserting)
+{
+    uint64_t unexpected = 0;
+    uint64_t vectors[BENCH_BATCH], hashes[BENCH_BATCH];
+    for (uint64_t i = base; i < base + total; i += BENCH_BATCH) {
+        unsigned n = base + total - i < BENCH_BATCH
+                         ? (unsigned)(base + total - i)
+                         : BENCH_BATCH;
+        for (unsigned k = 0; k < n; k++) {
+            vectors[k] = bench_mix(i + k);
+            hashes[k] = state_store_hash(store, &vectors[k]);
+            state_store_prefetch(store, hashes[k]);
+        }
+        for (unsigned k = 0; k < n; k++) {
+            uint64_t id;
+            store_insert_result result = state_store_insert(
+                store, ids, &vectors[k], hashes[k], 0, &id);
+            unexpected += result != (inserting ? STORE_ADDED : STORE_FOUND);
+        }
+    }
+    return unexpected;
+}
+
+/* Seconds for thread `finder` (0 or 1) to look up every vector thread 0
+ * has just stored into a compact table of 2^BENCH_FIND_TABLE_LOG entries,
+ * filled to a half; the best of BENCH_FIND_ROUNDS rounds, each into a new
+ * table.  Negative when a look-up went wrong. */
+static double bench_find_run(int finder, uint64_t *count)
+{
+    uint64_t entries = (uint64_t)1 << BENCH_FIND_TABLE_LOG;
+    *count = entries / 2;
+    double best = -1;
+    for (int round = 0; round < BENCH_FIND_ROUNDS; round++) {
+        state_store *store = state_store_create_compact(0);
+        if (store == NULL)
+            return -1;
+        while (state_store_capacity(store) < entries)
+            if (state_store_grow(store, 1) != 0) {
+                state_store_free(store);
+                return -1;
+            }
+        uint64_t base = (uint64_t)round << 40, unexpected = 0;
+        double seconds = 0;
+        state_store_ids blocks[2] = {{0, 0}, {0, 0}};
+#pragma omp parallel num_threads(2) reduction(+ : unexpected)
+        {
+            int me = omp_get_thread_num();
+            if (me == 0)
+                unexpected += bench_store_pass(store, &blocks[0], base,
+                                               *count, true);
+#pragma omp barrier
+            if (me == finder) {
+                double start = bench_now();
+                unexpected += bench_store_pass(store, &blocks[1], base,
+                                               *count, false);
+                seconds = bench_now() - start;
+            }
+        }
+        if (state_store_close_ids(store, blocks, 2) != 0)
+            unexpected++;
+        state_store_free(store);
+        if (unexpected != 0)
+            return -1;
+        if (best < 0 || seconds < best)
+            best = seconds;
+    }
+    return best;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -240,6 +326,37 @@ int main(int argc, char **argv)
             fprintf(out, "| %s | %u | %.2f | %.2fM | %.2fM |\n", name, threads,
                     seconds, rate / 1e6, rate / 1e6 / threads);
         }
+    }
+    uint64_t found_count = 0;
+    double own = bench_find_run(0, &found_count);
+    double other = bench_find_run(1, &found_count);
+    double handoff = bench_handoff_ns(1000000, BENCH_FIND_ROUNDS);
+    if (own <= 0 || other <= 0 || handoff <= 0) {
+        fprintf(stderr, "pnsim_bench_store: the look-up runs failed\n");
+        failed = 1;
+    } else {
+        printf("find own      %7.2f M look-ups/s\n"
+               "find other's  %7.2f M look-ups/s\n"
+               "line handoff  %7.1f ns\n",
+               (double)found_count / own / 1e6,
+               (double)found_count / other / 1e6, handoff);
+        fprintf(out,
+                "\n## Finding states another thread stored\n\n"
+                "One thread stores %llu random one-word vectors into a "
+                "compact table of 2^%d entries (32 MiB, filled to a half); "
+                "then it, or the other thread, looks them all up again "
+                "(batched and prefetched as above; the best of %d rounds, "
+                "each into a new table).  The handoff is the time a cache "
+                "line written by one thread takes to reach the other: two "
+                "threads hand a counter back and forth a million times.\n\n"
+                "| look-ups by | seconds | look-ups/s |\n"
+                "|---|---:|---:|\n"
+                "| the thread that stored them | %.4f | %.2fM |\n"
+                "| the other thread | %.4f | %.2fM |\n\n"
+                "Line handoff between the two threads: %.1f ns.\n",
+                (unsigned long long)found_count, BENCH_FIND_TABLE_LOG,
+                BENCH_FIND_ROUNDS, own, (double)found_count / own / 1e6,
+                other, (double)found_count / other / 1e6, handoff);
     }
     fclose(out);
     printf("wrote %s\n", path);
