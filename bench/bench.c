@@ -15,10 +15,9 @@
  * but the hardware, gives the ceiling: how much two independent searches
  * gain over one on this machine, which bounds what two threads sharing
  * one search can gain.  Before each round's two-thread run it also measures
- * how long a cache line takes to go from one core to the other
- * (handoff.h), which the host of a virtual machine changes as it moves the
- * virtual processors about, and which two threads sharing a table pay
- * whenever one finds a state the other has just stored.
+ * how much a second thread computes beside the first and how long a cache
+ * line takes from one core to the other (cores.h), which the host of a
+ * virtual machine changes as it moves the virtual processors about.
  *
  * With --moonshot it runs Kanban-PT-00010 (about 10^9 states; or the
  * instances named) once, on 2 threads, and writes bench/moonshot.md: a run
@@ -40,7 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "handoff.h"
+#include "cores.h"
 #include "json.h"
 
 /* Medium and large instances the issue names, smallest first. */
@@ -58,10 +57,11 @@ static const char *const bench_default_instances[] = {
     "TokenRing-PT-015",
 };
 
-/* Handoffs of a line between the cores measured before a two-thread run
- * (a few hundredths of a second), and rounds of them. */
+/* The cores measured before a two-thread run, in a tenth of a second or
+ * so: values mixed, handoffs of a line, and rounds of each. */
+#define BENCH_CORES_VALUES 20000000
 #define BENCH_HANDOFFS 100000
-#define BENCH_HANDOFF_ROUNDS 3
+#define BENCH_CORES_ROUNDS 3
 
 /* Rounds unless --rounds says otherwise, and at most. */
 #define BENCH_ROUNDS 3
@@ -83,7 +83,8 @@ typedef struct bench_row {
      * and every round's seconds. */
     bench_run runs[BENCH_WAYS];
     double seconds[BENCH_WAYS][BENCH_MAX_ROUNDS];
-    double handoff_ns[BENCH_MAX_ROUNDS];  /* before each two-thread run */
+    /* Measured before each two-thread run (cores.h). */
+    double compute_scaling[BENCH_MAX_ROUNDS], handoff_ns[BENCH_MAX_ROUNDS];
     unsigned rounds;
     bench_run tree;       /* 2 threads, --tree-compression (large ones) */
     bool correct;
@@ -293,16 +294,18 @@ static void bench_write(const char *directory, const bench_row *rows,
                 "perfectly; memory and caches shared with the other core "
                 "(and with other machines on the same host) keep it under "
                 "2.\n\n"
-                "The handoff is how long a cache line written on one core "
-                "took to reach the other, measured just before each round's "
-                "two-thread run (bench/handoff.h): two threads that share "
-                "the table pay it whenever one finds a state the other has "
-                "just stored.  On a virtual machine it is the host's "
-                "choice of cores for the two virtual processors, and it "
-                "changes while the benchmark runs.\n\n"
+                "Cores, measured just before each round's two-thread run "
+                "(bench/cores.h): how many times as much two threads "
+                "computed as one in registers, and how long a cache line "
+                "written on one core took to reach the other.  On a "
+                "virtual machine both follow the host's choice of cores for "
+                "the two virtual processors, which changes while the "
+                "benchmark runs: about 2× and 25-35 ns on cores that share "
+                "a cache, 2× and 160-180 ns farther apart, and near 1.2× on "
+                "the two threads of one core.\n\n"
                 "| instance | states | edges | 1 thread s | states/s | "
                 "bytes/state | 2 threads s | states/s | bytes/state | "
-                "speedup | ceiling | handoff ns | correct |\n"
+                "speedup | ceiling | cores (× ns) | correct |\n"
                 "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
                 "---|\n",
             machine, rounds);
@@ -363,10 +366,16 @@ static void bench_write(const char *directory, const bench_row *rows,
                              : 0;
         fprintf(md, " | %.2f | %.2f | ", speedup, ceiling);
         for (unsigned r = 0; r < row->rounds; r++)
-            fprintf(md, "%s%.0f", r > 0 ? ", " : "", row->handoff_ns[r]);
+            fprintf(md, "%s%.2f× %.0f", r > 0 ? ", " : "",
+                    row->compute_scaling[r], row->handoff_ns[r]);
         fprintf(md, " | %s |\n", row->correct ? "yes" : "NO");
         json_key(&json, "speedup");
         json_double(&json, speedup);
+        json_key(&json, "rounds_compute_scaling");
+        json_begin_array(&json);
+        for (unsigned r = 0; r < row->rounds; r++)
+            json_double(&json, row->compute_scaling[r]);
+        json_end_array(&json);
         json_key(&json, "rounds_handoff_ns");
         json_begin_array(&json);
         for (unsigned r = 0; r < row->rounds; r++)
@@ -487,9 +496,12 @@ static void bench_instance(const char *binary, const char *corpus,
     for (unsigned r = 0; r < row->rounds; r++)
         for (unsigned way = 0; way < BENCH_WAYS; way++) {
             bench_run run;
-            if (way == BENCH_TWO)
+            if (way == BENCH_TWO) {
+                row->compute_scaling[r] = bench_compute_scaling(
+                    BENCH_CORES_VALUES, BENCH_CORES_ROUNDS);
                 row->handoff_ns[r] =
-                    bench_handoff_ns(BENCH_HANDOFFS, BENCH_HANDOFF_ROUNDS);
+                    bench_handoff_ns(BENCH_HANDOFFS, BENCH_CORES_ROUNDS);
+            }
             if (way == BENCH_PAIR)
                 bench_run_pair(binary, corpus, row->instance, &run);
             else

@@ -22,7 +22,7 @@
  * stores vectors into a compact table of 32 MiB (the size of
  * Kanban-PT-00005's), then the same thread, or the other, looks them all up
  * again; and the time a cache line takes to go from one core to the other
- * and back, two threads handing a counter to each other.
+ * (cores.h).
  * Writes bench/store-results.md and prints the same.
  *
  * Usage: pnsim_bench_store OUTPUT_DIRECTORY [INSERTS_PER_RUN]
@@ -36,7 +36,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
-#include "handoff.h"
+#include "cores.h"
 #include "store.h"
 
 #define BENCH_TABLE_LOG 28         /* the bare loop's 8-byte words */
@@ -48,15 +48,6 @@ static double bench_now(void)
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
-}
-
-/* splitmix64: distinct inputs give distinct, well-mixed outputs. */
-static uint64_t bench_mix(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
 }
 
 /* Inserts vectors base .. base + total - 1 on `threads` threads, as the
@@ -147,26 +138,6 @@ static void bench_bare_insert(_Atomic uint64_t *table, uint64_t mask,
             }
         }
     }
-}
-
-/* The compute loop: `count` values mixed (four at a time, independent, so
- * that the core's units stay busy) and summed, touching no memory. */
-static double bench_compute_run(uint64_t count, unsigned threads)
-{
-    uint64_t sum = 0;
-    double start = bench_now();
-#pragma omp parallel num_threads(threads) reduction(^ : sum)
-    {
-        uint64_t part = count / threads, me = (uint64_t)omp_get_thread_num();
-        uint64_t lanes[4] = {0, 1, 2, 3};
-        for (uint64_t i = me * part; i + 4 <= (me + 1) * part; i += 4)
-            for (unsigned k = 0; k < 4; k++)
-                lanes[k] += bench_mix(i + k + lanes[k]);
-        sum ^= lanes[0] ^ lanes[1] ^ lanes[2] ^ lanes[3];
-    }
-    double seconds = bench_now() - start;
-    /* Used, so that the loop is not optimised away. */
-    return sum == 42 ? seconds + 1e-9 : seconds;
 }
 
 static double bench_bare_run(uint64_t count, unsigned threads)
@@ -309,7 +280,7 @@ int main(int argc, char **argv)
             /* The compute loop is fast: ten times as many values. */
             uint64_t operations = loop == 0 ? count * 10 : count;
             double seconds =
-                loop == 0   ? bench_compute_run(operations, threads)
+                loop == 0   ? bench_compute_run(operations, (int)threads)
                 : loop == 1 ? bench_bare_run(count, threads)
                             : bench_store_run(count, threads, loop == 3);
             const char *name = names[loop];
