@@ -449,9 +449,13 @@ static int bench_moonshot(const char *binary, const char *directory,
     fprintf(md, "# pnsim moonshot\n\nMachine: %s.\n\n"
                 "`pnsim statespace --json --threads 2`, once; seconds are the "
                 "whole command, bytes per state are peak resident memory / "
-                "states.\n\n"
+                "states.  Cores, before and after the run (bench/cores.h): "
+                "how many times as much two threads computed as one in "
+                "registers, and how long a cache line written on one core "
+                "took to reach the other.\n\n"
                 "| instance | states | edges | seconds | states/s | "
-                "bytes/state | correct |\n|---|---:|---:|---:|---:|---:|---|\n",
+                "bytes/state | cores (× ns) | correct |\n"
+                "|---|---:|---:|---:|---:|---:|---|---|\n",
             machine);
     int failures = 0;
     for (size_t i = 0; i < (count ? count : 1); i++) {
@@ -462,14 +466,24 @@ static int bench_moonshot(const char *binary, const char *directory,
             failures++;
             continue;
         }
-        bench_run run;
-        bench_run_pnsim(binary, corpus, row.instance, 2, false, &run);
+        bench_run run = {.ok = false};
+        double scaling[2] = {0, 0}, handoff[2] = {0, 0};
+        for (int when = 0; when < 2; when++) {
+            if (when == 1)
+                bench_run_pnsim(binary, corpus, row.instance, 2, false, &run);
+            scaling[when] =
+                bench_compute_scaling(BENCH_CORES_VALUES, BENCH_CORES_ROUNDS);
+            handoff[when] = bench_handoff_ns(BENCH_HANDOFFS, BENCH_CORES_ROUNDS);
+        }
         bool right = bench_right(&row, &run);
         failures += !right;
-        fprintf(md, "| %s | %llu | %llu | %.1f | %.2fM | %.1f | %s |\n",
+        fprintf(md,
+                "| %s | %llu | %llu | %.1f | %.2fM | %.1f | %.2f× %.0f, "
+                "%.2f× %.0f | %s |\n",
                 row.instance, (unsigned long long)run.states,
                 (unsigned long long)run.edges, run.seconds,
                 bench_rate(&run) / 1e6, bench_bytes_per_state(&run),
+                scaling[0], handoff[0], scaling[1], handoff[1],
                 right ? "yes" : "NO");
         printf("%-32s 2 threads %10.1f s %12llu states %s\n", row.instance,
                run.seconds, (unsigned long long)run.states,

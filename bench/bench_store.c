@@ -50,8 +50,35 @@ static double bench_now(void)
     return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
 }
 
+/* Looks vectors base .. base + total - 1 up (or inserts them), batched and
+ * prefetched as the explorer does; returns how many were not found, or
+ * found when `inserting`. */
+static uint64_t bench_store_pass(state_store *store, state_store_ids *ids,
+                                 uint64_t base, uint64_t total, bool inserting)
+{
+    uint64_t unexpected = 0;
+    uint64_t vectors[BENCH_BATCH], hashes[BENCH_BATCH];
+    for (uint64_t i = base; i < base + total; i += BENCH_BATCH) {
+        unsigned n = base + total - i < BENCH_BATCH
+                         ? (unsigned)(base + total - i)
+                         : BENCH_BATCH;
+        for (unsigned k = 0; k < n; k++) {
+            vectors[k] = bench_mix(i + k);
+            hashes[k] = state_store_hash(store, &vectors[k]);
+            state_store_prefetch(store, hashes[k]);
+        }
+        for (unsigned k = 0; k < n; k++) {
+            uint64_t id;
+            store_insert_result result = state_store_insert(
+                store, ids, &vectors[k], hashes[k], 0, &id);
+            unexpected += result != (inserting ? STORE_ADDED : STORE_FOUND);
+        }
+    }
+    return unexpected;
+}
+
 /* Inserts vectors base .. base + total - 1 on `threads` threads, as the
- * explorer does; returns how many the store refused. */
+ * explorer does; returns nonzero when the store refused one. */
 static int bench_store_insert(state_store *store, uint64_t base,
                               uint64_t total, unsigned threads)
 {
@@ -60,24 +87,10 @@ static int bench_store_insert(state_store *store, uint64_t base,
 #pragma omp parallel num_threads(threads) reduction(+ : refused)
     {
         uint64_t part = total / threads, me = (uint64_t)omp_get_thread_num();
-        uint64_t first = base + me * part, last = first + part;
-        uint64_t vectors[BENCH_BATCH], hashes[BENCH_BATCH];
         state_store_ids ids = {0, 0};
-        for (uint64_t i = first; i < last; i += BENCH_BATCH) {
-            unsigned n = last - i < BENCH_BATCH ? (unsigned)(last - i)
-                                                : BENCH_BATCH;
-            for (unsigned k = 0; k < n; k++) {
-                vectors[k] = bench_mix(i + k);
-                hashes[k] = state_store_hash(store, &vectors[k]);
-                state_store_prefetch(store, hashes[k]);
-            }
-            for (unsigned k = 0; k < n; k++) {
-                uint64_t id;
-                if (state_store_insert(store, &ids, &vectors[k], hashes[k], 0,
-                                       &id) != STORE_ADDED)
-                    refused++;
-            }
-        }
+        refused += bench_store_pass(store, &ids, base + me * part, part, true)
+                       ? 1
+                       : 0;
         blocks[me] = ids;
     }
     if (state_store_close_ids(store, blocks, threads) != 0)
@@ -162,33 +175,6 @@ static double bench_bare_run(uint64_t count, unsigned threads)
 /* Finding states again: the compact table's entries, log2. */
 #define BENCH_FIND_TABLE_LOG 22
 #define BENCH_FIND_ROUNDS 5
-
-/* Looks vectors base .. base + total - 1 up (or inserts them), batched and
- * prefetched as the explorer does; returns how many were not found, or
- * found when `inserting`. */
-static uint64_t bench_store_pass(state_store *store, state_store_ids *ids,
-                                 uint64_t base, uint64_t total, bool inserting)
-{
-    uint64_t unexpected = 0;
-    uint64_t vectors[BENCH_BATCH], hashes[BENCH_BATCH];
-    for (uint64_t i = base; i < base + total; i += BENCH_BATCH) {
-        unsigned n = base + total - i < BENCH_BATCH
-                         ? (unsigned)(base + total - i)
-                         : BENCH_BATCH;
-        for (unsigned k = 0; k < n; k++) {
-            vectors[k] = bench_mix(i + k);
-            hashes[k] = state_store_hash(store, &vectors[k]);
-            state_store_prefetch(store, hashes[k]);
-        }
-        for (unsigned k = 0; k < n; k++) {
-            uint64_t id;
-            store_insert_result result = state_store_insert(
-                store, ids, &vectors[k], hashes[k], 0, &id);
-            unexpected += result != (inserting ? STORE_ADDED : STORE_FOUND);
-        }
-    }
-    return unexpected;
-}
 
 /* Seconds for thread `finder` (0 or 1) to look up every vector thread 0
  * has just stored into a compact table of 2^BENCH_FIND_TABLE_LOG entries,
