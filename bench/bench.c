@@ -63,6 +63,14 @@ static const char *const bench_default_instances[] = {
 #define BENCH_HANDOFFS 100000
 #define BENCH_CORES_ROUNDS 3
 
+/* Measures the cores (cores.h): how many times as much two threads compute
+ * as one, and nanoseconds for a line to go from one core to the other. */
+static void bench_measure_cores(double *scaling, double *handoff_ns)
+{
+    *scaling = bench_compute_scaling(BENCH_CORES_VALUES, BENCH_CORES_ROUNDS);
+    *handoff_ns = bench_handoff_ns(BENCH_HANDOFFS, BENCH_CORES_ROUNDS);
+}
+
 /* Rounds unless --rounds says otherwise, and at most. */
 #define BENCH_ROUNDS 3
 #define BENCH_MAX_ROUNDS 15
@@ -248,14 +256,14 @@ static void bench_machine(char *buffer, size_t size)
              name.release);
 }
 
-/* The seconds of each round of way `way`, in the order they ran. */
-static void bench_json_rounds(json_writer *json, const bench_row *row,
-                              unsigned way)
+/* `key`: a figure of each round, in the order they ran. */
+static void bench_json_rounds(json_writer *json, const char *key,
+                              const double *values, unsigned rounds)
 {
-    json_key(json, "rounds_seconds");
+    json_key(json, key);
     json_begin_array(json);
-    for (unsigned r = 0; r < row->rounds; r++)
-        json_double(json, row->seconds[way][r]);
+    for (unsigned r = 0; r < rounds; r++)
+        json_double(json, values[r]);
     json_end_array(json);
 }
 
@@ -301,8 +309,8 @@ static void bench_write(const char *directory, const bench_row *rows,
                 "virtual machine both follow the host's choice of cores for "
                 "the two virtual processors, which changes while the "
                 "benchmark runs: about 2× and 25-35 ns on cores that share "
-                "a cache, 2× and 160-180 ns farther apart, and near 1.2× on "
-                "the two threads of one core.\n\n"
+                "a cache, 2× and 160-180 ns farther apart, and near 1.2× when "
+                "the host gives them about one core's work.\n\n"
                 "| instance | states | edges | 1 thread s | states/s | "
                 "bytes/state | 2 threads s | states/s | bytes/state | "
                 "speedup | ceiling | cores (× ns) | correct |\n"
@@ -346,7 +354,8 @@ static void bench_write(const char *directory, const bench_row *rows,
             json_bool(&json, run->ok);
             json_key(&json, "seconds");
             json_double(&json, run->seconds);
-            bench_json_rounds(&json, row, t);
+            bench_json_rounds(&json, "rounds_seconds", row->seconds[t],
+                              row->rounds);
             json_key(&json, "states_per_second");
             json_double(&json, rate);
             json_key(&json, "peak_memory_bytes");
@@ -371,21 +380,16 @@ static void bench_write(const char *directory, const bench_row *rows,
         fprintf(md, " | %s |\n", row->correct ? "yes" : "NO");
         json_key(&json, "speedup");
         json_double(&json, speedup);
-        json_key(&json, "rounds_compute_scaling");
-        json_begin_array(&json);
-        for (unsigned r = 0; r < row->rounds; r++)
-            json_double(&json, row->compute_scaling[r]);
-        json_end_array(&json);
-        json_key(&json, "rounds_handoff_ns");
-        json_begin_array(&json);
-        for (unsigned r = 0; r < row->rounds; r++)
-            json_double(&json, row->handoff_ns[r]);
-        json_end_array(&json);
+        bench_json_rounds(&json, "rounds_compute_scaling",
+                          row->compute_scaling, row->rounds);
+        bench_json_rounds(&json, "rounds_handoff_ns", row->handoff_ns,
+                          row->rounds);
         json_key(&json, "pair");
         json_begin_object(&json);
         json_key(&json, "seconds");
         json_double(&json, row->runs[BENCH_PAIR].seconds);
-        bench_json_rounds(&json, row, BENCH_PAIR);
+        bench_json_rounds(&json, "rounds_seconds", row->seconds[BENCH_PAIR],
+                          row->rounds);
         json_key(&json, "ceiling");
         json_double(&json, ceiling);
         json_end_object(&json);
@@ -466,15 +470,11 @@ static int bench_moonshot(const char *binary, const char *directory,
             failures++;
             continue;
         }
-        bench_run run = {.ok = false};
-        double scaling[2] = {0, 0}, handoff[2] = {0, 0};
-        for (int when = 0; when < 2; when++) {
-            if (when == 1)
-                bench_run_pnsim(binary, corpus, row.instance, 2, false, &run);
-            scaling[when] =
-                bench_compute_scaling(BENCH_CORES_VALUES, BENCH_CORES_ROUNDS);
-            handoff[when] = bench_handoff_ns(BENCH_HANDOFFS, BENCH_CORES_ROUNDS);
-        }
+        bench_run run;
+        double scaling[2], handoff[2];
+        bench_measure_cores(&scaling[0], &handoff[0]);
+        bench_run_pnsim(binary, corpus, row.instance, 2, false, &run);
+        bench_measure_cores(&scaling[1], &handoff[1]);
         bool right = bench_right(&row, &run);
         failures += !right;
         fprintf(md,
@@ -510,12 +510,9 @@ static void bench_instance(const char *binary, const char *corpus,
     for (unsigned r = 0; r < row->rounds; r++)
         for (unsigned way = 0; way < BENCH_WAYS; way++) {
             bench_run run;
-            if (way == BENCH_TWO) {
-                row->compute_scaling[r] = bench_compute_scaling(
-                    BENCH_CORES_VALUES, BENCH_CORES_ROUNDS);
-                row->handoff_ns[r] =
-                    bench_handoff_ns(BENCH_HANDOFFS, BENCH_CORES_ROUNDS);
-            }
+            if (way == BENCH_TWO)
+                bench_measure_cores(&row->compute_scaling[r],
+                                    &row->handoff_ns[r]);
             if (way == BENCH_PAIR)
                 bench_run_pair(binary, corpus, row->instance, &run);
             else

@@ -9,8 +9,9 @@
  * with two threads computing 1.9-2.0 times as much as one (cores sharing
  * a cache), in 160-180 ns with 2.0 times (cores farther apart; two-thread
  * searches of a few tenths of a second took 10-20 % longer there, one-thread
- * searches as long), and in about 53 ns with 1.15-1.2 times (two threads
- * of one core).  So the benchmarks measure both beside their figures.
+ * searches as long), and in about 53 ns with 1.15-1.2 times (the host
+ * giving the two about one core's work).  So the benchmarks measure both
+ * beside their figures.
  */
 #ifndef PNSIM_BENCH_CORES_H
 #define PNSIM_BENCH_CORES_H
