@@ -226,8 +226,15 @@ struct explore_result {
 #define EXPLORE_RECENT_MEASURE 4096
 #define EXPLORE_RECENT_PERIOD 65536
 /* Counting on one-word vectors: the ring of successors in flight, a power
- * of two, inserted by halves (explore_expand_word). */
-#define EXPLORE_RUN 32
+ * of two, inserted by halves (explore_expand_word): a successor's table
+ * entry is fetched as it joins, and read when its half goes in, 64 to 128
+ * successors later.  Interleaved runs, one thread, a ring of 32 against
+ * 128 (search seconds, min/median): Kanban-PT-00005 0.258/0.262 against
+ * 0.246/0.252 (15 rounds), Peterson-PT-3 0.371/0.378 against 0.362/0.376
+ * (15), TokenRing-PT-015 10.94/11.17 against 9.96/10.00 (2); rings of 64
+ * and 256 gave 10.55/11.04 and 9.91/9.98 there.  Two threads gained
+ * within the noise (Dekker-PT-020 1.55/1.69 against 1.53/1.54, 5 rounds). */
+#define EXPLORE_RUN 128
 /* Room for runs of found ids a thread keeps free when it starts a chunk:
  * a chunk adds one run, and one more each time the thread takes a new
  * block of ids (store.h), a few times a chunk. */
