@@ -171,6 +171,13 @@
 
 /* Levels with fewer states than this are expanded by one thread. */
 #define EXPLORE_PARALLEL_LEVEL 512
+/* States a thread takes from the level at once (explore_chunk).  A thread's
+ * cache of recent successors sees only its own chunks, and siblings'
+ * successors overlap across chunks: larger chunks lose fewer of them, while
+ * the chunks of a level must stay many enough to share it out evenly. */
+#define EXPLORE_CHUNK_MIN 256
+#define EXPLORE_CHUNK_MAX 1024
+#define EXPLORE_CHUNKS_PER_THREAD 16
 
 struct explore_result {
     const model *model;
@@ -2126,13 +2133,20 @@ static bool explore_renumber(explore_shared *shared, uint64_t first)
 
 /* Chunk size: threads look at the tables' load only between chunks, so a
  * round of chunks may add at most half the store's room (its tables grow
- * at three quarters and refuse inserts at seven eighths). */
+ * at three quarters and refuse inserts at seven eighths).  Within that,
+ * EXPLORE_CHUNK_MIN states, or more on a large level, where each thread
+ * still gets at least EXPLORE_CHUNKS_PER_THREAD chunks. */
 static uint64_t explore_chunk(explore_shared *shared)
 {
     uint64_t degree = atomic_load(&shared->max_degree);
     uint64_t room = state_store_room(shared->result->store) / 2 /
                     (shared->threads * (degree + 1));
-    return room < 1 ? 1 : room > 256 ? 256 : room;
+    uint64_t wanted = (shared->level_end - shared->level_start) /
+                      (shared->threads * EXPLORE_CHUNKS_PER_THREAD);
+    wanted = wanted < EXPLORE_CHUNK_MIN   ? EXPLORE_CHUNK_MIN
+             : wanted > EXPLORE_CHUNK_MAX ? EXPLORE_CHUNK_MAX
+                                          : wanted;
+    return room < 1 ? 1 : room > wanted ? wanted : room;
 }
 
 /* Explores one level.  Returns the outcome that ends the search, or
