@@ -175,9 +175,9 @@
  * cache of recent successors sees only its own chunks, and siblings'
  * successors overlap across chunks: larger chunks lose fewer of them, while
  * the chunks of a level must stay many enough to share it out evenly. */
-#define EXPLORE_CHUNK_MIN 256
-#define EXPLORE_CHUNK_MAX 1024
-#define EXPLORE_CHUNKS_PER_THREAD 16
+#define EXPLORE_CHUNK_MIN ((uint64_t)256)
+#define EXPLORE_CHUNK_MAX ((uint64_t)1024)
+#define EXPLORE_CHUNKS_PER_THREAD ((uint64_t)16)
 
 struct explore_result {
     const model *model;
