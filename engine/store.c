@@ -25,6 +25,21 @@
 #define STORE_COMPACT_STEP_FROM ((uint64_t)1 << 24)
 #define STORE_COMPACT_STEP_ROUND ((uint64_t)1 << 18)
 #define STORE_COMPACT_MAX_SIZE ((uint64_t)1 << STORE_MAX_TABLE_LOG)
+/* Tables of fewer entries than this (up to 8 MiB of codes, 4 MiB of ids)
+ * grow four times over instead of doubling, where the budget allows: a
+ * growth costs a search more than its sweep (the level pauses, the id
+ * blocks close, spare chunks go back to the kernel, fresh pages fault in),
+ * and a table this small is a small part of the memory of a search that
+ * outgrows it.  Interleaved runs of `statespace`, 9 rounds, whole command
+ * (min), doubling / quadrupling: one thread Kanban-PT-00005 0.253 / 0.231 s,
+ * SharedMemory-PT-000010 0.155 / 0.136, Peterson-PT-3 0.374 / 0.349; two
+ * threads 0.170 / 0.154, 0.100 / 0.083, 0.217 / 0.203.  `check` (a table
+ * of ids), 7 rounds, one thread: Kanban 0.550 / 0.518, SharedMemory
+ * 0.435 / 0.390.  The price: a search whose table would have stopped at
+ * 2^15, 2^17, 2^19 or 2^21 entries has one twice as large (Dekker-PT-015,
+ * 278,528 states, peaks at 78 bytes per state instead of 63).  Tables
+ * that end at 2^22 entries or more are as before. */
+#define STORE_QUADRUPLE_BELOW ((uint64_t)1 << 21)
 
 /* Arena chunks hold a power of two of stored forms, about 2 MiB: one huge
  * page each.  A search that forgets the levels behind it holds the chunks
@@ -94,6 +109,9 @@ struct state_store {
     _Atomic uint64_t *codes;
     uint64_t quarter_from;          /* entries past which it grows by a
                                        quarter (STORE_COMPACT_STEP_FROM) */
+    uint64_t quadruple_below;       /* entries below which a table grows
+                                       four times over
+                                       (STORE_QUADRUPLE_BELOW) */
     atomic_bool zero_present;
     size_t forgotten;               /* chunks below this were released */
     /* Released chunks of stored forms and of tags, kept to be used again
@@ -131,6 +149,14 @@ static bool store_charge(state_store *store, uint64_t size)
         return false;
     }
     return true;
+}
+
+/* True when `size` more bytes would fit the budget now. */
+static bool store_fits(const state_store *store, uint64_t size)
+{
+    const state_store *budget = store->budget;
+    return budget->max_bytes == 0 ||
+           atomic_load(&budget->bytes) + size <= budget->max_bytes;
 }
 
 static void store_discharge(state_store *store, uint64_t size)
@@ -242,6 +268,7 @@ static state_store *store_create(size_t words, bool with_keys, bool tree,
                                   : NULL;
     store->compact = compact;
     store->quarter_from = STORE_COMPACT_STEP_FROM;
+    store->quadruple_below = STORE_QUADRUPLE_BELOW;
     store->table_log = STORE_INITIAL_TABLE_LOG;
     store->table_size = (uint64_t)1 << store->table_log;
     void *table = store_pages_alloc(store_table_bytes(store, store->table_size));
@@ -1125,7 +1152,7 @@ static void store_touch_pages(unsigned char *start, uint64_t size,
 static uint64_t store_compact_grown_size(const state_store *store,
                                          uint64_t size)
 {
-    uint64_t grown = size * 2;
+    uint64_t grown = size < store->quadruple_below ? size * 4 : size * 2;
     if (size >= store->quarter_from) {
         grown = size + size / 4 + STORE_COMPACT_STEP_ROUND - 1;
         grown -= grown % STORE_COMPACT_STEP_ROUND;
@@ -1264,8 +1291,11 @@ static int store_grow_compact(state_store *store, unsigned threads)
     if (size == old_size)
         return -1;
     uint64_t old_bytes = store_table_bytes(store, old_size);
-    uint64_t bytes = store_table_bytes(store, size);
     store_spares_release(store);
+    if (size > old_size * 2 &&
+        !store_fits(store, store_table_bytes(store, size) - old_bytes))
+        size = old_size * 2;
+    uint64_t bytes = store_table_bytes(store, size);
     /* One list of deferred codes per thread, before anything changes. */
     unsigned lists = threads > 1 ? threads : 1;
     store_deferred *deferred = calloc(lists, sizeof *deferred);
@@ -1318,7 +1348,7 @@ static void store_hash_batch(const state_store *store,
 }
 
 /* Grows one table, placing every stored root again: a table of ids
- * doubles. */
+ * doubles, or quadruples while small (STORE_QUADRUPLE_BELOW). */
 static int store_grow_table(state_store *store, unsigned threads)
 {
     if (store->compact)
@@ -1326,6 +1356,9 @@ static int store_grow_table(state_store *store, unsigned threads)
     if (store->table_log >= STORE_MAX_TABLE_LOG)
         return -1;
     unsigned log = store->table_log + 1;
+    if (((uint64_t)1 << store->table_log) < store->quadruple_below &&
+        store_fits(store, ((uint64_t)4 << store->table_log) * sizeof(uint32_t)))
+        log++;
     uint64_t size = (uint64_t)1 << log;
     /* Both tables live while the roots move over. */
     if (!store_charge(store, size * sizeof(uint32_t)))
@@ -1888,9 +1921,11 @@ bool state_store_is_compact(const state_store *store)
     return store->compact;
 }
 
-void state_store_set_quarter_growth(state_store *store, uint64_t entries)
+void state_store_set_growth(state_store *store, uint64_t quadruple_below,
+                            uint64_t quarter_from)
 {
-    store->quarter_from = entries;
+    store->quadruple_below = quadruple_below;
+    store->quarter_from = quarter_from;
 }
 
 void state_store_forget_tags(state_store *store, uint64_t below)

@@ -97,10 +97,12 @@ state_store *state_store_create_compact(uint64_t max_bytes);
 
 bool state_store_is_compact(const state_store *store);
 
-/* Sets the size, in entries, from which a compact table grows by a
- * quarter instead of doubling (2^24 unless set; a power of two of 2^14 or
- * more).  Tests use it to reach those growths with small tables. */
-void state_store_set_quarter_growth(state_store *store, uint64_t entries);
+/* Sets the sizes, in entries, below which a table grows four times over
+ * (2^21 unless set; 0: never), and from which a compact table grows by a
+ * quarter (2^24 unless set; a power of two of 2^14 or more), instead of
+ * doubling.  Tests use it to reach those growths with small tables. */
+void state_store_set_growth(state_store *store, uint64_t quadruple_below,
+                            uint64_t quarter_from);
 
 /* Releases the vectors of states below id `below`, as far as whole chunks
  * of the arena go: state_store_get then fails for them.  The set still
@@ -306,9 +308,10 @@ uint64_t state_store_room(const state_store *store);
 bool state_store_wants_growth(const state_store *store);
 
 /* Grows the tables that want to grow, or the main table when none does,
- * rehashing on `threads` threads: a table of ids doubles, a compact table
- * grows by a quarter once large.  No insert may run at the same
- * time.  Returns 0, or -1 when the budget or malloc says no, or the table
+ * rehashing on `threads` threads: a table of ids quadruples while small
+ * (below 2^21 entries, when the budget allows) and then doubles, a compact
+ * table too, and grows by a quarter once large.  No insert may run at the
+ * same time.  Returns 0, or -1 when the budget or malloc says no, or the table
  * is as large as it gets. */
 int state_store_grow(state_store *store, unsigned threads);
 

@@ -627,7 +627,7 @@ static void test_store_compact_growth_edges(void **unused)
     state_store *store = state_store_create_compact(0);
     assert_non_null(store);
     assert_int_equal(state_store_capacity(store), (uint64_t)1 << 14);
-    state_store_set_quarter_growth(store, (uint64_t)1 << 20);
+    state_store_set_growth(store, (uint64_t)1 << 16, (uint64_t)1 << 20);
     uint64_t words[120], id;
     for (uint64_t i = 0; i < 120; i++) {
         uint64_t code = i < 60 ? (i + 1) << 20 | i : ~(uint64_t)0 - i;
@@ -638,7 +638,7 @@ static void test_store_compact_growth_edges(void **unused)
                          STORE_ADDED);
     }
     uint64_t filled = 0, previous = state_store_capacity(store);
-    int quarter_steps = 0;
+    int quarter_steps = 0, quadruple_steps = 0;
     while (state_store_capacity(store) < ((uint64_t)5 << 19)) {
         while ((120 + filled + 1) * 4 < state_store_capacity(store) * 3) {
             assert_int_equal(test_compact_put(store, NULL,
@@ -650,7 +650,10 @@ static void test_store_compact_growth_edges(void **unused)
                     (120 + filled + 1) * 4 >= state_store_capacity(store) * 3);
         assert_int_equal(state_store_grow(store, 1), 0);
         uint64_t size = state_store_capacity(store);
-        if (previous < ((uint64_t)1 << 20)) {
+        if (previous < ((uint64_t)1 << 16)) {
+            assert_int_equal(size, previous * 4);
+            quadruple_steps++;
+        } else if (previous < ((uint64_t)1 << 20)) {
             assert_int_equal(size, previous * 2);
         } else {
             assert_int_equal(size % ((uint64_t)1 << 18), 0);
@@ -669,6 +672,7 @@ static void test_store_compact_growth_edges(void **unused)
                              STORE_FOUND);
     }
     assert_true(quarter_steps >= 2);
+    assert_int_equal(quadruple_steps, 1);
     assert_int_equal(state_store_count(store), 120 + filled);
     /* Every state once: each found, none new, after the last growth. */
     for (uint64_t value = 1; value <= filled; value++)
@@ -817,8 +821,9 @@ static void test_store_compact_close_in_order(void **unused)
  * the threads (store.c): codes in runs that start at one slot, so that
  * probes are long and cross from one thread's part into the next one's,
  * scattered between random codes, with the largest codes wrapping around
- * the end; the table kept just under 3/4 load, doubling to 2^18 entries,
- * then growing by quarters (rounded up to 2^18 entries) past 1.25 * 2^20.
+ * the end; the table kept just under 3/4 load, quadrupling to 2^18
+ * entries (the second time by bands), then growing by quarters (rounded
+ * up to 2^18 entries) past 1.25 * 2^20.
  * After each growth every code is found and the count is unchanged; at
  * the end the newest states, truncated away, can be added again (a code
  * left twice in the table would still be found). */
@@ -828,7 +833,7 @@ static void test_store_compact_growth_threads(void **unused)
     for (unsigned threads = 2; threads <= 3; threads++) {
         state_store *store = state_store_create_compact(0);
         assert_non_null(store);
-        state_store_set_quarter_growth(store, (uint64_t)1 << 18);
+        state_store_set_growth(store, (uint64_t)1 << 17, (uint64_t)1 << 18);
         size_t capacity = (size_t)1 << 21, count = 0;
         uint64_t *words = malloc(capacity * sizeof *words);
         assert_non_null(words);
@@ -860,7 +865,7 @@ static void test_store_compact_growth_threads(void **unused)
                                  STORE_FOUND);
             assert_int_equal(state_store_count(store), count);
         }
-        assert_true(grown >= 8);
+        assert_int_equal(grown, 6);
         size_t keep = count / 2;
         assert_int_equal(state_store_truncate(store, keep), 0);
         for (size_t i = keep; i < count; i += 7)
@@ -1029,16 +1034,27 @@ static void test_store_compact(void **unused)
     assert_int_equal(state_store_truncate(store, 0), 0);
     assert_int_equal(test_compact_put(store, NULL, 0, &id), STORE_ADDED);
     assert_int_equal(id, 0);
+    /* 2^14 entries quadruple to 2^16 and 2^18; 2^20 (8 MiB) would not fit
+     * beside the arena's chunk (2 MiB), 2^19 does, and then nothing. */
     int grown = 0;
     while (state_store_grow(store, 1) == 0)
         grown++;
-    assert_true(grown >= 1 && grown < 8);
+    assert_int_equal(grown, 3);
+    assert_int_equal(state_store_capacity(store), (uint64_t)1 << 19);
     assert_true(state_store_bytes(store) <= 8u << 20);
     assert_int_equal(test_compact_put(store, NULL, 0, &id), STORE_FOUND);
     state_store_free(store);
-    store = state_store_create(1, false, false, 0);
+    /* A table of ids the same way: 2^14 entries of 4 bytes quadruple to
+     * 2^16 and 2^18, and double to 2^19 where 2^20 (4 MiB, beside the old
+     * table while the ids move over) would not fit 4 MiB. */
+    store = state_store_create(1, false, false, (uint64_t)4 << 20);
     assert_non_null(store);
     assert_false(state_store_is_compact(store));
+    grown = 0;
+    while (state_store_grow(store, 1) == 0)
+        grown++;
+    assert_int_equal(grown, 3);
+    assert_int_equal(state_store_capacity(store), (uint64_t)1 << 19);
     assert_int_equal(state_store_truncate(store, 0), -1);
     state_store_free(store);
 
