@@ -1196,6 +1196,55 @@ static void test_explore_counting_compact(void **unused)
     explore_result_free(result);
 }
 
+/* Two and three threads number every state as one thread does and keep
+ * the same parent links: a grid of 1001 x 1001 states, whose levels of 512
+ * states or more are shared out among the threads and then renumbered by
+ * key.  Most states have two parents, so a key one thread wrote is often
+ * lowered by the other. */
+static void test_explore_ids_across_threads(void **unused)
+{
+    (void)unused;
+    grid g;
+    grid_init(&g, 1000, &grid_ops);
+    explore_result *results[3];
+    for (unsigned threads = 1; threads <= 3; threads++) {
+        explore_options options;
+        explore_options_init(&options);
+        options.threads = threads;
+        results[threads - 1] = explore_run(&g.model, &options, NULL);
+        assert_non_null(results[threads - 1]);
+        assert_int_equal(explore_result_outcome(results[threads - 1]),
+                         EXPLORE_COMPLETE);
+        assert_int_equal(explore_result_stats(results[threads - 1])->states,
+                         1001 * 1001);
+    }
+    for (explore_state_id id = 0; id < 1001 * 1001; id++) {
+        model_value one[2], other[2];
+        assert_true(explore_result_decode(results[0], id, one));
+        for (unsigned k = 1; k < 3; k++) {
+            assert_true(explore_result_decode(results[k], id, other));
+            assert_int_equal(one[0], other[0]);
+            assert_int_equal(one[1], other[1]);
+        }
+    }
+    for (explore_state_id id = 1; id < 1001 * 1001; id += 49999) {
+        explore_trace one, other;
+        assert_int_equal(explore_trace_to(results[0], id, &one, NULL),
+                         PNSIM_OK);
+        for (unsigned k = 1; k < 3; k++) {
+            assert_int_equal(explore_trace_to(results[k], id, &other, NULL),
+                             PNSIM_OK);
+            assert_int_equal(one.length, other.length);
+            for (size_t i = 0; i < one.length; i++)
+                assert_int_equal(one.transitions[i], other.transitions[i]);
+            explore_trace_free(&other);
+        }
+        explore_trace_free(&one);
+    }
+    for (unsigned k = 0; k < 3; k++)
+        explore_result_free(results[k]);
+}
+
 static void test_explore_limits(void **unused)
 {
     (void)unused;
@@ -1346,6 +1395,7 @@ int main(void)
         cmocka_unit_test(test_explore_final_states),
         cmocka_unit_test(test_explore_stop_at_deadlock),
         cmocka_unit_test(test_explore_counting_compact),
+        cmocka_unit_test(test_explore_ids_across_threads),
         cmocka_unit_test(test_explore_limits),
         cmocka_unit_test(test_explore_model_failure),
         cmocka_unit_test(test_explore_hooks),
