@@ -99,6 +99,35 @@ expect "--final names a place" 2 "no place or process named 'nosuch'" \
 expect "stop at first" 1 "stopped at the first deadlock|deadlock-free +FAIL" \
     "$pnsim" check models/threadpool-nested-wait.pnml --stop-at-first
 
+# A bounded net's check counts first, then explores again with parent links
+# up to the first deadlock: the figures are the whole search's (18 dead
+# states among 63, 10 levels), the run the shortest to the first deadlock,
+# the same on one thread and two; --stop-at-first stops both searches.
+deadlock_json() {
+    "$pnsim" check --json "${@:2}" models/processpool-map-killed-hang.pnml |
+        python3 -c '
+import json, sys
+report = json.load(sys.stdin)
+deadlock = report["properties"][0]
+want = [int(x) for x in sys.argv[1].split(",")]
+assert [deadlock["deadlocks"], report["stats"]["states"],
+        report["stats"]["levels"]] == want, (deadlock["deadlocks"],
+                                             report["stats"])
+assert [s["transition"] for s in deadlock["trace"]] == \
+    ["dispatch_item0", "worker_killed_running_item0"], deadlock["trace"]
+assert report["verdict"] == "fail"
+' "$1" || return 99
+    return "${PIPESTATUS[0]}"
+}
+export -f deadlock_json
+export pnsim
+expect "deadlock figures of the whole search" 1 "" \
+    bash -c 'deadlock_json 18,63,10 --threads 1'
+expect "deadlock figures on two threads" 1 "" \
+    bash -c 'deadlock_json 18,63,10 --threads 2'
+expect "deadlock figures stopped at the first" 1 "" \
+    bash -c 'deadlock_json 3,23,3 --stop-at-first'
+
 # Bad input: file:line:column and exit 2.
 expect "unknown arc endpoint" 2 "bad-arc\.pnml:7:[0-9]+: .*nowhere" \
     "$pnsim" check "$data/bad-arc.pnml"

@@ -97,15 +97,18 @@ static const char *check_answer_word(check_answer answer)
          : answer == CHECK_VIOLATED ? "FAIL" : "UNKNOWN";
 }
 
+/* The reports: the figures are `stats` and `outcome`, the search's (see
+ * check_search); `result` is the search that kept every state and its
+ * parent, for the runs to races. */
 static void check_print_text(const cli_options *options, const cli_model *loaded,
                              const explore_result *result,
+                             const explore_stats *stats,
+                             explore_outcome outcome,
                              const explore_trace *trace, check_answer deadlock,
                              check_answer bounded, const check_props *props,
                              check_answer races, const pnsim_error *failure)
 {
     const model *model = loaded->model;
-    const explore_stats *stats = explore_result_stats(result);
-    explore_outcome outcome = explore_result_outcome(result);
 
     cli_report_model_line(stdout, "check", options->model_path, model);
     printf("\n");
@@ -161,12 +164,13 @@ static void check_json_answer(json_writer *json, check_answer answer)
 
 static void check_print_json(const cli_options *options, const cli_model *loaded,
                              const explore_result *result,
+                             const explore_stats *stats,
+                             explore_outcome outcome,
                              const explore_trace *trace, check_answer deadlock,
                              check_answer bounded, const check_props *props,
                              check_answer races, const pnsim_error *failure)
 {
     const model *model = loaded->model;
-    const explore_stats *stats = explore_result_stats(result);
     json_writer json;
     cli_report_json_begin(&json, options->model_path, model);
     json_key(&json, "verdict");
@@ -204,11 +208,76 @@ static void check_print_json(const cli_options *options, const cli_model *loaded
     check_props_bounded_json(&json, model, props);
     json_end_object(&json);
     check_props_races_json(&json, model, result, props,
-                           explore_result_outcome(result) == EXPLORE_COMPLETE);
+                           outcome == EXPLORE_COMPLETE);
 
     json_end_array(&json);
 
-    cli_report_json_end(&json, model, stats, explore_result_outcome(result), failure);
+    cli_report_json_end(&json, model, stats, outcome, failure);
+}
+
+/* Whether the search may count first and keep parent links only to show
+ * a deadlock (check_search): no property of `model` needs every state and
+ * its parent otherwise — it declares no shared resource (the race check
+ * reads every state by id) and the net's structure bounds every place
+ * (no pumping sequence to look for). */
+static bool check_counting_first(const model *model)
+{
+    if (model->resource_count > 0 || model->slot_bounds == NULL)
+        return false;
+    for (size_t slot = 0; slot < model->state_length; slot++)
+        if (model->slot_bounds[slot] == UINT64_MAX)
+            return false;
+    return true;
+}
+
+/* Explores `model` for check, writing the figures to *stats and *outcome;
+ * returns the search that kept every state and its parent (the caller
+ * frees it: explore_result_free), or NULL on error.
+ *
+ * Parent links cost a search about half its speed (a table of ids, the
+ * vectors kept, each level renumbered on several threads), and only a
+ * violation's run needs them.  So where no other property does
+ * (check_counting_first), the search counts as `statespace` does, and
+ * only when it finds a deadlock explores again with parent links, up to
+ * the level of the first deadlock, whose shortest run is then the same as
+ * a search with parent links all along finds: the figures are the
+ * counting search's, the seconds both searches'.  If that second search
+ * ends before the deadlock (a limit), it is reported as the only one. */
+static explore_result *check_search(const model *model,
+                                    const explore_options *options,
+                                    explore_stats *stats,
+                                    explore_outcome *outcome,
+                                    pnsim_error *error)
+{
+    explore_options counting = *options;
+    bool first = check_counting_first(model);
+    counting.skip_traces = counting.forget_expanded = first;
+    explore_result *result = explore_run(model, &counting, error);
+    if (result == NULL)
+        return NULL;
+    *stats = *explore_result_stats(result);
+    *outcome = explore_result_outcome(result);
+    if (!first || stats->dead_nonfinal == 0)
+        return result;
+    /* Its memory goes back before the second search takes its own. */
+    explore_result_free(result);
+    explore_options linked = *options;
+    linked.stop_at_deadlock = true;
+    if (linked.time_limit > 0)
+        linked.time_limit = linked.time_limit > stats->seconds
+                                ? linked.time_limit - stats->seconds
+                                : 1e-9;
+    result = explore_run(model, &linked, error);
+    if (result == NULL)
+        return NULL;
+    const explore_stats *linked_stats = explore_result_stats(result);
+    if (linked_stats->dead_nonfinal == 0) {
+        *stats = *linked_stats;
+        *outcome = explore_result_outcome(result);
+    } else {
+        stats->seconds += linked_stats->seconds;
+    }
+    return result;
 }
 
 int cli_check(int argc, char **argv)
@@ -235,19 +304,19 @@ int cli_check(int argc, char **argv)
     cli_explore_options(&options, &explore);
     explore.final = final;
     explore.find_pumping = true;   /* used on monotone models only */
-    explore_result *result = explore_run(loaded.model, &explore, &error);
+    explore_stats stats;
+    explore_outcome outcome;
+    explore_result *result =
+        check_search(loaded.model, &explore, &stats, &outcome, &error);
     cli_progress_done();
     if (result == NULL) {
         state_predicate_free(final);
         cli_unload_model(&loaded);
         return cli_report_error(&error, CLI_EXIT_ERROR);
     }
-
-    const explore_stats *stats = explore_result_stats(result);
-    explore_outcome outcome = explore_result_outcome(result);
     bool complete = outcome == EXPLORE_COMPLETE;
 
-    check_answer deadlock = stats->dead_nonfinal > 0 ? CHECK_VIOLATED
+    check_answer deadlock = stats.dead_nonfinal > 0 ? CHECK_VIOLATED
                           : complete ? CHECK_HOLDS : CHECK_UNKNOWN;
     check_answer bounded = outcome == EXPLORE_UNBOUNDED ? CHECK_VIOLATED
                          : complete ? CHECK_HOLDS : CHECK_UNKNOWN;
@@ -264,8 +333,8 @@ int cli_check(int argc, char **argv)
 
     explore_trace trace = {0};
     if (deadlock == CHECK_VIOLATED &&
-        explore_trace_to(result, stats->first_deadlock, &trace, &error) !=
-            PNSIM_OK) {
+        explore_trace_to(result, explore_result_stats(result)->first_deadlock,
+                         &trace, &error) != PNSIM_OK) {
         check_props_free(&props);
         explore_result_free(result);
         state_predicate_free(final);
@@ -280,11 +349,11 @@ int cli_check(int argc, char **argv)
         (outcome == EXPLORE_FAILED || outcome == EXPLORE_LIMIT_MEMORY)
             ? &error : NULL;
     if (options.json)
-        check_print_json(&options, &loaded, result, &trace, deadlock, bounded,
-                         &props, races, failure);
+        check_print_json(&options, &loaded, result, &stats, outcome, &trace,
+                         deadlock, bounded, &props, races, failure);
     else
-        check_print_text(&options, &loaded, result, &trace, deadlock, bounded,
-                         &props, races, failure);
+        check_print_text(&options, &loaded, result, &stats, outcome, &trace,
+                         deadlock, bounded, &props, races, failure);
 
     check_answer overall = check_overall(deadlock, bounded, races);
     code = overall == CHECK_VIOLATED ? CLI_EXIT_FAIL
