@@ -114,7 +114,9 @@ static void check_print_text(const cli_options *options, const cli_model *loaded
     printf("\n");
 
     printf("  %-14s %-8s", "deadlock-free", check_answer_word(deadlock));
-    if (deadlock == CHECK_VIOLATED)
+    if (deadlock == CHECK_VIOLATED && trace->states == NULL)
+        printf("a deadlock is reachable");
+    else if (deadlock == CHECK_VIOLATED)
         printf("a deadlock is reachable in %zu step%s", trace->length,
                trace->length == 1 ? "" : "s");
     else if (deadlock == CHECK_HOLDS)
@@ -134,7 +136,10 @@ static void check_print_text(const cli_options *options, const cli_model *loaded
         printf("the exploration did not complete\n");
     check_props_races_text(stdout, model, props, outcome == EXPLORE_COMPLETE);
 
-    if (deadlock == CHECK_VIOLATED) {
+    if (deadlock == CHECK_VIOLATED && trace->states == NULL) {
+        printf("\nThe run to it was not rebuilt: the search with parent "
+               "links stopped first (a limit, or Ctrl-C).\n");
+    } else if (deadlock == CHECK_VIOLATED) {
         printf("\nShortest run to a deadlock:\n");
         cli_report_trace(stdout, model, trace);
         printf("  Dead state: ");
@@ -190,7 +195,10 @@ static void check_print_json(const cli_options *options, const cli_model *loaded
     json_uint(&json, stats->dead_nonfinal);
     json_key(&json, "final_dead_states");
     json_uint(&json, stats->dead_final);
-    if (deadlock == CHECK_VIOLATED) {
+    if (deadlock == CHECK_VIOLATED && trace->states == NULL) {
+        json_key(&json, "trace");
+        json_null(&json);
+    } else if (deadlock == CHECK_VIOLATED) {
         json_key(&json, "initial");
         cli_report_state_json(&json, model, trace->states[0]);
         json_key(&json, "trace");
@@ -230,9 +238,10 @@ static bool check_counting_first(const model *model)
     return true;
 }
 
-/* Explores `model` for check, writing the figures to *stats and *outcome;
- * returns the search that kept every state and its parent (the caller
- * frees it: explore_result_free), or NULL on error.
+/* Explores `model` for check, writing the figures to *stats and *outcome
+ * and whether the search returned can give a deadlock's run to *has_run;
+ * returns that search (the caller frees it: explore_result_free), or NULL
+ * on error.
  *
  * Parent links cost a search about half its speed (a table of ids, the
  * vectors kept, each level renumbered on several threads), and only a
@@ -241,12 +250,13 @@ static bool check_counting_first(const model *model)
  * only when it finds a deadlock explores again with parent links, up to
  * the level of the first deadlock, whose shortest run is then the same as
  * a search with parent links all along finds: the figures are the
- * counting search's, the seconds both searches'.  If that second search
- * ends before the deadlock (a limit), it is reported as the only one. */
+ * counting search's, the seconds both searches'.  When the user stopped
+ * the first search (Ctrl-C), or a limit stops the second before the
+ * deadlock, the deadlock is reported without its run. */
 static explore_result *check_search(const model *model,
                                     const explore_options *options,
                                     explore_stats *stats,
-                                    explore_outcome *outcome,
+                                    explore_outcome *outcome, bool *has_run,
                                     pnsim_error *error)
 {
     explore_options counting = *options;
@@ -257,7 +267,9 @@ static explore_result *check_search(const model *model,
         return NULL;
     *stats = *explore_result_stats(result);
     *outcome = explore_result_outcome(result);
-    if (!first || stats->dead_nonfinal == 0)
+    *has_run = !first;
+    if (!first || stats->dead_nonfinal == 0 ||
+        *outcome == EXPLORE_INTERRUPTED)
         return result;
     /* Its memory goes back before the second search takes its own. */
     explore_result_free(result);
@@ -267,16 +279,16 @@ static explore_result *check_search(const model *model,
         linked.time_limit = linked.time_limit > stats->seconds
                                 ? linked.time_limit - stats->seconds
                                 : 1e-9;
-    result = explore_run(model, &linked, error);
-    if (result == NULL)
+    pnsim_error linked_error;
+    pnsim_error_clear(&linked_error);
+    result = explore_run(model, &linked, &linked_error);
+    if (result == NULL) {
+        *error = linked_error;
         return NULL;
-    const explore_stats *linked_stats = explore_result_stats(result);
-    if (linked_stats->dead_nonfinal == 0) {
-        *stats = *linked_stats;
-        *outcome = explore_result_outcome(result);
-    } else {
-        stats->seconds += linked_stats->seconds;
     }
+    const explore_stats *linked_stats = explore_result_stats(result);
+    *has_run = linked_stats->dead_nonfinal > 0;
+    stats->seconds += linked_stats->seconds;
     return result;
 }
 
@@ -306,8 +318,9 @@ int cli_check(int argc, char **argv)
     explore.find_pumping = true;   /* used on monotone models only */
     explore_stats stats;
     explore_outcome outcome;
-    explore_result *result =
-        check_search(loaded.model, &explore, &stats, &outcome, &error);
+    bool has_run;
+    explore_result *result = check_search(loaded.model, &explore, &stats,
+                                          &outcome, &has_run, &error);
     cli_progress_done();
     if (result == NULL) {
         state_predicate_free(final);
@@ -332,7 +345,7 @@ int cli_check(int argc, char **argv)
                            ? CHECK_UNKNOWN : CHECK_HOLDS;
 
     explore_trace trace = {0};
-    if (deadlock == CHECK_VIOLATED &&
+    if (deadlock == CHECK_VIOLATED && has_run &&
         explore_trace_to(result, explore_result_stats(result)->first_deadlock,
                          &trace, &error) != PNSIM_OK) {
         check_props_free(&props);
