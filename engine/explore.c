@@ -2076,7 +2076,7 @@ static void explore_sort_by_key(uint64_t *keys, uint64_t *ids, uint64_t count)
 /* Sorts the new level's ids [first, count) by key, into the renumbering's
  * scratch (explore_shared); returns the order, or NULL when they are
  * already in order (always so with one thread) or, with *failed, when
- * memory is short.  A key's high bits are its parent, a state of the level
+ * memory is short (or a key is not of this level: the search fails).  A key's high bits are its parent, a state of the level
  * just expanded (level_start .. level_end - 1), and its low bits tell the
  * parent's successors apart: a counting sort by parent (one pass counts,
  * one places, keeping id order), then each parent's few states by their
@@ -2112,7 +2112,9 @@ static uint64_t *explore_order_by_key(explore_shared *shared, uint64_t first,
             (state_store_key(store, first + i) >> EXPLORE_VISIT_BITS) -
             shared->level_start;
         if (parent >= parents) {
-            *failed = true;   /* not a key of this level: a bug */
+            explore_fail_internal(shared, "a new state's parent is not in "
+                                          "the level before it");
+            *failed = true;
             return NULL;
         }
         starts[parent + 1]++;
@@ -2628,7 +2630,9 @@ explore_result *explore_run(const model *model, const explore_options *options,
             break;
         }
         if (!explore_renumber(&shared, shared.level_end)) {
-            outcome = EXPLORE_LIMIT_MEMORY;
+            int failed = atomic_load(&shared.stop);
+            outcome = failed != 0 ? (explore_outcome)failed
+                                  : EXPLORE_LIMIT_MEMORY;
             break;
         }
         if (options->stop_at_deadlock && result->stats.dead_nonfinal > 0) {
