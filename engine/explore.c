@@ -2073,12 +2073,24 @@ static void explore_sort_by_key(uint64_t *keys, uint64_t *ids, uint64_t count)
     }
 }
 
+/* Releases explore_order_by_key's scratch. */
+static void explore_sort_scratch_free(explore_shared *shared)
+{
+    free(shared->sort_order);
+    free(shared->sort_keys);
+    free(shared->sort_starts);
+    shared->sort_order = shared->sort_keys = shared->sort_starts = NULL;
+    shared->sort_order_capacity = shared->sort_keys_capacity = 0;
+    shared->sort_starts_capacity = 0;
+}
+
 /* Sorts the new level's ids [first, count) by key, into the renumbering's
  * scratch (explore_shared); returns the order, or NULL when they are
  * already in order (always so with one thread) or, with *failed, when
- * memory is short (or a key is not of this level: the search fails).  A key's high bits are its parent, a state of the level
- * just expanded (level_start .. level_end - 1), and its low bits tell the
- * parent's successors apart: a counting sort by parent (one pass counts,
+ * memory is short (or a key is not of this level: the search fails).  A
+ * key's high bits are its parent, a state of the level just expanded
+ * (level_start .. level_end - 1), and its low bits tell the parent's
+ * successors apart: a counting sort by parent (one pass counts,
  * one places, keeping id order), then each parent's few states by their
  * low bits.  Three passes of a radix sort over all the key bits took
  * two thirds of the renumbering on two threads (Kanban-PT-00005, `check`:
@@ -2153,14 +2165,8 @@ static bool explore_renumber(explore_shared *shared, uint64_t first)
     /* Scratch for a large level is not held while the next one grows the
      * table: its fresh pages cost little beside the level's work. */
     if (shared->sort_order_capacity > EXPLORE_SORT_KEPT ||
-        shared->sort_starts_capacity > EXPLORE_SORT_KEPT) {
-        free(shared->sort_order);
-        free(shared->sort_keys);
-        free(shared->sort_starts);
-        shared->sort_order = shared->sort_keys = shared->sort_starts = NULL;
-        shared->sort_order_capacity = shared->sort_keys_capacity = 0;
-        shared->sort_starts_capacity = 0;
-    }
+        shared->sort_starts_capacity > EXPLORE_SORT_KEPT)
+        explore_sort_scratch_free(shared);
     return reordered;
 }
 
@@ -2293,17 +2299,6 @@ static uint8_t explore_first_width(const model *model,
             bits = bound;
     }
     return (uint8_t)bits;
-}
-
-/* True when the model proves a bound for every slot: its state space is
- * finite, and covering states need not be looked for. */
-static bool explore_all_bounded(const model *model)
-{
-    for (size_t slot = 0; slot < model->state_length; slot++)
-        if (model->slot_bounds == NULL ||
-            model->slot_bounds[slot] == UINT64_MAX)
-            return false;
-    return true;
 }
 
 static explore_result *explore_result_create(const model *model,
@@ -2592,7 +2587,7 @@ explore_result *explore_run(const model *model, const explore_options *options,
     }
     result->stats.threads = shared.threads;
     shared.pumping = options->find_pumping && model->monotone &&
-                     result->with_keys && !explore_all_bounded(model);
+                     result->with_keys && !model_bounds_every_slot(model);
     shared.diamonds_above = diamonds_above && explore_tags_reaching(result);
 
     /* The initial state: id 0, no parent. */
@@ -2649,9 +2644,7 @@ explore_result *explore_run(const model *model, const explore_options *options,
     explore_workers_free(workers, shared.threads);
     free((void *)shared.wanted_width);
     free(shared.id_blocks);
-    free(shared.sort_order);
-    free(shared.sort_keys);
-    free(shared.sort_starts);
+    explore_sort_scratch_free(&shared);
     /* A search cut short may already have met, or be one pass away from,
      * a proof that the model is unbounded. */
     if (shared.pumping && outcome != EXPLORE_UNBOUNDED &&

@@ -3,6 +3,15 @@
 
 #include <string.h>
 
+bool model_bounds_every_slot(const model *model)
+{
+    for (size_t slot = 0; slot < model->state_length; slot++)
+        if (model->slot_bounds == NULL ||
+            model->slot_bounds[slot] == UINT64_MAX)
+            return false;
+    return true;
+}
+
 long model_find_slot(const model *model, const char *name)
 {
     for (size_t i = 0; i < model->state_length; i++)

@@ -256,6 +256,10 @@ static inline void model_destroy(model *model)
         model->ops->destroy(model);
 }
 
+/* True when `model` proves a bound for every slot (slot_bounds): its
+ * state space is finite, and no covering state need be looked for. */
+bool model_bounds_every_slot(const model *model);
+
 /* Index of the slot called `name`, or -1. */
 long model_find_slot(const model *model, const char *name);
 

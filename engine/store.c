@@ -15,7 +15,8 @@
  * table_log bits (ids stay below 7/8 of the table's size, so they fit). */
 #define STORE_BUSY ((uint32_t)1 << 31)
 #define STORE_MAX_TABLE_LOG 31
-/* A compact table doubles while small, then grows by a quarter, in whole
+/* A compact table doubles while small (quadruples while smaller still:
+ * STORE_QUADRUPLE_BELOW), then grows by a quarter, in whole
  * huge pages of codes: past 3/4 load it comes back at 3/5 load, not 3/8,
  * so that a large search keeps 11 to 13 bytes of table per state instead
  * of 11 to 21.  The price is more, smaller growths, each a sweep on one

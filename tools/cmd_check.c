@@ -230,12 +230,7 @@ static void check_print_json(const cli_options *options, const cli_model *loaded
  * (no pumping sequence to look for). */
 static bool check_counting_first(const model *model)
 {
-    if (model->resource_count > 0 || model->slot_bounds == NULL)
-        return false;
-    for (size_t slot = 0; slot < model->state_length; slot++)
-        if (model->slot_bounds[slot] == UINT64_MAX)
-            return false;
-    return true;
+    return model->resource_count == 0 && model_bounds_every_slot(model);
 }
 
 /* Explores `model` for check, writing the figures to *stats and *outcome
