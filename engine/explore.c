@@ -136,6 +136,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "codec.h"
@@ -253,10 +254,15 @@ struct explore_result {
 #define EXPLORE_SORT_KEPT ((size_t)1 << 20)
 /* Places of its hashes of recent successors: half a megabyte, in the
  * buffer of the recent states.  Dekker-PT-020, one thread: 3.65 s with
- * 2^12 or 2^14 places, 3.40 s with 2^16. */
+ * 2^12 or 2^14 places, 3.40 s with 2^16.  A search limited to fewer
+ * states (a pilot) takes four places a state, from EXPLORE_WORD_SEEN_MIN
+ * on: the places it would never reuse would only cost page faults. */
 #define EXPLORE_WORD_SEEN_LOG 16
 #define EXPLORE_WORD_SEEN ((size_t)1 << EXPLORE_WORD_SEEN_LOG)
-_Static_assert(EXPLORE_WORD_SEEN <= EXPLORE_RECENT * (EXPLORE_RECENT_WORDS + 1),
+#define EXPLORE_WORD_SEEN_MIN ((size_t)1 << 10)
+#define EXPLORE_RECENT_BYTES \
+    (EXPLORE_RECENT * (EXPLORE_RECENT_WORDS + 1) * sizeof(uint64_t))
+_Static_assert(EXPLORE_WORD_SEEN * sizeof(uint64_t) <= EXPLORE_RECENT_BYTES,
                "word_seen fits the recent states' buffer");
 
 typedef struct explore_shared explore_shared;
@@ -323,13 +329,15 @@ typedef struct explore_worker {
      * place): the successors of sibling states overlap, and one found
      * here needs no look at the table. */
     uint64_t *recent;                 /* NULL: not used now */
-    uint64_t *recent_buffer;
+    uint64_t *recent_buffer;          /* explore_worker_pages */
     /* In the pipeline, successors until the cache is turned on to measure
      * or the measure ends (0: the cache is never turned on or off), and
      * the hits while measuring. */
     uint64_t recent_countdown;
     uint64_t recent_hits;
     bool recent_measuring;
+    bool recent_untouched;            /* recent_buffer is all zero still,
+                                         as it came */
 
     /* Counting on one-word vectors (explore_expand_word): successors
      * run_tail .. run_head - 1 (place: number modulo EXPLORE_RUN) wait in
@@ -338,6 +346,7 @@ typedef struct explore_worker {
     bool word_path;
     uint64_t *word_seen;              /* hashes of successors sent lately,
                                          by their low bits (0: none) */
+    uint64_t word_seen_mask;          /* its places, less one */
     bool word_seen_kept;              /* ... all of states in the store:
                                          false after a level cut short */
     /* With several threads and tags (found_noted), the runs of ids this
@@ -509,10 +518,11 @@ static void explore_worker_reset(explore_worker *worker)
         worker->recent_measuring = false;
         worker->recent_countdown = 0;
         worker->word_seen = worker->recent_buffer;
-        if (!worker->word_seen_kept)
+        if (!worker->word_seen_kept && !worker->recent_untouched)
             memset(worker->word_seen, 0,
-                   EXPLORE_WORD_SEEN * sizeof(uint64_t));
+                   (worker->word_seen_mask + 1) * sizeof(uint64_t));
         worker->word_seen_kept = true;
+        worker->recent_untouched = false;
     }
     worker->edges = worker->dead_final = worker->dead_nonfinal = 0;
     worker->new_states = worker->diamond_edges = 0;
@@ -831,6 +841,8 @@ static uint64_t *explore_recent_place(const explore_worker *worker,
 
 static void explore_recent_clear(explore_worker *worker, size_t words)
 {
+    if (worker->recent != NULL)
+        worker->recent_untouched = false;
     for (size_t i = 0; worker->recent != NULL && i < EXPLORE_RECENT; i++)
         worker->recent[i * (words + 1)] = EXPLORE_NO_STATE;
 }
@@ -1529,7 +1541,7 @@ explore_fire_word_set(explore_worker *worker, size_t k, uint64_t enabled,
         uint64_t code = support_mix64(worker->run_words[place]);
         /* Siblings share successors: one sent lately is in the store
          * already, or will be by the time the level ends. */
-        uint64_t *seen = &worker->word_seen[code & (EXPLORE_WORD_SEEN - 1)];
+        uint64_t *seen = &worker->word_seen[code & worker->word_seen_mask];
         if (*seen == code && code != 0) {
             worker->edges++;
             continue;
@@ -2390,7 +2402,8 @@ static void explore_workers_free(explore_worker *workers, unsigned count)
         free(workers[t].near.state);
         free(workers[t].near.enabled);
         free(workers[t].near.nonzero);
-        free(workers[t].recent_buffer);
+        if (workers[t].recent_buffer != NULL)
+            munmap(workers[t].recent_buffer, EXPLORE_RECENT_BYTES);
         free(workers[t].fired_known);
         free(workers[t].changed_words);
         free(workers[t].set_seen);
@@ -2400,6 +2413,19 @@ static void explore_workers_free(explore_worker *workers, unsigned count)
         free(workers[t].found);
     }
     free(workers);
+}
+
+/* A worker's cache of recent states, zeroed, straight from the kernel
+ * (NULL when out of memory): its pages are zero until touched, and the
+ * thread that uses them touches them, during the search.  Allocated and
+ * zeroed here, one worker after the other, each took 2 to 8 ms of every
+ * search's start, and of every pilot's, on this project's benchmark
+ * machine, where a page fault is slow. */
+static void *explore_worker_pages(void)
+{
+    void *pages = mmap(NULL, EXPLORE_RECENT_BYTES, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return pages == MAP_FAILED ? NULL : pages;
 }
 
 /* A worker's own buffer, zeroed, in whole cache lines of its own: two
@@ -2414,6 +2440,16 @@ static void *explore_worker_alloc(size_t bytes)
     if (buffer != NULL)
         memset(buffer, 0, lines * EXPLORE_CACHE_LINE);
     return buffer;
+}
+
+/* Places of a worker's cache of recent successors (word_seen). */
+static size_t explore_word_seen_places(const explore_options *options)
+{
+    size_t places = EXPLORE_WORD_SEEN_MIN;
+    while (places < EXPLORE_WORD_SEEN &&
+           (options->max_states == 0 || places < 4 * options->max_states))
+        places *= 2;
+    return places;
 }
 
 static explore_worker *explore_workers_create(explore_shared *shared,
@@ -2453,8 +2489,9 @@ static explore_worker *explore_workers_create(explore_shared *shared,
             explore_worker_alloc(transition_words * sizeof(uint64_t));
         worker->near.nonzero =
             explore_worker_alloc(transition_words * sizeof(uint32_t));
-        worker->recent_buffer = explore_worker_alloc(
-            EXPLORE_RECENT * (EXPLORE_RECENT_WORDS + 1) * sizeof(uint64_t));
+        worker->recent_buffer = explore_worker_pages();
+        worker->recent_untouched = true;
+        worker->word_seen_mask = explore_word_seen_places(shared->options) - 1;
         worker->batch_vectors =
             explore_worker_alloc(EXPLORE_BATCH * vector_bytes);
         worker->batch_stored =
@@ -2525,7 +2562,8 @@ static double explore_pilot_share(const model *model,
  * that reach states are those its side does not skip, which favour that
  * side for some levels.  With parent links, always below. */
 static bool explore_diamonds_above(const model *model,
-                                   const explore_options *options)
+                                   const explore_options *options,
+                                   unsigned threads)
 {
     /* Where the search will follow every edge or keep parent links, no
      * pilot: explore_run asks the result too (explore_tags_reaching). */
@@ -2535,8 +2573,17 @@ static bool explore_diamonds_above(const model *model,
         return false;
     if (options->diamond_side == EXPLORE_DIAMONDS_ABOVE)
         return true;
-    double below = explore_pilot_share(model, options, EXPLORE_DIAMONDS_BELOW);
-    double above = explore_pilot_share(model, options, EXPLORE_DIAMONDS_ABOVE);
+    /* The pilots are a serial start of a search of a few tenths of a
+     * second (SharedMemory-PT-000010: some 7 ms each, of 0.09 s on two
+     * threads), so two threads run them side by side; each is a search on
+     * one thread, whose figures do not depend on the other. */
+    const explore_diamond_side sides[2] = {EXPLORE_DIAMONDS_BELOW,
+                                           EXPLORE_DIAMONDS_ABOVE};
+    double shares[2];
+#pragma omp parallel for num_threads(threads > 1 ? 2 : 1) schedule(static, 1)
+    for (int side = 0; side < 2; side++)
+        shares[side] = explore_pilot_share(model, options, sides[side]);
+    double below = shares[0], above = shares[1];
     /* Where the sides come out about even, below: with as many diamonds
      * (Dekker-PT-020: 996,147,200 on either side; pilots 1.5 % apart),
      * the search ran 10 to 20 % slower above. */
@@ -2557,10 +2604,13 @@ explore_result *explore_run(const model *model, const explore_options *options,
     /* The pilots first, and what they freed goes back to the system:
      * after the search's own allocations, the heap they leave would add
      * to its peak memory (Dekker-PT-020: 15.9 -> 16.1 bytes per state;
-     * first and trimmed, 15.9). */
-    bool diamonds_above = explore_diamonds_above(model, options);
+     * first and trimmed, 15.9).  Not by a pilot running beside the other
+     * one: the search that runs them trims. */
+    bool diamonds_above =
+        explore_diamonds_above(model, options, shared.threads);
 #ifdef __GLIBC__
-    malloc_trim(0);
+    if (!omp_in_parallel())
+        malloc_trim(0);
 #endif
     shared.wanted_width = calloc(slots, 1);
     shared.id_blocks = calloc(shared.threads, sizeof *shared.id_blocks);

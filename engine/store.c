@@ -59,6 +59,12 @@
 /* Entries state_store_prefetch_stored looks at. */
 #define STORE_PREFETCH_PROBES 4
 #define STORE_MAX_CHUNKS ((size_t)1 << 16)
+/* Bytes of a store's table of chunks (of stored forms, keys or tags): it
+ * comes from store_pages_alloc, zero pages the kernel maps only where
+ * touched, since a store of a few chunks uses a page of it.  From calloc,
+ * which zeroes a block the heap had freed, the three tables were
+ * milliseconds of every search's start (and its pilots', explore.c). */
+#define STORE_CHUNK_TABLE_BYTES (STORE_MAX_CHUNKS * sizeof(void *))
 #define STORE_INITIAL_TABLE_LOG 14
 /* States whose table entries growth and renumbering fetch at once. */
 #define STORE_GROW_BATCH 32
@@ -263,10 +269,9 @@ static state_store *store_create(size_t words, bool with_keys, bool tree,
     store->with_keys = with_keys;
     store->max_bytes = max_bytes;
     store->budget = budget ? budget : store;
-    store->chunks = calloc(STORE_MAX_CHUNKS, sizeof *store->chunks);
-    store->key_chunks = with_keys ? calloc(STORE_MAX_CHUNKS,
-                                           sizeof *store->key_chunks)
-                                  : NULL;
+    store->chunks = store_pages_alloc(STORE_CHUNK_TABLE_BYTES);
+    store->key_chunks =
+        with_keys ? store_pages_alloc(STORE_CHUNK_TABLE_BYTES) : NULL;
     store->compact = compact;
     store->quarter_from = STORE_COMPACT_STEP_FROM;
     store->quadruple_below = STORE_QUADRUPLE_BELOW;
@@ -282,8 +287,7 @@ static state_store *store_create(size_t words, bool with_keys, bool tree,
     if (ok)
         ok = store_charge(store,
                           sizeof *store +
-                              STORE_MAX_CHUNKS * sizeof *store->chunks *
-                                  (with_keys ? 2 : 1) +
+                              STORE_CHUNK_TABLE_BYTES * (with_keys ? 2 : 1) +
                               store_table_bytes(store, store->table_size));
     if (ok && tree && store->words > 1) {
         store->dictionary =
@@ -377,9 +381,9 @@ void state_store_free(state_store *store)
                              store_tag_chunk_bytes(store));
     }
     store_spares_release(store);
-    free(store->chunks);
-    free(store->key_chunks);
-    free(store->tag_chunks);
+    store_pages_free(store->chunks, STORE_CHUNK_TABLE_BYTES);
+    store_pages_free(store->key_chunks, STORE_CHUNK_TABLE_BYTES);
+    store_pages_free(store->tag_chunks, STORE_CHUNK_TABLE_BYTES);
     store_pages_free(store->compact ? (void *)store->codes
                                     : (void *)store->table,
                      store_table_bytes(store, store->table_size));
@@ -974,11 +978,11 @@ int state_store_enable_tags(state_store *store)
         return -1;
     if (store->tag_chunks != NULL)
         return 0;
-    if (!store_charge(store, STORE_MAX_CHUNKS * sizeof *store->tag_chunks))
+    if (!store_charge(store, STORE_CHUNK_TABLE_BYTES))
         return -1;
-    store->tag_chunks = calloc(STORE_MAX_CHUNKS, sizeof *store->tag_chunks);
+    store->tag_chunks = store_pages_alloc(STORE_CHUNK_TABLE_BYTES);
     if (store->tag_chunks == NULL) {
-        store_discharge(store, STORE_MAX_CHUNKS * sizeof *store->tag_chunks);
+        store_discharge(store, STORE_CHUNK_TABLE_BYTES);
         return -1;
     }
     return 0;
