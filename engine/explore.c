@@ -136,7 +136,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 
 #include "codec.h"
@@ -329,7 +328,7 @@ typedef struct explore_worker {
      * place): the successors of sibling states overlap, and one found
      * here needs no look at the table. */
     uint64_t *recent;                 /* NULL: not used now */
-    uint64_t *recent_buffer;          /* explore_worker_pages */
+    uint64_t *recent_buffer;          /* support_pages_map */
     /* In the pipeline, successors until the cache is turned on to measure
      * or the measure ends (0: the cache is never turned on or off), and
      * the hits while measuring. */
@@ -2402,8 +2401,7 @@ static void explore_workers_free(explore_worker *workers, unsigned count)
         free(workers[t].near.state);
         free(workers[t].near.enabled);
         free(workers[t].near.nonzero);
-        if (workers[t].recent_buffer != NULL)
-            munmap(workers[t].recent_buffer, EXPLORE_RECENT_BYTES);
+        support_pages_unmap(workers[t].recent_buffer, EXPLORE_RECENT_BYTES);
         free(workers[t].fired_known);
         free(workers[t].changed_words);
         free(workers[t].set_seen);
@@ -2413,19 +2411,6 @@ static void explore_workers_free(explore_worker *workers, unsigned count)
         free(workers[t].found);
     }
     free(workers);
-}
-
-/* A worker's cache of recent states, zeroed, straight from the kernel
- * (NULL when out of memory): its pages are zero until touched, and the
- * thread that uses them touches them, during the search.  Allocated and
- * zeroed here, one worker after the other, each took 2 to 8 ms of every
- * search's start, and of every pilot's, on this project's benchmark
- * machine, where a page fault is slow. */
-static void *explore_worker_pages(void)
-{
-    void *pages = mmap(NULL, EXPLORE_RECENT_BYTES, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    return pages == MAP_FAILED ? NULL : pages;
 }
 
 /* A worker's own buffer, zeroed, in whole cache lines of its own: two
@@ -2489,7 +2474,12 @@ static explore_worker *explore_workers_create(explore_shared *shared,
             explore_worker_alloc(transition_words * sizeof(uint64_t));
         worker->near.nonzero =
             explore_worker_alloc(transition_words * sizeof(uint32_t));
-        worker->recent_buffer = explore_worker_pages();
+        /* Zero pages, touched by the thread that uses them, during the
+         * search: allocated and zeroed here, one worker after the other,
+         * each cache took 2 to 8 ms of every search's start, and of every
+         * pilot's, on this project's benchmark machine, where a page fault
+         * is slow. */
+        worker->recent_buffer = support_pages_map(EXPLORE_RECENT_BYTES, false);
         worker->recent_untouched = true;
         worker->word_seen_mask = explore_word_seen_places(shared->options) - 1;
         worker->batch_vectors =

@@ -181,24 +181,16 @@ bool state_store_charge(state_store *store, uint64_t bytes)
  * probes and compares miss the TLB less; small ones from calloc. */
 static void *store_pages_alloc(size_t size)
 {
-    if (size < STORE_MAPPED_FROM)
-        return calloc(1, size);
-    void *pages = mmap(NULL, size, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (pages == MAP_FAILED)
-        return NULL;
-#ifdef MADV_HUGEPAGE
-    madvise(pages, size, MADV_HUGEPAGE);
-#endif
-    return pages;
+    return size < STORE_MAPPED_FROM ? calloc(1, size)
+                                    : support_pages_map(size, true);
 }
 
 static void store_pages_free(void *pages, size_t size)
 {
     if (size < STORE_MAPPED_FROM)
         free(pages);
-    else if (pages != NULL)
-        munmap(pages, size);
+    else
+        support_pages_unmap(pages, size);
 }
 
 /* Resizes pages from store_pages_alloc, keeping their contents and

@@ -1,7 +1,8 @@
 /*
  * support.h — small routines several engine modules need: a growable
  * array's reserve, a 64-bit mixer and word-array hash for hash tables, a
- * prefetch for writing, a bit count, and qsort's order of 32-bit numbers.
+ * prefetch for writing, a bit count, qsort's order of 32-bit numbers, and
+ * zeroed pages straight from the kernel.
  */
 #ifndef PNSIM_SUPPORT_H
 #define PNSIM_SUPPORT_H
@@ -10,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 /* Orders two uint32_t for qsort and bsearch. */
 static inline int support_compare_u32(const void *a, const void *b)
@@ -109,6 +111,34 @@ static inline uint64_t support_popcount(uint64_t x)
     x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
     return (x * 0x0101010101010101ULL) >> 56;
 #endif
+}
+
+/* `size` bytes of zeroed pages straight from the kernel (NULL when out of
+ * memory), given back by support_pages_unmap.  The kernel maps a page
+ * only when it is first touched, by whichever thread touches it: a large
+ * block costs nothing until used, and is not zeroed twice, as a block
+ * calloc takes from the heap may be.  With `huge`, on huge pages where the
+ * kernel agrees: random probes of a large table miss the TLB less. */
+static inline void *support_pages_map(size_t size, bool huge)
+{
+    void *pages = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (pages == MAP_FAILED)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    if (huge)
+        madvise(pages, size, MADV_HUGEPAGE);
+#else
+    (void)huge;
+#endif
+    return pages;
+}
+
+/* Gives back pages from support_pages_map; NULL is ignored. */
+static inline void support_pages_unmap(void *pages, size_t size)
+{
+    if (pages != NULL)
+        munmap(pages, size);
 }
 
 #endif
