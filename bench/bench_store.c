@@ -22,7 +22,9 @@
  * stores vectors into a compact table of 32 MiB (the size of
  * Kanban-PT-00005's), then the same thread, or the other, looks them all up
  * again; and the time a cache line takes to go from one core to the other
- * (cores.h).
+ * (cores.h).  And whether two cores lose by sharing one table at all: the
+ * bare loop on tables of 32 MiB and 256 MiB, by one thread, by two threads
+ * on one table, and by two threads each on a table of its own.
  * Writes bench/store-results.md and prints the same.
  *
  * Usage: pnsim_bench_store OUTPUT_DIRECTORY [INSERTS_PER_RUN]
@@ -122,14 +124,18 @@ static double bench_store_run(uint64_t count, unsigned threads, bool compact)
 }
 
 /* The bare loop over values base .. base + total - 1: claim a random empty
- * word with compare-and-swap, batched and prefetched like the store. */
-static void bench_bare_insert(_Atomic uint64_t *table, uint64_t mask,
+ * word with compare-and-swap, batched and prefetched like the store.
+ * Thread t claims words of tables[t % table_count]: one table shared by
+ * all threads, or one each. */
+static void bench_bare_insert(_Atomic uint64_t *const *tables,
+                              unsigned table_count, uint64_t mask,
                               uint64_t base, uint64_t total, unsigned threads)
 {
 #pragma omp parallel num_threads(threads)
     {
         uint64_t part = total / threads, me = (uint64_t)omp_get_thread_num();
         uint64_t first = base + me * part, last = first + part;
+        _Atomic uint64_t *table = tables[me % table_count];
         uint64_t values[BENCH_BATCH];
         for (uint64_t i = first; i < last; i += BENCH_BATCH) {
             unsigned n = last - i < BENCH_BATCH ? (unsigned)(last - i)
@@ -164,12 +170,66 @@ static double bench_bare_run(uint64_t count, unsigned threads)
 #ifdef MADV_HUGEPAGE
     madvise((void *)table, bytes, MADV_HUGEPAGE);
 #endif
-    bench_bare_insert(table, entries - 1, 0, count / 4, threads);
+    _Atomic uint64_t *const tables[1] = {table};
+    bench_bare_insert(tables, 1, entries - 1, 0, count / 4, threads);
     double start = bench_now();
-    bench_bare_insert(table, entries - 1, count / 4, count, threads);
+    bench_bare_insert(tables, 1, entries - 1, count / 4, count, threads);
     double seconds = bench_now() - start;
     munmap((void *)table, bytes);
     return seconds;
+}
+
+/* One table or two: the table sizes (log2 of 8-byte words) and rounds. */
+static const unsigned bench_sharing_logs[] = {22, 25};
+#define BENCH_SHARING_ROUNDS 3
+
+/* The bare loop again, on tables of 2^log words, to tell what sharing one
+ * table costs two cores: one thread on one table, two threads on one
+ * table, two threads each on a table of its own.  Each round maps new
+ * tables, fills a quarter of each untimed (mapping their pages), then
+ * times as many claims again; the best of the rounds, in claims a second
+ * over all threads, or a negative number when out of memory. */
+static double bench_sharing_run(unsigned log, unsigned threads,
+                                unsigned table_count)
+{
+    uint64_t entries = (uint64_t)1 << log;
+    size_t bytes = entries * sizeof(uint64_t);
+    uint64_t claims = entries / 4 * table_count;
+    double best = -1;
+    for (int round = 0; round < BENCH_SHARING_ROUNDS; round++) {
+        _Atomic uint64_t *tables[2] = {NULL, NULL};
+        bool mapped = true;
+        for (unsigned t = 0; t < table_count; t++) {
+            void *pages = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (pages == MAP_FAILED) {
+                mapped = false;
+                break;
+            }
+#ifdef MADV_HUGEPAGE
+            madvise(pages, bytes, MADV_HUGEPAGE);
+#endif
+            tables[t] = pages;
+        }
+        double rate = -1;
+        if (mapped) {
+            uint64_t base = (uint64_t)round << 40;
+            bench_bare_insert(tables, table_count, entries - 1, base, claims,
+                              threads);
+            double start = bench_now();
+            bench_bare_insert(tables, table_count, entries - 1,
+                              base + claims, claims, threads);
+            rate = (double)claims / (bench_now() - start);
+        }
+        for (unsigned t = 0; t < table_count; t++)
+            if (tables[t] != NULL)
+                munmap((void *)tables[t], bytes);
+        if (rate < 0)
+            return -1;
+        if (rate > best)
+            best = rate;
+    }
+    return best;
 }
 
 /* Finding states again: the compact table's entries, log2. */
@@ -314,6 +374,37 @@ int main(int argc, char **argv)
                 (unsigned long long)found_count, BENCH_FIND_TABLE_LOG,
                 BENCH_FIND_ROUNDS, own, (double)found_count / own / 1e6,
                 other, (double)found_count / other / 1e6, handoff);
+    }
+    fprintf(out,
+            "\n## One table or two\n\n"
+            "The bare loop on tables of 32 MiB and 256 MiB: one thread on "
+            "one table, two threads on one table, two threads each on a "
+            "table of its own (twice the memory).  Each round maps new "
+            "tables and fills a quarter of each untimed, then times as many "
+            "claims again; the best of %d rounds, in claims a second over "
+            "all threads.\n\n"
+            "| table | one thread | two threads, one table | two threads, "
+            "a table each |\n"
+            "|---|---:|---:|---:|\n",
+            BENCH_SHARING_ROUNDS);
+    for (size_t size = 0;
+         size < sizeof bench_sharing_logs / sizeof *bench_sharing_logs;
+         size++) {
+        unsigned log = bench_sharing_logs[size];
+        double one = bench_sharing_run(log, 1, 1);
+        double shared = bench_sharing_run(log, 2, 1);
+        double own = bench_sharing_run(log, 2, 2);
+        if (one <= 0 || shared <= 0 || own <= 0) {
+            fprintf(stderr, "pnsim_bench_store: the sharing runs failed\n");
+            failed = 1;
+            continue;
+        }
+        unsigned mib = (unsigned)((sizeof(uint64_t) << log) >> 20);
+        printf("%3u MiB table  %7.2f M/s one thread, %7.2f M/s two on one "
+               "table, %7.2f M/s two on a table each\n",
+               mib, one / 1e6, shared / 1e6, own / 1e6);
+        fprintf(out, "| %u MiB | %.2fM | %.2fM | %.2fM |\n", mib, one / 1e6,
+                shared / 1e6, own / 1e6);
     }
     fclose(out);
     printf("wrote %s\n", path);
