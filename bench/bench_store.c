@@ -192,6 +192,8 @@ static const unsigned bench_sharing_logs[] = {22, 25};
 static double bench_sharing_run(unsigned log, unsigned threads,
                                 unsigned table_count)
 {
+    if (table_count < 1 || table_count > 2)
+        return -1;
     uint64_t entries = (uint64_t)1 << log;
     size_t bytes = entries * sizeof(uint64_t);
     uint64_t claims = entries / 4 * table_count;
