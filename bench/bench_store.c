@@ -35,11 +35,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <time.h>
 
 #include "cores.h"
 #include "store.h"
+#include "support.h"
 
 #define BENCH_TABLE_LOG 28         /* the bare loop's 8-byte words */
 #define BENCH_STORE_TABLE_LOG 29   /* the store's 4-byte entries */
@@ -163,19 +163,15 @@ static double bench_bare_run(uint64_t count, unsigned threads)
 {
     size_t entries = (size_t)1 << BENCH_TABLE_LOG;
     size_t bytes = entries * sizeof(uint64_t);
-    _Atomic uint64_t *table = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-                                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (table == MAP_FAILED)
+    _Atomic uint64_t *table = support_pages_map(bytes, true);
+    if (table == NULL)
         return -1;
-#ifdef MADV_HUGEPAGE
-    madvise((void *)table, bytes, MADV_HUGEPAGE);
-#endif
     _Atomic uint64_t *const tables[1] = {table};
     bench_bare_insert(tables, 1, entries - 1, 0, count / 4, threads);
     double start = bench_now();
     bench_bare_insert(tables, 1, entries - 1, count / 4, count, threads);
     double seconds = bench_now() - start;
-    munmap((void *)table, bytes);
+    support_pages_unmap((void *)table, bytes);
     return seconds;
 }
 
@@ -202,16 +198,8 @@ static double bench_sharing_run(unsigned log, unsigned threads,
         _Atomic uint64_t *tables[2] = {NULL, NULL};
         bool mapped = true;
         for (unsigned t = 0; t < table_count; t++) {
-            void *pages = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-                               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-            if (pages == MAP_FAILED) {
-                mapped = false;
-                break;
-            }
-#ifdef MADV_HUGEPAGE
-            madvise(pages, bytes, MADV_HUGEPAGE);
-#endif
-            tables[t] = pages;
+            tables[t] = support_pages_map(bytes, true);
+            mapped = mapped && tables[t] != NULL;
         }
         double rate = -1;
         if (mapped) {
@@ -224,8 +212,7 @@ static double bench_sharing_run(unsigned log, unsigned threads,
             rate = (double)claims / (bench_now() - start);
         }
         for (unsigned t = 0; t < table_count; t++)
-            if (tables[t] != NULL)
-                munmap((void *)tables[t], bytes);
+            support_pages_unmap((void *)tables[t], bytes);
         if (rate < 0)
             return -1;
         if (rate > best)
