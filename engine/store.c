@@ -25,8 +25,8 @@
  * largest share of the search, double.  By a quarter from 2^22 entries
  * instead, Peterson-PT-3 peaked at 53 MiB instead of 77 and
  * BridgeAndVehicles-PT-V20P10N10 at 93 instead of 141, but Dekker-PT-020,
- * four growths more, ran 5 to 10 % slower (7 interleaved rounds, two
- * threads, 2.29 / 2.07 s min). */
+ * four growths more, ran 5 to 10 % slower (7 interleaved rounds on two
+ * threads: 2.29 s at best, against 2.07 growing as now). */
 #define STORE_COMPACT_STEP_FROM ((uint64_t)1 << 24)
 #define STORE_COMPACT_STEP_ROUND ((uint64_t)1 << 18)
 #define STORE_COMPACT_MAX_SIZE ((uint64_t)1 << STORE_MAX_TABLE_LOG)
