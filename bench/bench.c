@@ -17,7 +17,10 @@
  * one search can gain.  Before each round's two-thread run it also measures
  * how much a second thread computes beside the first and how long a cache
  * line takes from one core to the other (cores.h), which the host of a
- * virtual machine changes as it moves the virtual processors about.
+ * virtual machine changes as it moves the virtual processors about.  And
+ * before every run it touches and frees as much memory as the run may
+ * take, so that the run gets memory its host still backs (memory.h;
+ * --cold: not so).
  *
  * With --moonshot it runs Kanban-PT-00010 (about 10^9 states; or the
  * instances named) once, on 2 threads, and writes bench/moonshot.md: a run
@@ -26,8 +29,8 @@
  * A benchmark, not a test: it measures, and exits non-zero only when a
  * figure is wrong or pnsim fails.
  *
- * Usage: pnsim_bench [--moonshot] [--rounds N] PNSIM_BINARY OUTPUT_DIRECTORY
- *                    [INSTANCE...]
+ * Usage: pnsim_bench [--moonshot] [--cold] [--rounds N] PNSIM_BINARY
+ *                    OUTPUT_DIRECTORY [INSTANCE...]
  */
 #include <errno.h>
 #include <stdint.h>
@@ -41,6 +44,7 @@
 
 #include "cores.h"
 #include "json.h"
+#include "memory.h"
 
 /* Medium and large instances the issue names, smallest first. */
 static const char *const bench_default_instances[] = {
@@ -71,6 +75,11 @@ static void bench_measure_cores(double *scaling, double *handoff_ns)
     *handoff_ns = bench_handoff_ns(BENCH_HANDOFFS, BENCH_CORES_ROUNDS);
 }
 
+/* Memory warmed before a run whose peak is not known yet, and beyond the
+ * largest peak of the runs before (memory.h), in MiB. */
+#define BENCH_WARM_FIRST_MIB 512
+#define BENCH_WARM_SPARE_MIB 64
+
 /* Rounds unless --rounds says otherwise, and at most. */
 #define BENCH_ROUNDS 3
 #define BENCH_MAX_ROUNDS 15
@@ -95,6 +104,9 @@ typedef struct bench_row {
     double search_seconds[BENCH_WAYS][BENCH_MAX_ROUNDS];
     /* Measured before each two-thread run (cores.h). */
     double compute_scaling[BENCH_MAX_ROUNDS], handoff_ns[BENCH_MAX_ROUNDS];
+    /* Milliseconds per MiB that warming the memory took before each run
+     * (memory.h); 0: not warmed (--cold). */
+    double warm_ms_per_mib[BENCH_WAYS][BENCH_MAX_ROUNDS];
     unsigned rounds;
     bench_run tree;       /* 2 threads, --tree-compression (large ones) */
     bool correct;
@@ -271,8 +283,22 @@ static void bench_json_rounds(json_writer *json, const char *key,
     json_end_array(json);
 }
 
+static double bench_median(const double *values, unsigned count);
+
+/* The median of the milliseconds per MiB that warming took before the
+ * runs of `row`. */
+static double bench_row_warm(const bench_row *row)
+{
+    double values[BENCH_WAYS * BENCH_MAX_ROUNDS];
+    unsigned count = 0;
+    for (unsigned way = 0; way < BENCH_WAYS; way++)
+        for (unsigned r = 0; r < row->rounds; r++)
+            values[count++] = row->warm_ms_per_mib[way][r];
+    return count > 0 ? bench_median(values, count) : 0;
+}
+
 static void bench_write(const char *directory, const bench_row *rows,
-                        size_t count, const char *machine)
+                        size_t count, const char *machine, bool cold)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/results.md", directory);
@@ -319,13 +345,25 @@ static void bench_write(const char *directory, const bench_row *rows,
                 "benchmark runs: about 2× and 25-35 ns on cores that share "
                 "a cache, 2× and 160-180 ns farther apart, and near 1.2× when "
                 "the host gives them about one core's work.\n\n"
+                "%s"
                 "| instance | states | edges | 1 thread s | states/s | "
                 "bytes/state | 2 threads s | states/s | bytes/state | "
                 "speedup | search speedup | ceiling | cores (× ns) | "
-                "correct |\n"
+                "memory ms/MiB | correct |\n"
                 "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-                "---:|---|\n",
-            machine, rounds);
+                "---:|---:|---|\n",
+            machine, rounds,
+            cold ? "Memory was not warmed before the runs (`--cold`): a "
+                   "run took memory as its host had left it.\n\n"
+                 : "Memory, warmed before every run (bench/memory.h): "
+                   "the machine hands free memory back to its host after "
+                   "a few seconds, and a page taken again after that costs "
+                   "a fault in the host too, 20 to 30 times the guest's "
+                   "own clearing.  Before each run the benchmark touches "
+                   "and frees as much memory as the run may take, so the "
+                   "run gets pages its host still backs; the median "
+                   "milliseconds per MiB that took are given (near 2: the "
+                   "memory had gone back to the host; near 0.1: not).\n\n");
     json_writer json;
     json_writer_init(&json, js, JSON_WRITE_PRETTY);
     json_begin_object(&json);
@@ -333,6 +371,8 @@ static void bench_write(const char *directory, const bench_row *rows,
     json_string(&json, machine);
     json_key(&json, "rounds");
     json_uint(&json, rounds);
+    json_key(&json, "memory_warmed");
+    json_bool(&json, !cold);
     json_key(&json, "instances");
     json_begin_array(&json);
     for (size_t i = 0; i < count; i++) {
@@ -369,6 +409,8 @@ static void bench_write(const char *directory, const bench_row *rows,
             json_double(&json, run->search_seconds);
             bench_json_rounds(&json, "rounds_search_seconds",
                               row->search_seconds[t], row->rounds);
+            bench_json_rounds(&json, "rounds_warm_ms_per_mib",
+                              row->warm_ms_per_mib[t], row->rounds);
             json_key(&json, "states_per_second");
             json_double(&json, rate);
             json_key(&json, "peak_memory_bytes");
@@ -396,7 +438,8 @@ static void bench_write(const char *directory, const bench_row *rows,
         for (unsigned r = 0; r < row->rounds; r++)
             fprintf(md, "%s%.2f× %.0f", r > 0 ? ", " : "",
                     row->compute_scaling[r], row->handoff_ns[r]);
-        fprintf(md, " | %s |\n", row->correct ? "yes" : "NO");
+        fprintf(md, " | %.2f | %s |\n", bench_row_warm(row),
+                row->correct ? "yes" : "NO");
         json_key(&json, "speedup");
         json_double(&json, speedup);
         json_key(&json, "search_speedup");
@@ -411,6 +454,8 @@ static void bench_write(const char *directory, const bench_row *rows,
         json_double(&json, row->runs[BENCH_PAIR].seconds);
         bench_json_rounds(&json, "rounds_seconds", row->seconds[BENCH_PAIR],
                           row->rounds);
+        bench_json_rounds(&json, "rounds_warm_ms_per_mib",
+                          row->warm_ms_per_mib[BENCH_PAIR], row->rounds);
         json_key(&json, "ceiling");
         json_double(&json, ceiling);
         json_end_object(&json);
@@ -532,9 +577,23 @@ static double bench_median(const double *values, unsigned count)
                      : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-/* Runs one instance `row->rounds` times each way; fills the row. */
+/* MiB of memory to warm before running `row` `way` (memory.h): more than
+ * the runs before took at their peak, twice that for two at once. */
+static size_t bench_warm_mib(const bench_row *row, unsigned way)
+{
+    uint64_t peak = 0;
+    for (unsigned w = 0; w < BENCH_WAYS; w++)
+        if (row->runs[w].peak_bytes > peak)
+            peak = row->runs[w].peak_bytes;
+    size_t mib = peak == 0 ? BENCH_WARM_FIRST_MIB
+                           : (size_t)(peak >> 20) * 5 / 4 + BENCH_WARM_SPARE_MIB;
+    return way == BENCH_PAIR ? 2 * mib : mib;
+}
+
+/* Runs one instance `row->rounds` times each way, warming the memory
+ * before each run unless `cold`; fills the row. */
 static void bench_instance(const char *binary, const char *corpus,
-                           bench_row *row)
+                           bench_row *row, bool cold)
 {
     static const char *const way_names[BENCH_WAYS] = {
         "1 thread ", "2 threads", "1+1 at once"};
@@ -545,6 +604,8 @@ static void bench_instance(const char *binary, const char *corpus,
             if (way == BENCH_TWO)
                 bench_measure_cores(&row->compute_scaling[r],
                                     &row->handoff_ns[r]);
+            row->warm_ms_per_mib[way][r] =
+                cold ? 0 : bench_memory_warm(bench_warm_mib(row, way));
             if (way == BENCH_PAIR)
                 bench_run_pair(binary, corpus, row->instance, &run);
             else
@@ -573,6 +634,8 @@ static void bench_instance(const char *binary, const char *corpus,
     }
     if (row->states >= 10000000) {
         bench_run *run = &row->tree;
+        if (!cold)
+            bench_memory_warm(bench_warm_mib(row, BENCH_PAIR));
         bench_run_pnsim(binary, corpus, row->instance, 2, true, run);
         bool right = bench_right(row, run);
         row->correct = row->correct && right;
@@ -591,6 +654,11 @@ int main(int argc, char **argv)
         argc--;
         argv++;
     }
+    bool cold = argc > 1 && strcmp(argv[1], "--cold") == 0;
+    if (cold) {
+        argc--;
+        argv++;
+    }
     unsigned rounds = BENCH_ROUNDS;
     if (argc > 2 && strcmp(argv[1], "--rounds") == 0) {
         char *end;
@@ -605,8 +673,9 @@ int main(int argc, char **argv)
         argv += 2;
     }
     if (argc < 3) {
-        fprintf(stderr, "usage: pnsim_bench [--moonshot] [--rounds N] "
-                        "PNSIM_BINARY OUTPUT_DIRECTORY [INSTANCE...]\n");
+        fprintf(stderr, "usage: pnsim_bench [--moonshot] [--cold] "
+                        "[--rounds N] PNSIM_BINARY OUTPUT_DIRECTORY "
+                        "[INSTANCE...]\n");
         return 2;
     }
     const char *binary = argv[1], *directory = argv[2];
@@ -634,12 +703,12 @@ int main(int argc, char **argv)
             failures++;
             continue;
         }
-        bench_instance(binary, corpus, row);
+        bench_instance(binary, corpus, row, cold);
         failures += !row->correct;
     }
     char machine[512];
     bench_machine(machine, sizeof machine);
-    bench_write(directory, rows, count, machine);
+    bench_write(directory, rows, count, machine, cold);
     free(rows);
     printf("wrote %s/results.md and %s/results.json\n", directory, directory);
     return failures ? 1 : 0;
