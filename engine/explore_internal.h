@@ -235,12 +235,14 @@ static inline bool explore_hooked(const explore_options *options)
 {
     return options->on_state != NULL || options->on_edge != NULL;
 }
+
 /* True when the store keeps, as each state's tag, the transition that
  * reached it (diamonds without parent links). */
 static inline bool explore_tags_reaching(const explore_result *result)
 {
     return result->commute != NULL && !result->with_keys;
 }
+
 /* Ends the search with EXPLORE_FAILED for a broken promise of the search
  * itself (PNSIM_ERR_INTERNAL). */
 void explore_fail_internal(explore_shared *shared, const char *message);
@@ -260,23 +262,29 @@ static inline void explore_found_end(explore_worker *worker)
 /* Moves the changed bits of the current encoding into per-slot flags, before
  * the encoding changes. */
 void explore_fold_changes(explore_result *result);
+
 /* Asks for `slot` to be wide enough for `value`, and for the level again;
  * returns 1, to stop the expansion. */
 int explore_widen(explore_shared *shared, size_t slot, model_value value);
+
 /* A store for vectors of `words` words, for `result` searched as `options`
  * say; NULL when out of memory.  The caller frees it. */
 state_store *explore_store_create(const explore_result *result,
                                   const explore_options *options,
                                   size_t words);
+
 /* True when no slot can ever outgrow its width. */
 bool explore_widths_final(const explore_result *result);
+
 /* Re-encodes states [0, keep) with the widths the threads asked for; false
  * when out of memory or when the search must fail. */
 bool explore_reencode(explore_shared *shared, uint64_t keep,
                       const explore_options *options);
+
 /* The codec's packing order of `model`'s slots; NULL when out of memory.
  * The caller frees it. */
 uint32_t *explore_slot_order(const model *model);
+
 /* A slot's first width. */
 uint8_t explore_first_width(const model *model, const model_value *initial,
                             size_t slot);
@@ -287,9 +295,11 @@ uint8_t explore_first_width(const model *model, const model_value *initial,
  * of memory. */
 bool explore_close_ids(explore_shared *shared, explore_worker *workers,
                        unsigned count);
+
 /* Gives the new level's states, from `first`, the ids one thread would
  * have given them; false when out of memory or failed. */
 bool explore_renumber(explore_shared *shared, uint64_t first);
+
 /* Releases the renumbering's scratch. */
 void explore_sort_scratch_free(explore_shared *shared);
 
@@ -302,8 +312,10 @@ explore_state_id explore_pumping_check(explore_result *result,
                                        const model_value *values,
                                        const uint64_t *packed,
                                        uint64_t *scratch);
+
 /* Makes room in path_max for states [0, count); false: out of memory. */
 bool explore_pumping_reserve(explore_result *result, uint64_t count);
+
 /* Checks the states from `first` on after a search cut short. */
 void explore_pumping_rest(explore_result *result, uint64_t first);
 
