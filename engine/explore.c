@@ -1764,8 +1764,13 @@ explore_result *explore_run(const model *model, const explore_options *options,
             outcome = EXPLORE_FOUND_DEADLOCK;
             break;
         }
+        uint64_t expanded_width = shared.level_end - shared.level_start;
         shared.level_start = shared.level_end;
         shared.level_end = state_store_count(result->store);
+        /* Past the widest level, a compact table grows by smaller steps. */
+        state_store_set_tail(result->store, shared.level_end -
+                                                    shared.level_start <
+                                                expanded_width);
         if (result->forget)
             state_store_forget(result->store, shared.level_start);
         state_store_forget_tags(result->store, shared.level_start);

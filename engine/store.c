@@ -872,6 +872,11 @@ void state_store_set_growth(state_store *store, uint64_t quadruple_below,
     store->quarter_from = quarter_from;
 }
 
+void state_store_set_tail(state_store *store, bool tail)
+{
+    store->tail = tail;
+}
+
 void state_store_forget_tags(state_store *store, uint64_t below)
 {
     size_t end = (size_t)(below >> store->chunk_shift);

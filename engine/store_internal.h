@@ -29,11 +29,20 @@
  * table: summed, five times the last table's size instead of twice.  So
  * small tables, where memory matters least and the sweeps would be the
  * largest share of the search, double.  By a quarter from 2^22 entries
- * instead, Peterson-PT-3 peaked at 53 MiB instead of 77 and
+ * always, Peterson-PT-3 peaked at 53 MiB instead of 77 and
  * BridgeAndVehicles-PT-V20P10N10 at 93 instead of 141, but Dekker-PT-020,
  * four growths more, ran 5 to 10 % slower (7 interleaved rounds on two
- * threads: 2.29 s at best, against 2.07 growing as now). */
+ * threads: 2.29 s at best, against 2.07 growing from 2^24): its table
+ * grows while its levels still widen, and more states keep coming.  So
+ * from 2^22 only in a search's tail (state_store_set_tail), past its
+ * widest level, where what is left to add is likely less than what is
+ * stored: BridgeAndVehicles-PT-V20P10N10, whose last growths come there,
+ * peaks at 14.5 bytes per state instead of 22.0 (3 interleaved rounds,
+ * one thread and two, in as many seconds: 1.27-1.36 s at best on one
+ * thread, 0.76-0.95 on two); the others grow as before. */
 #define STORE_COMPACT_STEP_FROM ((uint64_t)1 << 24)
+/* In the tail, from a quarter of that size: 2^22 entries by default. */
+#define STORE_COMPACT_TAIL_SHIFT 2
 #define STORE_COMPACT_STEP_ROUND ((uint64_t)1 << 18)
 #define STORE_COMPACT_MAX_SIZE ((uint64_t)1 << STORE_MAX_TABLE_LOG)
 /* Tables of fewer entries than this (up to 8 MiB of codes, 4 MiB of ids)
@@ -96,6 +105,8 @@ struct state_store {
     _Atomic uint64_t *codes;
     uint64_t quarter_from;          /* entries past which it grows by a
                                        quarter (STORE_COMPACT_STEP_FROM) */
+    bool tail;                      /* ... or from a quarter of that
+                                       (state_store_set_tail) */
     uint64_t quadruple_below;       /* entries below which a table grows
                                        four times over
                                        (STORE_QUADRUPLE_BELOW) */

@@ -689,6 +689,57 @@ static void test_store_compact_growth_edges(void **unused)
     state_store_free(store);
 }
 
+/* Grows a compact store, whose table grows by a quarter from 2^20
+ * entries (set so), until its table has `entries` entries, filling it to
+ * just under 3/4 load with words from *next on; returns its size after
+ * one more growth, every word still found. */
+static uint64_t test_compact_grow_past(state_store *store, uint64_t entries,
+                                       uint64_t *next)
+{
+    uint64_t id;
+    for (;;) {
+        while ((*next + 1) * 4 < state_store_capacity(store) * 3) {
+            assert_int_equal(test_compact_put(store, NULL,
+                                              *next * TEST_SPREAD, &id),
+                             STORE_ADDED);
+            (*next)++;
+        }
+        bool last = state_store_capacity(store) >= entries;
+        assert_int_equal(state_store_grow(store, 1), 0);
+        if (last)
+            break;
+    }
+    for (uint64_t value = 1; value < *next; value += 89)
+        assert_int_equal(test_compact_put(store, NULL, value * TEST_SPREAD,
+                                          &id), STORE_FOUND);
+    return state_store_capacity(store);
+}
+
+/* In a search's tail (state_store_set_tail), a compact table grows by a
+ * quarter from a quarter of the size it otherwise would: set to grow so
+ * from 2^20 entries, a table of 2^19 grows to 3 * 2^18 entries (a quarter
+ * more, rounded up to whole steps of 2^18) in the tail, and doubles out
+ * of it; a table of 2^17 doubles either way. */
+static void test_store_compact_tail_growth(void **unused)
+{
+    (void)unused;
+    for (int tail = 0; tail <= 1; tail++) {
+        state_store *store = state_store_create_compact(0);
+        assert_non_null(store);
+        state_store_set_growth(store, (uint64_t)1 << 15, (uint64_t)1 << 20);
+        state_store_set_tail(store, tail);
+        uint64_t next = 1;
+        assert_int_equal(test_compact_grow_past(store, (uint64_t)1 << 17,
+                                                &next),
+                         (uint64_t)1 << 18);
+        assert_int_equal(test_compact_grow_past(store, (uint64_t)1 << 19,
+                                                &next),
+                         tail ? (uint64_t)3 << 18 : (uint64_t)1 << 20);
+        assert_int_equal(state_store_count(store), next - 1);
+        state_store_free(store);
+    }
+}
+
 /* Closing the id blocks in the order of the work that found the states:
  * three blocks interleave their ids, by "chunks" of work handed out to
  * them in turn, and the close numbers the states chunk after chunk; the
@@ -1388,6 +1439,7 @@ int main(void)
         cmocka_unit_test(test_store_filled_by_threads),
         cmocka_unit_test(test_store_compact),
         cmocka_unit_test(test_store_compact_growth_edges),
+        cmocka_unit_test(test_store_compact_tail_growth),
         cmocka_unit_test(test_store_compact_runs),
         cmocka_unit_test(test_store_compact_close_in_order),
         cmocka_unit_test(test_store_compact_growth_threads),
