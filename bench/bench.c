@@ -585,8 +585,9 @@ static size_t bench_warm_mib(const bench_row *row, unsigned way)
     for (unsigned w = 0; w < BENCH_WAYS; w++)
         if (row->runs[w].peak_bytes > peak)
             peak = row->runs[w].peak_bytes;
-    size_t mib = peak == 0 ? BENCH_WARM_FIRST_MIB
-                           : (size_t)(peak >> 20) * 5 / 4 + BENCH_WARM_SPARE_MIB;
+    size_t mib = BENCH_WARM_FIRST_MIB;
+    if (peak > 0)
+        mib = (size_t)(peak >> 20) * 5 / 4 + BENCH_WARM_SPARE_MIB;
     return way == BENCH_PAIR ? 2 * mib : mib;
 }
 

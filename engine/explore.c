@@ -147,6 +147,10 @@
  * way, longer ones by the list of their nonzero words (explore_expand_word). */
 #define EXPLORE_WORDS_SCANNED 16
 
+/* A level is narrow when it has less than 1/EXPLORE_NARROW_LEVEL of the
+ * states stored (state_store_set_narrow_levels). */
+#define EXPLORE_NARROW_LEVEL 8
+
 /* Levels with fewer states than this are expanded by one thread. */
 #define EXPLORE_PARALLEL_LEVEL 512
 /* States a thread takes from the level at once (explore_chunk).  A thread's
@@ -1764,13 +1768,14 @@ explore_result *explore_run(const model *model, const explore_options *options,
             outcome = EXPLORE_FOUND_DEADLOCK;
             break;
         }
-        uint64_t expanded_width = shared.level_end - shared.level_start;
         shared.level_start = shared.level_end;
         shared.level_end = state_store_count(result->store);
-        /* Past the widest level, a compact table grows by smaller steps. */
-        state_store_set_tail(result->store, shared.level_end -
-                                                    shared.level_start <
-                                                expanded_width);
+        /* Levels narrow against the states stored: a compact table grows
+         * by smaller steps. */
+        state_store_set_narrow_levels(
+            result->store, (shared.level_end - shared.level_start) *
+                                   EXPLORE_NARROW_LEVEL <
+                               shared.level_end);
         if (result->forget)
             state_store_forget(result->store, shared.level_start);
         state_store_forget_tags(result->store, shared.level_start);

@@ -872,9 +872,9 @@ void state_store_set_growth(state_store *store, uint64_t quadruple_below,
     store->quarter_from = quarter_from;
 }
 
-void state_store_set_tail(state_store *store, bool tail)
+void state_store_set_narrow_levels(state_store *store, bool narrow)
 {
-    store->tail = tail;
+    store->narrow_levels = narrow;
 }
 
 void state_store_forget_tags(state_store *store, uint64_t below)

@@ -104,14 +104,14 @@ bool state_store_is_compact(const state_store *store);
 void state_store_set_growth(state_store *store, uint64_t quadruple_below,
                             uint64_t quarter_from);
 
-/* Says whether the search filling a compact store is past its widest
- * level (its last level had fewer states than the one before).  What it
- * has left to add is then likely less than what it stored, and the table
- * grows by a quarter from a quarter of the size it would otherwise (from
- * 2^22 entries instead of 2^24, unless state_store_set_growth said
- * otherwise), where doubling would leave most of the last table empty.
- * False unless set. */
-void state_store_set_tail(state_store *store, bool tail);
+/* Says whether the levels of the search filling a compact store are now
+ * narrow against what it stored (its last level less than an eighth of
+ * it, say).  A growth by a quarter then holds the next two levels or
+ * more, where doubling would leave most of the last table empty, and the
+ * table grows by a quarter from a quarter of the size it would otherwise
+ * (from 2^22 entries instead of 2^24, unless state_store_set_growth said
+ * otherwise).  False unless set. */
+void state_store_set_narrow_levels(state_store *store, bool narrow);
 
 /* Releases the vectors of states below id `below`, as far as whole chunks
  * of the arena go: state_store_get then fails for them.  The set still

@@ -144,9 +144,9 @@ static uint64_t store_compact_grown_size(const state_store *store,
                                          uint64_t size)
 {
     uint64_t grown = size < store->quadruple_below ? size * 4 : size * 2;
-    uint64_t quarter_from = store->tail ? store->quarter_from >>
-                                              STORE_COMPACT_TAIL_SHIFT
-                                        : store->quarter_from;
+    uint64_t quarter_from = store->quarter_from;
+    if (store->narrow_levels)
+        quarter_from >>= STORE_COMPACT_NARROW_SHIFT;
     if (size >= quarter_from) {
         grown = size + size / 4 + STORE_COMPACT_STEP_ROUND - 1;
         grown -= grown % STORE_COMPACT_STEP_ROUND;

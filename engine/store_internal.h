@@ -33,16 +33,18 @@
  * BridgeAndVehicles-PT-V20P10N10 at 93 instead of 141, but Dekker-PT-020,
  * four growths more, ran 5 to 10 % slower (7 interleaved rounds on two
  * threads: 2.29 s at best, against 2.07 growing from 2^24): its table
- * grows while its levels still widen, and more states keep coming.  So
- * from 2^22 only in a search's tail (state_store_set_tail), past its
- * widest level, where what is left to add is likely less than what is
- * stored: BridgeAndVehicles-PT-V20P10N10, whose last growths come there,
- * peaks at 14.5 bytes per state instead of 22.0 (3 interleaved rounds,
- * one thread and two, in as many seconds: 1.27-1.36 s at best on one
- * thread, 0.76-0.95 on two); the others grow as before. */
+ * grows while its levels are a million states wide or more, and a growth
+ * by a quarter holds less than one.  So from 2^22 only where the levels
+ * are narrow against what is stored (state_store_set_narrow_levels):
+ * Peterson-PT-3 peaks at 16.4 bytes per state instead of 23.8 and
+ * BridgeAndVehicles-PT-V20P10N10 at 14.6 instead of 22.1, in as many
+ * seconds (interleaved rounds, two threads: 0.295 / 0.287 s and 3.97 /
+ * 4.03 s at best for Peterson-PT-3 and SwimmingPool-PT-03, narrow rule
+ * and none); Dekker-PT-020 grows as before. */
 #define STORE_COMPACT_STEP_FROM ((uint64_t)1 << 24)
-/* In the tail, from a quarter of that size: 2^22 entries by default. */
-#define STORE_COMPACT_TAIL_SHIFT 2
+/* Where levels are narrow, from a quarter of that size: 2^22 entries by
+ * default. */
+#define STORE_COMPACT_NARROW_SHIFT 2
 #define STORE_COMPACT_STEP_ROUND ((uint64_t)1 << 18)
 #define STORE_COMPACT_MAX_SIZE ((uint64_t)1 << STORE_MAX_TABLE_LOG)
 /* Tables of fewer entries than this (up to 8 MiB of codes, 4 MiB of ids)
@@ -105,8 +107,8 @@ struct state_store {
     _Atomic uint64_t *codes;
     uint64_t quarter_from;          /* entries past which it grows by a
                                        quarter (STORE_COMPACT_STEP_FROM) */
-    bool tail;                      /* ... or from a quarter of that
-                                       (state_store_set_tail) */
+    bool narrow_levels;             /* ... or from a quarter of that
+                                       (state_store_set_narrow_levels) */
     uint64_t quadruple_below;       /* entries below which a table grows
                                        four times over
                                        (STORE_QUADRUPLE_BELOW) */

@@ -715,26 +715,27 @@ static uint64_t test_compact_grow_past(state_store *store, uint64_t entries,
     return state_store_capacity(store);
 }
 
-/* In a search's tail (state_store_set_tail), a compact table grows by a
- * quarter from a quarter of the size it otherwise would: set to grow so
- * from 2^20 entries, a table of 2^19 grows to 3 * 2^18 entries (a quarter
- * more, rounded up to whole steps of 2^18) in the tail, and doubles out
- * of it; a table of 2^17 doubles either way. */
-static void test_store_compact_tail_growth(void **unused)
+/* Where a search's levels are narrow (state_store_set_narrow_levels), a
+ * compact table grows by a quarter from a quarter of the size it
+ * otherwise would: set to grow so from 2^20 entries, a table of 2^19
+ * grows to 3 * 2^18 entries (a quarter more, rounded up to whole steps of
+ * 2^18) when levels are narrow, and doubles when not; a table of 2^17
+ * doubles either way. */
+static void test_store_compact_narrow_growth(void **unused)
 {
     (void)unused;
-    for (int tail = 0; tail <= 1; tail++) {
+    for (int narrow = 0; narrow <= 1; narrow++) {
         state_store *store = state_store_create_compact(0);
         assert_non_null(store);
         state_store_set_growth(store, (uint64_t)1 << 15, (uint64_t)1 << 20);
-        state_store_set_tail(store, tail);
+        state_store_set_narrow_levels(store, narrow);
         uint64_t next = 1;
         assert_int_equal(test_compact_grow_past(store, (uint64_t)1 << 17,
                                                 &next),
                          (uint64_t)1 << 18);
         assert_int_equal(test_compact_grow_past(store, (uint64_t)1 << 19,
                                                 &next),
-                         tail ? (uint64_t)3 << 18 : (uint64_t)1 << 20);
+                         narrow ? (uint64_t)3 << 18 : (uint64_t)1 << 20);
         assert_int_equal(state_store_count(store), next - 1);
         state_store_free(store);
     }
@@ -1439,7 +1440,7 @@ int main(void)
         cmocka_unit_test(test_store_filled_by_threads),
         cmocka_unit_test(test_store_compact),
         cmocka_unit_test(test_store_compact_growth_edges),
-        cmocka_unit_test(test_store_compact_tail_growth),
+        cmocka_unit_test(test_store_compact_narrow_growth),
         cmocka_unit_test(test_store_compact_runs),
         cmocka_unit_test(test_store_compact_close_in_order),
         cmocka_unit_test(test_store_compact_growth_threads),
