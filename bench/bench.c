@@ -289,7 +289,7 @@ static double bench_median(const double *values, unsigned count);
  * runs of `row`. */
 static double bench_row_warm(const bench_row *row)
 {
-    double values[BENCH_WAYS * BENCH_MAX_ROUNDS];
+    double values[BENCH_WAYS * BENCH_MAX_ROUNDS] = {0};
     unsigned count = 0;
     for (unsigned way = 0; way < BENCH_WAYS; way++)
         for (unsigned r = 0; r < row->rounds; r++)
