@@ -51,11 +51,12 @@ docs: build
 # The state-space benchmark: writes bench/results.md and bench/results.json,
 # and the store's raw insert rate: bench/store-results.md.
 # BENCH_INSTANCES limits it to some instances; BENCH_ROUNDS sets how many
-# times each is run each way (the median is reported).
+# times each is run each way (the median is reported); BENCH_FLAGS=--cold
+# runs it without warming the memory before each run (bench/memory.h).
 BENCH_ROUNDS ?= 3
 bench: build
 	./$(BUILD)/pnsim_bench_store bench
-	./$(BUILD)/pnsim_bench --rounds $(BENCH_ROUNDS) ./$(BUILD)/pnsim bench $(BENCH_INSTANCES)
+	./$(BUILD)/pnsim_bench $(BENCH_FLAGS) --rounds $(BENCH_ROUNDS) ./$(BUILD)/pnsim bench $(BENCH_INSTANCES)
 
 # The moonshot: Kanban-PT-00010 (10^9 states) on 2 threads, once; half an
 # hour or more and most of 24 GB.  Writes bench/moonshot.md.
