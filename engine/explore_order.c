@@ -26,9 +26,9 @@ static bool explore_found_before(const explore_found_run *x,
 }
 
 /* Closes the id blocks numbering the states added since they opened in
- * the order of the chunks that found them, as one thread would have
- * (for the tags: see Diamonds).  Returns 0, or -1 when it did not: one
- * thread, a lost order, or short of memory. */
+ * the order of the chunks that found them, as one thread would have (for
+ * the tags: "Diamonds" in explore.c).  Returns 0, or -1 when it did not:
+ * one thread, a lost order, or short of memory. */
 static int explore_close_ids_in_order(explore_shared *shared,
                                       explore_worker *workers,
                                       unsigned count)

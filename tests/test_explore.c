@@ -870,7 +870,7 @@ static void test_store_compact_close_in_order(void **unused)
 }
 
 /* Growth on several threads, whose sweep goes by bands, each split among
- * the threads (store.c): codes in runs that start at one slot, so that
+ * the threads (store_grow.c): codes in runs that start at one slot, so that
  * probes are long and cross from one thread's part into the next one's,
  * scattered between random codes, with the largest codes wrapping around
  * the end; the table kept just under 3/4 load, quadrupling to 2^18
