@@ -129,7 +129,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "support.h"
 
@@ -198,13 +197,6 @@ void explore_options_init(explore_options *options)
     memset(options, 0, sizeof *options);
 }
 
-static double explore_now(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
-}
-
 static void explore_stop(explore_shared *shared, explore_outcome outcome)
 {
     int none = 0;
@@ -233,8 +225,8 @@ static bool explore_should_halt(explore_shared *shared)
            atomic_load_explicit(&shared->redo, memory_order_relaxed);
 }
 
-static bool explore_is_final(const model *model, const explore_options *options,
-                             const model_value *state)
+bool explore_is_final(const model *model, const explore_options *options,
+                      const model_value *state)
 {
     if (options->final != NULL)
         return state_predicate_holds(options->final, state);
@@ -1339,7 +1331,7 @@ static void explore_work_chunks(explore_shared *shared,
             return;
         }
         if (options->time_limit > 0 || (master && options->on_progress)) {
-            double now = explore_now();
+            double now = support_now();
             if (options->time_limit > 0 &&
                 now - shared->start > options->time_limit) {
                 explore_stop(shared, EXPLORE_LIMIT_TIME);
@@ -1677,7 +1669,7 @@ static bool explore_diamonds_above(const model *model,
 explore_result *explore_run(const model *model, const explore_options *options,
                             pnsim_error *error)
 {
-    double start = explore_now();
+    double start = support_now();
     size_t slots = model->state_length ? model->state_length : 1;
     model_value *initial = calloc(slots, sizeof *initial);
     explore_shared shared = {
@@ -1754,6 +1746,12 @@ explore_result *explore_run(const model *model, const explore_options *options,
         if (outcome != EXPLORE_COMPLETE)
             break;
         result->stats.levels++;
+        if (!SUPPORT_RESERVE(result->level_ends, result->level_ends_capacity,
+                             result->stats.levels)) {
+            outcome = EXPLORE_LIMIT_MEMORY;
+            break;
+        }
+        result->level_ends[result->stats.levels - 1] = shared.level_end;
         if (result->stats.pumping_state != EXPLORE_NO_STATE) {
             outcome = EXPLORE_UNBOUNDED;
             break;
@@ -1803,7 +1801,7 @@ explore_result *explore_run(const model *model, const explore_options *options,
         state_store_dictionary_count(result->store);
     result->stats.state_words = result->codec.words;
     result->stats.exclusive_sets = result->codec.sets;
-    result->stats.seconds = explore_now() - start;
+    result->stats.seconds = support_now() - start;
     if (outcome == EXPLORE_LIMIT_MEMORY)
         pnsim_error_set(error, PNSIM_ERR_NOMEM,
                         "the state store reached its memory limit");

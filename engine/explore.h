@@ -106,6 +106,10 @@ typedef struct explore_options {
                                  (packed_table.h), always by testing
                                  candidates: the same answers, there to
                                  compare the two ways */
+    bool rebuild_by_marking;  /* explore_rebuild_deadlock_run: mark the
+                                 levels at once, without trying depth
+                                 first: the same run, there to compare the
+                                 two ways */
     explore_diamond_side diamond_side; /* which side of the transition that
                                  reached a state its diamonds are taken on,
                                  counting only (explore.c, "Diamonds");
@@ -194,6 +198,15 @@ const model_value *explore_result_state(const explore_result *result,
 bool explore_result_decode(const explore_result *result, explore_state_id id,
                            model_value *state);
 
+/* True when the vector of every state explored is still stored: no level
+ * was released (forget_expanded). */
+bool explore_result_levels_kept(const explore_result *result);
+
+/* The ids of breadth-first level `level` (0: the initial state's), a
+ * level the search expanded whole: [*first, *end).  False for another. */
+bool explore_result_level(const explore_result *result, uint64_t level,
+                          explore_state_id *first, explore_state_id *end);
+
 /* True when transition `t` fired somewhere in the explored part. */
 bool explore_result_transition_fired(const explore_result *result, uint32_t t);
 
@@ -219,6 +232,27 @@ pnsim_status explore_trace_to(const explore_result *result,
                               pnsim_error *error);
 
 void explore_trace_free(explore_trace *trace);
+
+/* True when the run to `result`'s first deadlock can be rebuilt without
+ * parent links (explore_rebuild.c): it found a deadlock in a level it
+ * expanded whole, and computed successors on packed vectors (a linear
+ * model). */
+bool explore_rebuild_possible(const explore_result *result);
+
+/* Builds into `trace` (the caller frees it: explore_trace_free) the run to
+ * the first deadlock of `result`, a search with `options` for which
+ * explore_rebuild_possible holds: the run a search with parent links
+ * would show (explore_rebuild.c).  Uses options->threads.  Returns
+ * PNSIM_OK with `trace` empty when options->interrupt is raised or
+ * options->time_limit seconds pass (*stopped set), or when the run needs
+ * the levels `result` released (explore_result_levels_kept; *stopped
+ * false): a search that keeps them then gives it.  Returns
+ * PNSIM_ERR_NOMEM when out of memory, PNSIM_ERR_INTERNAL when the run
+ * cannot be rebuilt. */
+pnsim_status explore_rebuild_deadlock_run(const explore_result *result,
+                                          const explore_options *options,
+                                          explore_trace *trace,
+                                          bool *stopped, pnsim_error *error);
 
 /* A word for an outcome: "complete", "state limit reached", ... */
 const char *explore_outcome_name(explore_outcome outcome);

@@ -10,6 +10,7 @@
  *                       (closing the id blocks in chunk order, renumbering
  *                       by key);
  *   explore_pumping.c   the proof that a model is unbounded;
+ *   explore_rebuild.c   the run to a deadlock, without parent links;
  *   explore_result.c    the result: its creation, accessors and traces.
  * They share the structures below; the functions each offers the others
  * are declared at the end, file by file.
@@ -64,6 +65,10 @@ struct explore_result {
     bool enabled_table;               /* packed_model_create's with_table */
     bool forget;                      /* release the vectors of expanded
                                          levels (explore_options) */
+    uint64_t *level_ends;             /* of the levels expanded: level k
+                                         is [level_ends[k - 1],
+                                         level_ends[k]) */
+    size_t level_ends_capacity;
     _Atomic unsigned char *fired;     /* one flag per transition */
     model_value *initial;             /* for slot constancy */
     uint32_t *slot_order;             /* the codec's packing order */
@@ -242,6 +247,11 @@ static inline bool explore_tags_reaching(const explore_result *result)
 {
     return result->commute != NULL && !result->with_keys;
 }
+
+/* True when `state` is an intended end: options->final when set, else the
+ * model's own notion (model_is_final). */
+bool explore_is_final(const model *model, const explore_options *options,
+                      const model_value *state);
 
 /* Ends the search with EXPLORE_FAILED for a broken promise of the search
  * itself (PNSIM_ERR_INTERNAL). */

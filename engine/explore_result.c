@@ -129,6 +129,7 @@ void explore_result_free(explore_result *result)
     free(result->set_seen);
     free(result->slot_changed);
     free(result->path_max);
+    free(result->level_ends);
     free(result);
 }
 
@@ -181,6 +182,21 @@ bool explore_result_decode(const explore_result *result, explore_state_id id,
     if (packed != local)
         free(packed);
     return stored;
+}
+
+bool explore_result_levels_kept(const explore_result *result)
+{
+    return !result->forget;
+}
+
+bool explore_result_level(const explore_result *result, uint64_t level,
+                          explore_state_id *first, explore_state_id *end)
+{
+    if (level >= result->stats.levels)
+        return false;
+    *first = level == 0 ? 0 : result->level_ends[level - 1];
+    *end = result->level_ends[level];
+    return true;
 }
 
 bool explore_result_transition_fired(const explore_result *result, uint32_t t)

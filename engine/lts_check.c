@@ -26,7 +26,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lts_graph.h"
 #include "support.h"
@@ -50,13 +49,6 @@ void lts_check_result_free(lts_check_result *result)
 static pnsim_status out_of_memory(pnsim_error *error)
 {
     return pnsim_error_set(error, PNSIM_ERR_NOMEM, "out of memory in a check");
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /* ---- the explored graph ----------------------------------------------- */
@@ -484,7 +476,7 @@ static int determinism_over_limit(void *context, uint64_t nodes, uint64_t bytes)
         l->outcome = EXPLORE_INTERRUPTED;
     else if (o->max_states != 0 && nodes > o->max_states)
         l->outcome = EXPLORE_LIMIT_STATES;
-    else if (o->time_limit > 0 && now() - l->start > o->time_limit)
+    else if (o->time_limit > 0 && support_now() - l->start > o->time_limit)
         l->outcome = EXPLORE_LIMIT_TIME;
     return l->outcome != EXPLORE_COMPLETE;
 }
@@ -577,7 +569,7 @@ pnsim_status lts_check_determinism(const model *model,
     lts_normal_graph graph;
     uint32_t *labels = NULL;
     lts_normal *nf = NULL;
-    determinism_limit limit = {options, now(), EXPLORE_COMPLETE};
+    determinism_limit limit = {options, support_now(), EXPLORE_COMPLETE};
     if (g.state_count >= UINT32_MAX || !event_index_build(model, &events) ||
         !normal_graph_of(&g, events.of_transition, &graph, &labels))
         status = out_of_memory(error);

@@ -17,7 +17,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lts_graph.h"
 #include "lts_normal.h"
@@ -27,13 +26,6 @@
 #define TAU UINT32_MAX
 #define TICK 0u
 #define NONE UINT32_MAX
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static pnsim_status out_of_memory(pnsim_error *error)
 {
@@ -60,7 +52,7 @@ static explore_outcome limits_check(limits *l, uint64_t states, uint64_t bytes)
     if ((++l->tick & 255u) == 0) {
         if (o->interrupt != NULL && *o->interrupt)
             return EXPLORE_INTERRUPTED;
-        if (o->time_limit > 0 && now() - l->start > o->time_limit)
+        if (o->time_limit > 0 && support_now() - l->start > o->time_limit)
             return EXPLORE_LIMIT_TIME;
     }
     return EXPLORE_COMPLETE;
@@ -305,7 +297,7 @@ pnsim_status refine_normalise(const model *spec, const explore_options *options,
                               pnsim_error *error)
 {
     pnsim_error_clear(error);
-    limits lim = {options, now(), 0};
+    limits lim = {options, support_now(), 0};
     uint64_t sizes[2];
     *outcome = EXPLORE_COMPLETE;
     return normalise(spec, options, &lim, normal, outcome, sizes, error);
@@ -655,7 +647,7 @@ pnsim_status refine_check(const model *spec, const model *impl,
     memset(result, 0, sizeof *result);
     result->verdict = LTS_UNKNOWN;
     result->outcome = EXPLORE_COMPLETE;
-    limits lim = {options, now(), 0};
+    limits lim = {options, support_now(), 0};
     refine_normal *n = NULL;
     uint64_t sizes[2];
     pnsim_status status = normalise(spec, options, &lim, &n, &result->outcome, sizes,
@@ -663,7 +655,7 @@ pnsim_status refine_check(const model *spec, const model *impl,
     result->spec_states = sizes[0];
     result->normal_states = sizes[1];
     if (status != PNSIM_OK || n == NULL) {
-        result->seconds = now() - lim.start;
+        result->seconds = support_now() - lim.start;
         return status;
     }
     bool fd = semantics == REFINE_FAILURES_DIVERGENCES;
@@ -700,7 +692,7 @@ pnsim_status refine_check(const model *spec, const model *impl,
     copy.on_edge = NULL;
     copy.on_progress = NULL;
     if (options->time_limit > 0) {
-        double left = options->time_limit - (now() - lim.start);
+        double left = options->time_limit - (support_now() - lim.start);
         copy.time_limit = left > 1e-3 ? left : 1e-3;
     }
     run = explore_run(product, &copy, error);
@@ -732,7 +724,7 @@ done:
     free(label_of);
     /* names point into the models, not into n (REFINE_TICK is static) */
     refine_normal_free(n);
-    result->seconds = now() - lim.start;
+    result->seconds = support_now() - lim.start;
     if (status != PNSIM_OK) {
         refine_result_free(result);
         return status;

@@ -1,8 +1,8 @@
 /*
  * support.h — small routines several engine modules need: a growable
  * array's reserve, a 64-bit mixer and word-array hash for hash tables, a
- * prefetch for writing, a bit count, qsort's order of 32-bit numbers, and
- * zeroed pages straight from the kernel.
+ * prefetch for writing, a bit count, qsort's order of 32-bit numbers,
+ * zeroed pages straight from the kernel, and a monotonic clock.
  */
 #ifndef PNSIM_SUPPORT_H
 #define PNSIM_SUPPORT_H
@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <time.h>
 
 /* Orders two uint32_t for qsort and bsearch. */
 static inline int support_compare_u32(const void *a, const void *b)
@@ -37,6 +38,14 @@ static inline bool support_reserve(void **array, size_t *capacity, size_t need,
     *array = grown;
     *capacity = grown_capacity;
     return true;
+}
+
+/* Seconds on a monotonic clock, for durations and time limits. */
+static inline double support_now(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
 }
 
 #define SUPPORT_RESERVE(array, capacity, need) \

@@ -279,6 +279,79 @@ static explore_result *explore_counting(const model *m, unsigned threads,
     return explore_counting_side(m, threads, EXPLORE_DIAMONDS_CHOOSE, error);
 }
 
+/* The run to the first deadlock of `linked` (a search with parent links
+ * that found one), rebuilt after a counting search on `threads` threads
+ * (explore_rebuild.c), depth first or from the levels, is the same run;
+ * returns 1 (0 when `linked` found no deadlock).  From a search that
+ * released its levels, marking them rebuilds nothing; a model not
+ * computed on packed vectors allows no rebuild. */
+static size_t expect_rebuilt_run(const model *m, const model *asking,
+                                 const explore_result *linked,
+                                 unsigned threads, const char *net)
+{
+    const explore_stats *stats = explore_result_stats(linked);
+    if (explore_result_outcome(linked) != EXPLORE_COMPLETE ||
+        stats->dead_nonfinal == 0)
+        return 0;
+    explore_trace expected;
+    assert_int_equal(explore_trace_to(linked, stats->first_deadlock,
+                                      &expected, NULL),
+                     PNSIM_OK);
+    explore_options options;
+    explore_options_init(&options);
+    options.threads = threads;
+    options.skip_traces = true;
+    explore_result *counted = explore_run(m, &options, NULL);
+    assert_non_null(counted);
+    assert_true(explore_result_levels_kept(counted));
+    assert_true(explore_rebuild_possible(counted));
+    /* Depth first (where it ends within its budget), and by marking;
+     * and from a search that released its levels, depth first, or
+     * nothing by marking. */
+    for (int way = 0; way < 4; way++) {
+        if (way == 2) {
+            explore_result_free(counted);
+            options.forget_expanded = true;
+            counted = explore_run(m, &options, NULL);
+            assert_non_null(counted);
+            assert_true(explore_rebuild_possible(counted));
+        }
+        options.rebuild_by_marking = way % 2 == 1;
+        explore_trace rebuilt;
+        bool stopped = true;
+        assert_int_equal(explore_rebuild_deadlock_run(counted, &options,
+                                                      &rebuilt, &stopped,
+                                                      NULL),
+                         PNSIM_OK);
+        assert_false(stopped);
+        if (rebuilt.states == NULL) {
+            /* Only a search that released its levels needs them. */
+            assert_false(explore_result_levels_kept(counted));
+            continue;
+        }
+        if (rebuilt.length != expected.length ||
+            memcmp(rebuilt.transitions, expected.transitions,
+                   expected.length * sizeof *expected.transitions) != 0)
+            fprintf(stderr, "rebuilt run differs on:\n%s\n", net);
+        assert_int_equal(rebuilt.length, expected.length);
+        for (size_t i = 0; i < expected.length; i++)
+            assert_int_equal(rebuilt.transitions[i], expected.transitions[i]);
+        for (size_t i = 0; i <= expected.length; i++)
+            assert_memory_equal(rebuilt.states[i], expected.states[i],
+                                m->state_length * sizeof(model_value));
+        explore_trace_free(&rebuilt);
+    }
+    explore_result_free(counted);
+    /* A model not computed on packed vectors: no rebuild. */
+    options.forget_expanded = false;
+    counted = explore_run(asking, &options, NULL);
+    assert_non_null(counted);
+    assert_false(explore_rebuild_possible(counted));
+    explore_result_free(counted);
+    explore_trace_free(&expected);
+    return 1;
+}
+
 /* Whether every transition of `m` gives as many tokens as it takes. */
 static bool conserves_tokens(const model *m)
 {
@@ -391,7 +464,7 @@ static size_t compare_random_nets(size_t count, bool huge, bool processes,
     static text net;
     count = net_count(count);
     size_t failed = 0, with_sets = 0, with_diamonds = 0, conserving = 0;
-    size_t above_diamonds = 0, chose_above = 0, limited = 0;
+    size_t above_diamonds = 0, chose_above = 0, limited = 0, rebuilt = 0;
     for (size_t i = 0; i < count; i++) {
         if (processes)
             random_process_net(&net, kind);
@@ -441,6 +514,12 @@ static size_t compare_random_nets(size_t count, bool huge, bool processes,
         if (explore_result_outcome(packed) == EXPLORE_COMPLETE)
             expect_same(m, parallel, asked, net.buffer);
         explore_result_free(parallel);
+        /* The run to the first deadlock, rebuilt from a counting
+         * search's levels on one thread and two. */
+        if (explore_result_outcome(packed) == EXPLORE_COMPLETE) {
+            rebuilt += expect_rebuilt_run(m, &asking, packed, 1, net.buffer);
+            expect_rebuilt_run(m, &asking, packed, 2, net.buffer);
+        }
         /* Counting, on one thread and two, and on one thread with the
          * diamonds on either side of the reaching transition (explore.c):
          * the same figures. */
@@ -498,6 +577,11 @@ static size_t compare_random_nets(size_t count, bool huge, bool processes,
     /* Nets that start next to 2^64 - 1 do overflow, some of them. */
     if (huge)
         assert_true(failed > 0);
+    /* Some nets have deadlocks, and so runs to them were rebuilt. */
+    /* Sparse nets have deadlocks, often (a sixth to a quarter of them),
+     * and so the runs to them were rebuilt and compared. */
+    if (kind == PROCESS_NET_SPARSE && !huge)
+        assert_true(rebuilt > 0);
     /* Some random nets reach the limit, and so the comparison above
      * tests it. */
     if (!processes)

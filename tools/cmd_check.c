@@ -137,8 +137,8 @@ static void check_print_text(const cli_options *options, const cli_model *loaded
     check_props_races_text(stdout, model, props, outcome == EXPLORE_COMPLETE);
 
     if (deadlock == CHECK_VIOLATED && trace->states == NULL) {
-        printf("\nThe run to it was not rebuilt: the search with parent "
-               "links stopped first (a limit, or Ctrl-C).\n");
+        printf("\nThe run to it was not rebuilt: a limit, Ctrl-C or a lack "
+               "of memory stopped the work first.\n");
     } else if (deadlock == CHECK_VIOLATED) {
         printf("\nShortest run to a deadlock:\n");
         cli_report_trace(stdout, model, trace);
@@ -233,36 +233,102 @@ static bool check_counting_first(const model *model)
     return model->resource_count == 0 && model_bounds_every_slot(model);
 }
 
-/* Explores `model` for check, writing the figures to *stats and *outcome
- * and whether the search returned can give a deadlock's run to *has_run;
- * returns that search (the caller frees it: explore_result_free), or NULL
- * on error.
+/* `options` with what is left of its time limit after `spent` seconds. */
+static explore_options check_time_left(const explore_options *options,
+                                       double spent)
+{
+    explore_options left = *options;
+    if (left.time_limit > 0)
+        left.time_limit =
+            left.time_limit > spent ? left.time_limit - spent : 1e-9;
+    return left;
+}
+
+/* The run to the first deadlock of `model` into *trace, by a search
+ * with `options` and parent links, up to that deadlock's level; adds its
+ * seconds to *seconds.  Returns that search (the caller frees it), or
+ * NULL on error. */
+static explore_result *check_linked_search(const model *model,
+                                           const explore_options *options,
+                                           double *seconds,
+                                           explore_trace *trace,
+                                           pnsim_error *error)
+{
+    explore_options linked = *options;
+    linked.stop_at_deadlock = true;
+    explore_result *result = explore_run(model, &linked, error);
+    if (result == NULL)
+        return NULL;
+    const explore_stats *stats = explore_result_stats(result);
+    *seconds += stats->seconds;
+    if (stats->dead_nonfinal > 0 &&
+        explore_trace_to(result, stats->first_deadlock, trace, error) !=
+            PNSIM_OK) {
+        explore_result_free(result);
+        return NULL;
+    }
+    return result;
+}
+
+/* Rebuilds into *trace the run to the first deadlock of `result`, found
+ * by a search of `options`, whose seconds so far are *seconds (the
+ * rebuild's are added).  Returns PNSIM_OK, with `trace` empty when
+ * stopped (a limit, Ctrl-C, or short of memory: no run to show) and with
+ * *levels_needed set when the run needs the levels `result` released;
+ * or an error. */
+static pnsim_status check_rebuild(const explore_result *result,
+                                  const explore_options *options,
+                                  double *seconds, explore_trace *trace,
+                                  bool *levels_needed, pnsim_error *error)
+{
+    double start = cli_now();
+    explore_options left = check_time_left(options, *seconds);
+    bool stopped;
+    pnsim_status status =
+        explore_rebuild_deadlock_run(result, &left, trace, &stopped, error);
+    *seconds += cli_now() - start;
+    *levels_needed = status == PNSIM_OK && !stopped && trace->states == NULL;
+    return status == PNSIM_ERR_NOMEM ? PNSIM_OK : status;
+}
+
+/* Explores `model` for check, writing the figures to *stats and *outcome,
+ * and, when the search found a deadlock and can show the run to it, that
+ * run to *trace (the caller frees it: explore_trace_free; empty without a
+ * run); returns the last search (the caller frees it:
+ * explore_result_free), or NULL on error.
  *
  * Parent links cost a search about half its speed (a table of ids, the
  * vectors kept, each level renumbered on several threads), and only a
  * violation's run needs them.  So where no other property does
- * (check_counting_first), the search counts as `statespace` does, and
- * only when it finds a deadlock explores again with parent links, up to
- * the level of the first deadlock, whose shortest run is then the same as
- * a search with parent links all along finds: the figures are the
- * counting search's, the seconds both searches'.  When the user stopped
- * the first search (Ctrl-C), or a limit stops the second before the
- * deadlock, the deadlock is reported without its run.
+ * (check_counting_first), the search counts as `statespace` does,
+ * releasing the states of each level once expanded.  When it finds a
+ * deadlock, the run to the first one is rebuilt (explore_rebuild.c): the
+ * run a search with parent links would show.  Depth first, from the
+ * initial state, where deadlocks are near most runs; where they are not,
+ * from the levels, which a second search, counting again up to the
+ * deadlock's level, keeps.  A model whose successors are not computed on
+ * packed vectors gets its run from a search with parent links instead.
+ * A budget that cannot hold the levels would not hold parent links
+ * either.
  *
- * The run could be rebuilt from the counting search's levels, kept: it
- * is the lexicographically smallest shortest run to a deadlock of the
- * first level that has one, found by marking, level by level down, the
- * states that lead to a marked one, then going forward through marked
- * states.  Done on decoded vectors, through the model's successor
- * function, that took longer than the second search on packed ones
- * (BridgeAndVehicles-PT-V20P10N10, one thread: 4.9 s against 3.3,
- * 2026-12-05); it would have to run on the explorer's packed vectors. */
+ * Keeping the levels in the first search would spare the second, but
+ * costs every net that passes, the commonest case: Kanban-PT-00005 44
+ * against 60 MiB, Peterson-PT-3 53 against 77, and 2-10 % more time for
+ * the fresh pages; and a net with a shallow deadlock keeps levels it
+ * never uses (JoinFreeModules-PT-0004, deadlock at level 8: 179 against
+ * 283 MiB, 1.80 against 2.12 s on one thread).
+ *
+ * The figures are the first search's, the seconds all the work's.  When
+ * the user stopped the work (Ctrl-C), or a limit or a lack of memory
+ * stops it before the run is found, the deadlock is reported without its
+ * run. */
 static explore_result *check_search(const model *model,
                                     const explore_options *options,
                                     explore_stats *stats,
-                                    explore_outcome *outcome, bool *has_run,
-                                    pnsim_error *error)
+                                    explore_outcome *outcome,
+                                    explore_trace *trace, pnsim_error *error)
 {
+    memset(trace, 0, sizeof *trace);
     explore_options counting = *options;
     bool first = check_counting_first(model);
     counting.skip_traces = counting.forget_expanded = first;
@@ -271,29 +337,52 @@ static explore_result *check_search(const model *model,
         return NULL;
     *stats = *explore_result_stats(result);
     *outcome = explore_result_outcome(result);
-    *has_run = !first;
-    if (!first || stats->dead_nonfinal == 0 ||
-        *outcome == EXPLORE_INTERRUPTED)
+    if (stats->dead_nonfinal == 0)
+        return result;
+    if (!first) {
+        if (explore_trace_to(result, stats->first_deadlock, trace, error) !=
+            PNSIM_OK) {
+            explore_result_free(result);
+            return NULL;
+        }
+        return result;
+    }
+    if (*outcome == EXPLORE_INTERRUPTED)
+        return result;
+    bool levels_needed = true;
+    if (explore_rebuild_possible(result) &&
+        check_rebuild(result, options, &stats->seconds, trace,
+                      &levels_needed, error) != PNSIM_OK) {
+        explore_result_free(result);
+        return NULL;
+    }
+    if (!levels_needed)
         return result;
     /* Its memory goes back before the second search takes its own. */
     explore_result_free(result);
-    explore_options linked = *options;
-    linked.stop_at_deadlock = true;
-    if (linked.time_limit > 0)
-        linked.time_limit = linked.time_limit > stats->seconds
-                                ? linked.time_limit - stats->seconds
-                                : 1e-9;
-    pnsim_error linked_error;
-    pnsim_error_clear(&linked_error);
-    result = explore_run(model, &linked, &linked_error);
-    if (result == NULL) {
-        *error = linked_error;
+    explore_options levels = check_time_left(options, stats->seconds);
+    levels.skip_traces = levels.stop_at_deadlock = true;
+    levels.rebuild_by_marking = true;   /* depth first was tried */
+    result = explore_run(model, &levels, error);
+    if (result == NULL)
         return NULL;
+    stats->seconds += explore_result_stats(result)->seconds;
+    if (explore_rebuild_possible(result)) {
+        explore_options marking = *options;
+        marking.rebuild_by_marking = true;
+        if (check_rebuild(result, &marking, &stats->seconds, trace,
+                          &levels_needed, error) != PNSIM_OK) {
+            explore_result_free(result);
+            return NULL;
+        }
+        return result;
     }
-    const explore_stats *linked_stats = explore_result_stats(result);
-    *has_run = linked_stats->dead_nonfinal > 0;
-    stats->seconds += linked_stats->seconds;
-    return result;
+    /* A limit stopped the second search before the deadlock. */
+    if (explore_result_stats(result)->dead_nonfinal == 0)
+        return result;
+    explore_result_free(result);
+    explore_options linked = check_time_left(options, stats->seconds);
+    return check_linked_search(model, &linked, &stats->seconds, trace, error);
 }
 
 int cli_check(int argc, char **argv)
@@ -322,9 +411,9 @@ int cli_check(int argc, char **argv)
     explore.find_pumping = true;   /* used on monotone models only */
     explore_stats stats;
     explore_outcome outcome;
-    bool has_run;
+    explore_trace trace;
     explore_result *result = check_search(loaded.model, &explore, &stats,
-                                          &outcome, &has_run, &error);
+                                          &outcome, &trace, &error);
     cli_progress_done();
     if (result == NULL) {
         state_predicate_free(final);
@@ -339,6 +428,7 @@ int cli_check(int argc, char **argv)
                          : complete ? CHECK_HOLDS : CHECK_UNKNOWN;
     check_props props;
     if (check_props_compute(loaded.model, result, &props, &error) != PNSIM_OK) {
+        explore_trace_free(&trace);
         explore_result_free(result);
         state_predicate_free(final);
         cli_unload_model(&loaded);
@@ -347,17 +437,6 @@ int cli_check(int argc, char **argv)
     check_answer races = check_props_race_found(&props) ? CHECK_VIOLATED
                        : check_props_race_unknown(&props, complete)
                            ? CHECK_UNKNOWN : CHECK_HOLDS;
-
-    explore_trace trace = {0};
-    if (deadlock == CHECK_VIOLATED && has_run &&
-        explore_trace_to(result, explore_result_stats(result)->first_deadlock,
-                         &trace, &error) != PNSIM_OK) {
-        check_props_free(&props);
-        explore_result_free(result);
-        state_predicate_free(final);
-        cli_unload_model(&loaded);
-        return cli_report_error(&error, CLI_EXIT_ERROR);
-    }
 
     /* A failed exploration (a token count beyond 64 bits) is reported with
      * the statistics; it leaves the verdict open unless a violation was

@@ -249,13 +249,6 @@ pnsim_status sim_save_trace(const char *path, const model *model,
 
 /* ---- batches ---------------------------------------------------------- */
 
-static double sim_now(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
-}
-
 /* Why a batch ended before its runs were done: NULL for a signal, else a
  * limit ("time limit reached (--time-limit 2)"). */
 static char sim_stop_reason[128];
@@ -318,7 +311,7 @@ static int sim_on_run(void *context, const simulate_run_info *info)
     }
 
     if (batch->progress) {
-        double now = sim_now();
+        double now = cli_now();
         if (now - batch->last_progress >= 0.25 &&
             now - batch->started >= 0.5) {
             double elapsed = now - batch->started;
@@ -349,7 +342,7 @@ static int sim_on_run(void *context, const simulate_run_info *info)
         return 1;
     }
     if (arguments->common.time_limit > 0 &&
-        (sim_time_up || sim_now() - batch->started >= arguments->common.time_limit)) {
+        (sim_time_up || cli_now() - batch->started >= arguments->common.time_limit)) {
         snprintf(sim_stop_reason, sizeof sim_stop_reason,
                  "time limit reached (--time-limit %g)",
                  arguments->common.time_limit);
@@ -617,7 +610,7 @@ static int sim_run_batch(const sim_arguments *arguments,
         .json = arguments->common.json ? &json : NULL,
         .progress = isatty(STDERR_FILENO) == 1,
     };
-    batch.started = batch.last_progress = sim_now();
+    batch.started = batch.last_progress = cli_now();
     options.hook_context = &batch;
 
     if (arguments->common.json) {
