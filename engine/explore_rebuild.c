@@ -474,7 +474,10 @@ static pnsim_status rebuild_depth_first(const explore_result *result,
     size_t words = result->codec.words;
     size_t slots = result->model->state_length;
     uint32_t transitions = result->model->transition_count;
-    if ((uint64_t)(length + 1) * (transitions + 1) > REBUILD_DEPTH_FIRST_STACK)
+    /* A deadlock at the initial state needs no search: the marking has
+     * it at once. */
+    if (length == 0 ||
+        (uint64_t)(length + 1) * (transitions + 1) > REBUILD_DEPTH_FIRST_STACK)
         return PNSIM_OK;
     /* The run so far: states[d] (`words` words and its depth, the key of
      * the failed set), its enabled transitions, and the next to try. */
