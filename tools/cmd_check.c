@@ -284,11 +284,17 @@ static pnsim_status check_rebuild(const explore_result *result,
     double start = cli_now();
     explore_options left = check_time_left(options, *seconds);
     bool stopped;
-    pnsim_status status =
-        explore_rebuild_deadlock_run(result, &left, trace, &stopped, error);
+    pnsim_error rebuild_error;
+    pnsim_error_clear(&rebuild_error);
+    pnsim_status status = explore_rebuild_deadlock_run(result, &left, trace,
+                                                       &stopped,
+                                                       &rebuild_error);
     *seconds += cli_now() - start;
     *levels_needed = status == PNSIM_OK && !stopped && trace->states == NULL;
-    return status == PNSIM_ERR_NOMEM ? PNSIM_OK : status;
+    if (status == PNSIM_OK || status == PNSIM_ERR_NOMEM)
+        return PNSIM_OK;
+    *error = rebuild_error;
+    return status;
 }
 
 /* Explores `model` for check, writing the figures to *stats and *outcome,
