@@ -39,7 +39,6 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cores.h"
@@ -141,13 +140,6 @@ static bool bench_read_expected(const char *corpus, bench_row *row)
     return ok;
 }
 
-static double bench_now(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
-}
-
 /* States per second of a run, and its peak memory per state; 0 for a run
  * that gave none. */
 static double bench_rate(const bench_run *run)
@@ -224,9 +216,9 @@ static void bench_run_pnsim(const char *binary, const char *corpus,
                             const char *instance, unsigned threads,
                             bool tree, bench_run *run)
 {
-    double start = bench_now();
+    double start = support_now();
     bench_finish(bench_start(binary, corpus, instance, threads, tree), run);
-    run->seconds = bench_now() - start;
+    run->seconds = support_now() - start;
 }
 
 /* Two one-thread runs at once, as two processes that share nothing but the
@@ -235,14 +227,14 @@ static void bench_run_pnsim(const char *binary, const char *corpus,
 static void bench_run_pair(const char *binary, const char *corpus,
                            const char *instance, bench_run *run)
 {
-    double start = bench_now();
+    double start = support_now();
     FILE *first = bench_start(binary, corpus, instance, 1, false);
     FILE *second = bench_start(binary, corpus, instance, 1, false);
     bench_run other;
     /* Each writes a few hundred bytes, which its pipe holds until read. */
     bench_finish(first, &other);
     bench_finish(second, run);
-    run->seconds = bench_now() - start;
+    run->seconds = support_now() - start;
     run->ok = run->ok && other.ok && other.states == run->states &&
               other.edges == run->edges;
 }

@@ -35,7 +35,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "cores.h"
 #include "store.h"
@@ -44,13 +43,6 @@
 #define BENCH_TABLE_LOG 28         /* the bare loop's 8-byte words */
 #define BENCH_STORE_TABLE_LOG 29   /* the store's 4-byte entries */
 #define BENCH_BATCH 16
-
-static double bench_now(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
-}
 
 /* Looks vectors base .. base + total - 1 up (or inserts them), batched and
  * prefetched as the explorer does; returns how many were not found, or
@@ -116,9 +108,9 @@ static double bench_store_run(uint64_t count, unsigned threads, bool compact)
             return -1;
         }
     int refused = bench_store_insert(store, 0, count / 4, threads);
-    double start = bench_now();
+    double start = support_now();
     refused += bench_store_insert(store, count / 4, count, threads);
-    double seconds = bench_now() - start;
+    double seconds = support_now() - start;
     state_store_free(store);
     return refused ? -1 : seconds;
 }
@@ -168,9 +160,9 @@ static double bench_bare_run(uint64_t count, unsigned threads)
         return -1;
     _Atomic uint64_t *const tables[1] = {table};
     bench_bare_insert(tables, 1, entries - 1, 0, count / 4, threads);
-    double start = bench_now();
+    double start = support_now();
     bench_bare_insert(tables, 1, entries - 1, count / 4, count, threads);
-    double seconds = bench_now() - start;
+    double seconds = support_now() - start;
     support_pages_unmap((void *)table, bytes);
     return seconds;
 }
@@ -206,10 +198,10 @@ static double bench_sharing_run(unsigned log, unsigned threads,
             uint64_t base = (uint64_t)round << 40;
             bench_bare_insert(tables, table_count, entries - 1, base, claims,
                               threads);
-            double start = bench_now();
+            double start = support_now();
             bench_bare_insert(tables, table_count, entries - 1,
                               base + claims, claims, threads);
-            rate = (double)claims / (bench_now() - start);
+            rate = (double)claims / (support_now() - start);
         }
         for (unsigned t = 0; t < table_count; t++)
             support_pages_unmap((void *)tables[t], bytes);
@@ -254,10 +246,10 @@ static double bench_find_run(int finder, uint64_t *count)
                                                *count, true);
 #pragma omp barrier
             if (me == finder) {
-                double start = bench_now();
+                double start = support_now();
                 unexpected += bench_store_pass(store, &blocks[1], base,
                                                *count, false);
-                seconds = bench_now() - start;
+                seconds = support_now() - start;
             }
         }
         if (state_store_close_ids(store, blocks, 2) != 0)

@@ -148,9 +148,6 @@ void cli_progress_done(void);
 /* Peak resident memory of this process, in bytes. */
 uint64_t cli_peak_memory(void);
 
-/* Seconds on a monotonic clock, for durations. */
-double cli_now(void);
-
 /* Writes a state compactly: for token slots the non-zero ones as "p" or
  * "p=3" separated by ", " ("(empty)" when none); for control slots
  * "name=value" for every slot. */

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 volatile sig_atomic_t cli_interrupted = 0;
@@ -441,13 +440,6 @@ void cli_progress_done(void)
     if (cli_progress_shown)
         fputs("\r\033[K", stderr);
     cli_progress_shown = false;
-}
-
-double cli_now(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
 }
 
 uint64_t cli_peak_memory(void)

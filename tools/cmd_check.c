@@ -22,6 +22,7 @@
 #include "check_props.h"
 #include "cli_report.h"
 #include "json.h"
+#include "support.h"
 
 static const char check_help[] =
     "Usage: pnsim check MODEL [options]\n"
@@ -281,7 +282,7 @@ static pnsim_status check_rebuild(const explore_result *result,
                                   double *seconds, explore_trace *trace,
                                   bool *levels_needed, pnsim_error *error)
 {
-    double start = cli_now();
+    double start = support_now();
     explore_options left = check_time_left(options, *seconds);
     bool stopped;
     pnsim_error rebuild_error;
@@ -289,7 +290,7 @@ static pnsim_status check_rebuild(const explore_result *result,
     pnsim_status status = explore_rebuild_deadlock_run(result, &left, trace,
                                                        &stopped,
                                                        &rebuild_error);
-    *seconds += cli_now() - start;
+    *seconds += support_now() - start;
     *levels_needed = status == PNSIM_OK && !stopped && trace->states == NULL;
     if (status == PNSIM_OK || status == PNSIM_ERR_NOMEM)
         return PNSIM_OK;

@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -28,6 +27,7 @@
 #include "json.h"
 #include "sim.h"
 #include "simulate.h"
+#include "support.h"
 
 static const char sim_help[] =
     "Usage: pnsim sim MODEL [options]\n"
@@ -311,7 +311,7 @@ static int sim_on_run(void *context, const simulate_run_info *info)
     }
 
     if (batch->progress) {
-        double now = cli_now();
+        double now = support_now();
         if (now - batch->last_progress >= 0.25 &&
             now - batch->started >= 0.5) {
             double elapsed = now - batch->started;
@@ -342,7 +342,7 @@ static int sim_on_run(void *context, const simulate_run_info *info)
         return 1;
     }
     if (arguments->common.time_limit > 0 &&
-        (sim_time_up || cli_now() - batch->started >= arguments->common.time_limit)) {
+        (sim_time_up || support_now() - batch->started >= arguments->common.time_limit)) {
         snprintf(sim_stop_reason, sizeof sim_stop_reason,
                  "time limit reached (--time-limit %g)",
                  arguments->common.time_limit);
@@ -610,7 +610,7 @@ static int sim_run_batch(const sim_arguments *arguments,
         .json = arguments->common.json ? &json : NULL,
         .progress = isatty(STDERR_FILENO) == 1,
     };
-    batch.started = batch.last_progress = cli_now();
+    batch.started = batch.last_progress = support_now();
     options.hook_context = &batch;
 
     if (arguments->common.json) {
