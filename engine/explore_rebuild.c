@@ -607,16 +607,16 @@ pnsim_status explore_rebuild_deadlock_run(const explore_result *result,
     unsigned threads =
         options->threads ? options->threads : (unsigned)omp_get_max_threads();
     size_t slots = result->model->state_length;
-    unsigned char *marks = calloc(end, 1);
-    uint64_t *vector = malloc(result->codec.words * sizeof *vector);
     trace->transitions = malloc((level ? level : 1) *
                                 sizeof *trace->transitions);
     trace->states = malloc((level + 1) * sizeof *trace->states);
     trace->storage = malloc((level + 1) * slots * sizeof *trace->storage);
+    unsigned char *marks = NULL;
+    uint64_t *vector = NULL;
     rebuild_set set = {0};   /* one level's states, or its marked ones */
     pnsim_status status = PNSIM_OK;
-    if (marks == NULL || vector == NULL || trace->transitions == NULL ||
-        trace->states == NULL || trace->storage == NULL) {
+    if (trace->transitions == NULL || trace->states == NULL ||
+        trace->storage == NULL) {
         status = pnsim_error_set(error, PNSIM_ERR_NOMEM,
                                  "out of memory rebuilding a run");
         goto done;
@@ -634,6 +634,13 @@ pnsim_status explore_rebuild_deadlock_run(const explore_result *result,
         goto done;
     if (!explore_result_levels_kept(result)) {
         explore_trace_free(trace);   /* search again, keeping them */
+        goto done;
+    }
+    marks = calloc(end, 1);
+    vector = malloc(result->codec.words * sizeof *vector);
+    if (marks == NULL || vector == NULL) {
+        status = pnsim_error_set(error, PNSIM_ERR_NOMEM,
+                                 "out of memory rebuilding a run");
         goto done;
     }
     /* Backwards: the deadlocks of the level, then each level's states

@@ -369,14 +369,13 @@ static explore_result *check_search(const model *model,
     explore_result_free(result);
     explore_options levels = check_time_left(options, stats->seconds);
     levels.skip_traces = levels.stop_at_deadlock = true;
-    levels.rebuild_by_marking = true;   /* depth first was tried */
     result = explore_run(model, &levels, error);
     if (result == NULL)
         return NULL;
     stats->seconds += explore_result_stats(result)->seconds;
     if (explore_rebuild_possible(result)) {
         explore_options marking = *options;
-        marking.rebuild_by_marking = true;
+        marking.rebuild_by_marking = true;   /* depth first was tried */
         if (check_rebuild(result, &marking, &stats->seconds, trace,
                           &levels_needed, error) != PNSIM_OK) {
             explore_result_free(result);
