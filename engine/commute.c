@@ -104,6 +104,74 @@ static bool commute_clear(uint64_t *row, const commute_index *index,
     return true;
 }
 
+/* True unless the model proves that no slot holds more than 1. */
+static bool commute_some_slot_wide(const model *model)
+{
+    if (model->slot_bounds == NULL)
+        return true;
+    for (size_t slot = 0; slot < model->state_length; slot++)
+        if (model->slot_bounds[slot] > 1)
+            return true;
+    return false;
+}
+
+/* Sets in `row` the transitions of slot `slot` of `index` but `g`. */
+static void commute_set(uint64_t *row, const commute_index *index,
+                        uint32_t slot, uint32_t g)
+{
+    for (size_t k = index->start[slot]; k < index->start[slot + 1]; k++) {
+        uint32_t t = index->items[k];
+        if (t != g)
+            row[t / 64] |= (uint64_t)1 << (t % 64);
+    }
+}
+
+/* Clears in `row` the transitions of slot `slot` of `index`. */
+static void commute_unset(uint64_t *row, const commute_index *index,
+                          uint32_t slot)
+{
+    for (size_t k = index->start[slot]; k < index->start[slot + 1]; k++)
+        row[index->items[k] / 64] &= ~((uint64_t)1 << (index->items[k] % 64));
+}
+
+/* Fills g's rows of `testing` and `changing` (see commute.h), its row of
+ * commuting transitions done. */
+static void commute_fill_testing(const model *model, commute_table *table,
+                                 uint32_t g, const commute_index *readers,
+                                 const commute_index *changers)
+{
+    const model_transition *facts = &model->transitions[g];
+    size_t row_words = table->start[g + 1] - table->start[g];
+    const uint64_t *commuting = table->rows + table->start[g];
+    uint64_t *testing = table->testing + table->start[g];
+    uint64_t *changing = table->changing + table->start[g];
+    for (size_t k = 0; k < row_words; k++)
+        testing[k] = 0;
+    /* Those that do not commute: reading what g changes, or changing
+     * what g reads ... */
+    for (int reads = 0; reads < 2; reads++) {
+        size_t items = reads ? facts->guard_count : facts->effect_count;
+        uint32_t slot;
+        for (size_t k = 0; k < items; k++)
+            if (commute_item(facts, reads, k, &slot) &&
+                slot < model->state_length)
+                commute_set(reads ? changing : testing,
+                            reads ? changers : readers, slot, g);
+    }
+    for (size_t k = 0; k < row_words; k++)
+        testing[k] = (testing[k] | changing[k]) & ~commuting[k];
+    /* ... but not on a slot holding at most 1. */
+    for (int reads = 0; reads < 2; reads++) {
+        size_t items = reads ? facts->guard_count : facts->effect_count;
+        uint32_t slot;
+        for (size_t k = 0; k < items; k++)
+            if (commute_item(facts, reads, k, &slot) &&
+                slot < model->state_length && model->slot_bounds != NULL &&
+                model->slot_bounds[slot] <= 1)
+                commute_unset(testing, reads ? changers : readers, slot);
+    }
+}
+
 commute_table *commute_table_create(const model *model)
 {
     if (!model->linear || model->transition_count > COMMUTE_MAX_TRANSITIONS)
@@ -123,10 +191,16 @@ commute_table *commute_table_create(const model *model)
         table->start[g] = words;
         words += row_words;
     }
+    bool testing = commute_some_slot_wide(model);
     if (ok) {
         /* One word more: a table of no words is not NULL. */
         table->rows = malloc((words + 1) * sizeof *table->rows);
         ok = table->rows != NULL;
+    }
+    if (ok && testing) {
+        table->testing = malloc((words + 1) * sizeof *table->testing);
+        table->changing = calloc(words + 1, sizeof *table->changing);
+        ok = table->testing != NULL && table->changing != NULL;
     }
     size_t count = 0;
     for (uint32_t g = 0; ok && g < transitions; g++) {
@@ -148,6 +222,8 @@ commute_table *commute_table_create(const model *model)
                     ok = commute_clear(row, reads ? &changers : &readers,
                                        slot, g, &count);
         }
+        if (ok && testing)
+            commute_fill_testing(model, table, g, &readers, &changers);
     }
     commute_index_free(&readers);
     commute_index_free(&changers);
@@ -164,5 +240,7 @@ void commute_table_free(commute_table *table)
         return;
     free(table->start);
     free(table->rows);
+    free(table->testing);
+    free(table->changing);
     free(table);
 }

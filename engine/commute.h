@@ -13,13 +13,25 @@
  * also a successor of x' = p·t by g, so some other edge of the same level
  * brings it into the store.
  *
+ * Two transitions that do not commute in every state may still commute in
+ * the state p where g was fired: when t is enabled there and g still is
+ * once t has fired, as where they share a place that holds tokens for
+ * both.  The explorer tests that in p (explore.c), and the table says
+ * whom to test and what: not a pair that shares a slot holding at most 1
+ * (slot_bounds), where the one that changes it turns the other's guard
+ * on it from true to false or back (the guards of a safe net's
+ * transitions on a shared place), so never commutes so; then t's guards
+ * in p, and only for a t that changes a slot g reads, g's guards after t.
+ *
  * The table keeps, for each transition g, the transitions that commute
  * with g as a row of bits: the explorer ands it with the bits of the
  * enabled transitions, and counts the diamonds of a state with a few
  * popcounts instead of a look-up per enabled transition (Dekker-PT-020:
- * about a hundred enabled transitions a state, 86 of them diamonds).  A
- * row has (T + 63) / 64 words for T transitions, so the rows take about
- * T^2 / 8 bytes: COMMUTE_MAX_TRANSITIONS bounds them.
+ * about a hundred enabled transitions a state, 86 of them diamonds); and
+ * two more, unless no slot may hold more than 1: the transitions worth
+ * testing, and those that change a slot g reads.  A row has (T + 63) / 64
+ * words for T transitions, so the rows take about 3 T^2 / 8 bytes:
+ * COMMUTE_MAX_TRANSITIONS bounds them.
  */
 #ifndef PNSIM_COMMUTE_H
 #define PNSIM_COMMUTE_H
@@ -33,8 +45,12 @@
  * expands, is inline; only commute.c builds and frees one. */
 typedef struct commute_table {
     size_t *start;        /* transition t's row: rows[start[t] ..
-                             start[t + 1] - 1] */
-    uint64_t *rows;
+                             start[t + 1] - 1], and likewise in changing */
+    uint64_t *rows;       /* the transitions that commute with t */
+    uint64_t *testing;    /* those that may commute with t in a state:
+                             NULL when none may */
+    uint64_t *changing;   /* the transitions that change a slot t reads,
+                             NULL with `testing` */
 } commute_table;
 
 /* The most pairs that do not commute a table may have: past it
@@ -42,7 +58,7 @@ typedef struct commute_table {
  * share one slot, where hardly a pair commutes. */
 #define COMMUTE_MAX_ENTRIES ((size_t)1 << 22)
 
-/* The most transitions a table takes: its rows then take 32 MiB. */
+/* The most transitions a table takes: its rows then take 96 MiB. */
 #define COMMUTE_MAX_TRANSITIONS ((size_t)1 << 14)
 
 /* Builds the table of `model`, which must outlive it.  Returns NULL when
@@ -63,6 +79,28 @@ static inline const uint64_t *commute_row(const commute_table *table,
 {
     *words = table->start[transition + 1] - table->start[transition];
     return table->rows + table->start[transition];
+}
+
+/* The transitions that do not commute with `transition` but may in some
+ * states (see above), as bits, in as many words as commute_row's; NULL
+ * when no two transitions may.  The array belongs to the table. */
+static inline const uint64_t *commute_testing_row(const commute_table *table,
+                                                  uint32_t transition)
+{
+    return table->testing != NULL ? table->testing + table->start[transition]
+                                  : NULL;
+}
+
+/* The transitions other than `transition` that change a slot it reads:
+ * those whose firing may enable or disable it, as bits, in as many words
+ * as commute_row's; NULL with commute_testing_row.  The array belongs to
+ * the table. */
+static inline const uint64_t *commute_changing_row(const commute_table *table,
+                                                   uint32_t transition)
+{
+    return table->changing != NULL
+               ? table->changing + table->start[transition]
+               : NULL;
 }
 
 #endif

@@ -120,8 +120,20 @@ typedef struct explore_worker {
      * the parent, `reached_by`, as skip_words words of bits (commute_row);
      * NULL: none is known to. */
     const uint64_t *skip;
+    const uint64_t *testing;          /* commute_testing_row: NULL, no
+                                         test */
+    const uint64_t *changing;         /* commute_changing_row */
     size_t skip_words;
     uint32_t reached_by;
+    /* The state reached_by was fired in, once asked for (before_known),
+     * and the state after firing another transition there: scratch of
+     * explore_commute_here, packed. */
+    uint64_t *before, *through;
+    bool before_known;
+    /* Whether those tests pay: tests and diamonds found since the last
+     * measure began, and states left to expand without them. */
+    uint32_t commute_tests, commute_found;
+    uint32_t commute_pause;
     /* The transitions this thread knows to be marked fired, as bits. */
     uint64_t *fired_known;
 

@@ -300,23 +300,15 @@ static pnsim_status rebuild_mark_level(const explore_result *result,
 }
 
 /* Writes into `parent` the state from which transition t leads to
- * `child`, and returns true, if there is one (`again`: scratch).  Firing
- * t subtracts `take` from some words and adds `give` (packed_delta),
- * without a carry out of any field; so the parent can only be the child
- * less `give` plus `take`, which is one if t is enabled there and leads
- * to the child. */
+ * `child`, and returns true, if there is one (`again`: scratch): the only
+ * candidate (packed_model_unfire), if t is enabled there and leads to the
+ * child. */
 static bool rebuild_predecessor(const packed_model *packed, uint32_t t,
                                 const uint64_t *child, uint64_t *parent,
                                 uint64_t *again)
 {
     size_t words = packed->codec->words;
-    memcpy(parent, child, words * sizeof *parent);
-    for (size_t d = packed->delta_start[t]; d < packed->delta_start[t + 1];
-         d++) {
-        const packed_delta *delta = &packed->deltas[d];
-        parent[delta->word] =
-            child[delta->word] - delta->give + delta->take;
-    }
+    packed_model_unfire(packed, t, child, parent);
     model_value value;
     return packed_model_passes(packed, t, parent) &&
            packed_model_fire(packed, t, parent, again, &value) ==

@@ -306,6 +306,27 @@ static inline long packed_model_fire(const packed_model *packed, uint32_t t,
     return packed_model_fire_checked(packed, t, state, child, value);
 }
 
+/* Writes into `parent` (which does not overlap `child`) the only state
+ * from which transition t could lead to packed state `child`: firing t
+ * subtracts `take` from some words and adds `give` (packed_delta), without
+ * a carry out of any field, so the parent is the child less `give` plus
+ * `take`.  It is one if t is enabled there (packed_model_passes) and leads
+ * to the child; when the child is known to be reached by t, it is the
+ * state t was fired in. */
+static inline void packed_model_unfire(const packed_model *packed, uint32_t t,
+                                       const uint64_t *child,
+                                       uint64_t *parent)
+{
+    size_t words = packed->codec->words;
+    for (size_t k = 0; k < words; k++)
+        parent[k] = child[k];
+    for (size_t d = packed->delta_start[t]; d < packed->delta_start[t + 1];
+         d++) {
+        const packed_delta *delta = &packed->deltas[d];
+        parent[delta->word] = child[delta->word] - delta->give + delta->take;
+    }
+}
+
 /* packed_model_fire for a model of one-word vectors, `state` that word:
  * writes the successor to *child and returns true, or returns false when
  * it is not that simple (a value too wide for its slot, or past 2^64 - 1:

@@ -2,7 +2,8 @@
  * test_commute.c — which transitions commute (commute.h).
  *
  * A hand-made net of two processes and a lock, where each pair's answer
- * can be read off the arcs, and the limits: a model that is not linear,
+ * can be read off the arcs; a pool of tokens, whose pairs commute only in
+ * some states, and which ones are to be tested there; and the limits: a model that is not linear,
  * one where nearly no pair commutes, and one of too many transitions.
  */
 #include <setjmp.h>
@@ -107,6 +108,13 @@ static void test_two_processes_and_a_lock(void **state)
     expect_conflicts(table, 6, 3, (const uint32_t[]){1, 2, 4}, 3);
     expect_conflicts(table, 6, 4, (const uint32_t[]){0, 2, 3}, 3);
     expect_conflicts(table, 6, 5, (const uint32_t[]){0, 2}, 2);
+    /* Place c may hold 2, so pairs are tested in a state; but every pair
+     * that does not commute shares a place holding at most 1, and never
+     * commutes in a state: none is to be tested. */
+    for (uint32_t g = 0; g < 6; g++) {
+        assert_non_null(commute_testing_row(table, g));
+        assert_int_equal(commute_testing_row(table, g)[0], 0);
+    }
     commute_table_free(table);
 
     /* A model that is not linear says nothing of its transitions. */
@@ -138,6 +146,81 @@ static void test_inhibitor_reads(void **state)
     assert_non_null(table);
     expect_conflicts(table, 2, 0, (const uint32_t[]){1}, 1);
     expect_conflicts(table, 2, 1, (const uint32_t[]){0}, 1);
+    commute_table_free(table);
+    model_destroy(m);
+    pn_net_free(net);
+}
+
+/* Three transitions take a token each from a pool of `tokens` into places
+ * of their own, and `peek`, once, takes none but needs the pool empty (an
+ * inhibitor arc).  All four share the pool. */
+static model *read_pool(unsigned tokens, pn_net **net)
+{
+    char text[2048];
+    int length = snprintf(
+        text, sizeof text,
+        PNML_OPEN "<place id=\"pool\"><initialMarking><text>%u</text>"
+                  "</initialMarking></place><place id=\"q0\"/>"
+                  "<place id=\"q1\"/><place id=\"q2\"/>"
+                  "<place id=\"once\"><initialMarking><text>1</text>"
+                  "</initialMarking></place><place id=\"done\"/>\n"
+                  "<transition id=\"t0\"/><transition id=\"t1\"/>"
+                  "<transition id=\"t2\"/><transition id=\"peek\"/>\n"
+                  ARC("1", "pool", "t0") ARC("2", "t0", "q0")
+                  ARC("3", "pool", "t1") ARC("4", "t1", "q1")
+                  ARC("5", "pool", "t2") ARC("6", "t2", "q2")
+                  "<arc id=\"7\" source=\"pool\" target=\"peek\"><type "
+                  "value=\"inhibitor\"/></arc>\n"
+                  ARC("8", "once", "peek") ARC("9", "peek", "done")
+                  PNML_CLOSE,
+        tokens);
+    assert_true(length > 0 && (size_t)length < sizeof text);
+    return read_model(text, (size_t)length, net);
+}
+
+/* Bits of a row's first word. */
+static uint64_t bits(const uint32_t *transitions, size_t count)
+{
+    uint64_t row = 0;
+    for (size_t i = 0; i < count; i++)
+        row |= (uint64_t)1 << transitions[i];
+    return row;
+}
+
+/* Transitions sharing a pool of tokens commute in no state in general, but
+ * in the states where the pool holds enough for both: every pair is to be
+ * tested, and those that take from the pool change what the others read.
+ * With one token in the pool no place holds more than 1: nothing is. */
+static void test_pool_is_tested(void **state)
+{
+    (void)state;
+    pn_net *net;
+    model *m = read_pool(3, &net);
+    commute_table *table = commute_table_create(m);
+    assert_non_null(table);
+    static const uint32_t others[4][3] = {
+        {1, 2, 3}, {0, 2, 3}, {0, 1, 3}, {0, 1, 2}};
+    for (uint32_t g = 0; g < 4; g++) {
+        expect_conflicts(table, 4, g, others[g], 3);
+        assert_int_equal(commute_testing_row(table, g)[0],
+                         bits(others[g], 3));
+        /* Only the takers change the pool; peek changes what only it
+         * reads. */
+        assert_int_equal(commute_changing_row(table, g)[0],
+                         bits(others[g], 3) & ~((uint64_t)1 << 3));
+    }
+    commute_table_free(table);
+    model_destroy(m);
+    pn_net_free(net);
+
+    m = read_pool(1, &net);
+    table = commute_table_create(m);
+    assert_non_null(table);
+    for (uint32_t g = 0; g < 4; g++) {
+        expect_conflicts(table, 4, g, others[g], 3);
+        assert_null(commute_testing_row(table, g));
+        assert_null(commute_changing_row(table, g));
+    }
     commute_table_free(table);
     model_destroy(m);
     pn_net_free(net);
@@ -225,6 +308,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_processes_and_a_lock),
         cmocka_unit_test(test_inhibitor_reads),
+        cmocka_unit_test(test_pool_is_tested),
         cmocka_unit_test(test_too_many_conflicts),
         cmocka_unit_test(test_rows_and_too_many_transitions),
     };

@@ -684,6 +684,68 @@ static void test_diamonds_wide_level(void **state)
     pn_net_free(parsed);
 }
 
+/* Eight transitions take a token each from a pool of six into places of
+ * their own: 3,003 states (the ways to share six tokens among nine
+ * places), 10,296 edges (eight from each of the 1,287 states with tokens
+ * left in the pool).  No two transitions commute in every state, as they
+ * share the pool, but two commute where it holds a token for each: the
+ * diamonds found by testing that (explore.c) leave one edge into each
+ * state but the first, as in test_diamonds_wide_level, and the searches
+ * still find every state, count every edge, and number the states as the
+ * model's own search does. */
+static void test_diamonds_from_a_pool(void **state)
+{
+    (void)state;
+    enum { TAKERS = 8, TOKENS = 6 };
+    static text net;
+    net.length = 0;
+    text_add(&net, PNML_OPEN "<place id=\"pool\"><initialMarking><text>%d"
+                             "</text></initialMarking></place>\n",
+             TOKENS);
+    for (int i = 0; i < TAKERS; i++)
+        text_add(&net,
+                 "<place id=\"q%d\"/><transition id=\"t%d\"/>"
+                 "<arc id=\"a%d\" source=\"pool\" target=\"t%d\"/>"
+                 "<arc id=\"b%d\" source=\"t%d\" target=\"q%d\"/>\n",
+                 i, i, i, i, i, i, i);
+    text_add(&net, PNML_CLOSE);
+    pnsim_error error;
+    pn_net *parsed =
+        pnml_read_memory(net.buffer, net.length, "pool.pnml", &error);
+    assert_non_null(parsed);
+    model *m = pn_net_model(parsed, &error);
+    assert_non_null(m);
+    model asking = *m;
+    asking.linear = false;
+    explore_result *asked = explore(&asking, 1, 0, &error);
+    assert_int_equal(explore_result_stats(asked)->states, 3003);
+    assert_int_equal(explore_result_stats(asked)->edges, 10296);
+    assert_int_equal(explore_result_stats(asked)->diamond_edges, 0);
+    for (unsigned threads = 1; threads <= 2; threads++) {
+        explore_result *linked = explore(m, threads, 0, &error);
+        expect_same(m, linked, asked, net.buffer);
+        assert_int_equal(explore_result_stats(linked)->diamond_edges,
+                         10296 - (3003 - 1));
+        explore_result_free(linked);
+        for (int side = 0; side < 2; side++) {
+            explore_result *counted = explore_counting_side(
+                m, threads,
+                side ? EXPLORE_DIAMONDS_ABOVE : EXPLORE_DIAMONDS_BELOW,
+                &error);
+            const explore_stats *stats = explore_result_stats(counted);
+            assert_int_equal(explore_result_outcome(counted),
+                             EXPLORE_COMPLETE);
+            assert_int_equal(stats->states, 3003);
+            assert_int_equal(stats->edges, 10296);
+            assert_int_equal(stats->diamond_edges, 10296 - (3003 - 1));
+            explore_result_free(counted);
+        }
+    }
+    explore_result_free(asked);
+    model_destroy(m);
+    pn_net_free(parsed);
+}
+
 /* A random net (random_net) into `out`, its parse into *parsed and its
  * model, and in *codec a codec of random widths: one slot in `wide_one_in`
  * 60 to 64 bits wide, the others 1 to `narrow` bits. */
@@ -1044,6 +1106,7 @@ int main(void)
         cmocka_unit_test(test_fire_word_arithmetic),
         cmocka_unit_test(test_enabled_table),
         cmocka_unit_test(test_diamonds_wide_level),
+        cmocka_unit_test(test_diamonds_from_a_pool),
         cmocka_unit_test(test_random_nets),
         cmocka_unit_test(test_random_nets_near_overflow),
         cmocka_unit_test(test_random_process_nets),
