@@ -649,26 +649,37 @@ static inline void explore_count_diamonds(explore_worker *worker, size_t k,
     worker->fired_known[k] |= diamonds;
 }
 
+/* Forgets the last state's diamonds, at the start of a state's. */
+static inline void explore_diamonds_forget(explore_worker *worker)
+{
+    worker->skip = NULL;
+    worker->skip_words = 0;
+    worker->before_known = false;
+    if (worker->commute_pause != 0)
+        worker->commute_pause--;
+}
+
+/* Takes the rows of `commute` for a state reached by transition g. */
+static inline void explore_diamonds_after(explore_worker *worker,
+                                          const commute_table *commute,
+                                          uint32_t g)
+{
+    worker->reached_by = g;
+    worker->skip = commute_row(commute, g, &worker->skip_words);
+    worker->testing = commute_testing_row(commute, g);
+    worker->changing = commute_changing_row(commute, g);
+}
+
 /* explore_find_diamonds for a state whose tag is `tag` (0: none known),
  * in a store of tags. */
 static inline void explore_find_diamonds_tagged(explore_worker *worker,
                                                 uint16_t tag)
 {
     const explore_result *result = worker->shared->result;
-    worker->skip = NULL;
-    worker->skip_words = 0;
-    worker->before_known = false;
-    if (worker->commute_pause != 0)
-        worker->commute_pause--;
+    explore_diamonds_forget(worker);
     if (result->commute == NULL || tag == 0)
         return;
-    worker->reached_by = tag - 1u;
-    worker->skip = commute_row(result->commute, worker->reached_by,
-                               &worker->skip_words);
-    worker->testing =
-        commute_testing_row(result->commute, worker->reached_by);
-    worker->changing =
-        commute_changing_row(result->commute, worker->reached_by);
+    explore_diamonds_after(worker, result->commute, tag - 1u);
 }
 
 /* Finds the transition that reached state `id`, and so the transitions
@@ -682,23 +693,14 @@ static void explore_find_diamonds(explore_worker *worker, explore_state_id id)
                                      state_store_tag(result->store, id));
         return;
     }
-    worker->skip = NULL;
-    worker->skip_words = 0;
-    worker->before_known = false;
-    if (worker->commute_pause != 0)
-        worker->commute_pause--;
+    explore_diamonds_forget(worker);
     if (result->commute == NULL)
         return;
     uint64_t key = state_store_key(result->store, id);
     if (key == EXPLORE_ROOT_KEY)
         return;
-    worker->reached_by = (uint32_t)(key & EXPLORE_VISIT_MAX);
-    worker->skip = commute_row(result->commute, worker->reached_by,
-                               &worker->skip_words);
-    worker->testing =
-        commute_testing_row(result->commute, worker->reached_by);
-    worker->changing =
-        commute_changing_row(result->commute, worker->reached_by);
+    explore_diamonds_after(worker, result->commute,
+                           (uint32_t)(key & EXPLORE_VISIT_MAX));
 }
 
 /* What became of a firing packed_model_fire did not write, `fired` (a slot
