@@ -24,7 +24,9 @@
  * again; and the time a cache line takes to go from one core to the other
  * (cores.h).  And whether two cores lose by sharing one table at all: the
  * bare loop on tables of 32 MiB and 256 MiB, by one thread, by two threads
- * on one table, and by two threads each on a table of its own.
+ * on one table, by two threads each on a table of its own, and by two
+ * threads each owning half of one table, handing the values of the other
+ * half over (bench_handover_insert).
  * Writes bench/store-results.md and prints the same.
  *
  * Usage: pnsim_bench_store OUTPUT_DIRECTORY [INSERTS_PER_RUN]
@@ -213,6 +215,157 @@ static double bench_sharing_run(unsigned log, unsigned threads,
     return best;
 }
 
+/* The handover loop: one table in two halves, each claimed only by the
+ * thread that owns it (the top bit of a value says which); a thread hands
+ * the values of the other's half over through a ring that only it writes
+ * and only the other reads, in runs of BENCH_BATCH, so that the cache
+ * lines crossing between the cores carry eight values each instead of
+ * one probe.  This is how a search would share work if each thread owned
+ * a part of the state space (as distributed model checkers do). */
+#define BENCH_RING 4096
+/* Batches of BENCH_BATCH between handovers: 1, 4, 8, 32 and 64 measured
+ * (2026-12-06), 8 the fastest. */
+#define BENCH_HANDOVER_EVERY 8
+
+typedef struct bench_ring {
+    _Alignas(64) _Atomic uint64_t head;   /* written by the producer */
+    _Alignas(64) _Atomic uint64_t tail;   /* written by the consumer */
+    _Alignas(64) _Atomic bool done;       /* the producer has no more */
+    _Alignas(64) uint64_t values[BENCH_RING];
+} bench_ring;
+
+/* Claims values[0 .. n - 1] in `half` (mask `mask`), prefetched first. */
+static void bench_claim(_Atomic uint64_t *half, uint64_t mask,
+                        const uint64_t *values, unsigned n)
+{
+    for (unsigned k = 0; k < n; k++)
+        __builtin_prefetch((const void *)&half[values[k] & mask], 1);
+    for (unsigned k = 0; k < n; k++) {
+        uint64_t slot = values[k] & mask;
+        for (;;) {
+            uint64_t empty = 0;
+            if (atomic_compare_exchange_strong_explicit(
+                    &half[slot], &empty, values[k], memory_order_relaxed,
+                    memory_order_relaxed))
+                break;
+            slot = (slot + 1) & mask;
+        }
+    }
+}
+
+/* Claims what the other thread handed over through `in` so far. */
+static void bench_drain(bench_ring *in, _Atomic uint64_t *half,
+                            uint64_t mask)
+{
+    uint64_t tail = atomic_load_explicit(&in->tail, memory_order_relaxed);
+    uint64_t head = atomic_load_explicit(&in->head, memory_order_acquire);
+    while (tail != head) {
+        uint64_t values[BENCH_BATCH];
+        unsigned n = 0;
+        for (; n < BENCH_BATCH && tail != head; n++, tail++)
+            values[n] = in->values[tail & (BENCH_RING - 1)];
+        bench_claim(half, mask, values, n);
+    }
+    atomic_store_explicit(&in->tail, tail, memory_order_release);
+}
+
+/* Waits until `more` values fit in `out`, whose producer has written up
+ * to `head`: publishes them, and drains `in` meanwhile, so that two full
+ * rings cannot wait on each other. */
+static void bench_ring_room(bench_ring *out, uint64_t head, unsigned more,
+                            bench_ring *in, _Atomic uint64_t *half,
+                            uint64_t mask)
+{
+    if (head + more - atomic_load_explicit(&out->tail, memory_order_acquire) <=
+        BENCH_RING)
+        return;
+    atomic_store_explicit(&out->head, head, memory_order_release);
+    while (head + more -
+               atomic_load_explicit(&out->tail, memory_order_acquire) >
+           BENCH_RING)
+        bench_drain(in, half, mask);
+}
+
+static void bench_handover_insert(_Atomic uint64_t *table, uint64_t mask,
+                                  uint64_t base, uint64_t total,
+                                  bench_ring *rings)
+{
+#pragma omp parallel num_threads(2)
+    {
+        uint64_t part = total / 2, me = (uint64_t)omp_get_thread_num();
+        uint64_t first = base + me * part, last = first + part;
+        _Atomic uint64_t *half = table + me * (mask + 1);
+        bench_ring *out = &rings[me], *in = &rings[1 - me];
+        uint64_t head = atomic_load_explicit(&out->head, memory_order_relaxed);
+        uint64_t own[BENCH_BATCH];
+        for (uint64_t i = first; i < last; i += BENCH_BATCH) {
+            unsigned n = last - i < BENCH_BATCH ? (unsigned)(last - i)
+                                                : BENCH_BATCH;
+            bench_ring_room(out, head, n, in, half, mask);
+            unsigned mine = 0;
+            for (unsigned k = 0; k < n; k++) {
+                uint64_t value = bench_mix(i + k) | 1;
+                if ((value >> 63) == me)
+                    own[mine++] = value;
+                else
+                    out->values[head++ & (BENCH_RING - 1)] = value;
+            }
+            bench_claim(half, mask, own, mine);
+            /* Lines cross between the cores in runs, not one by one. */
+            if (((i - first) / BENCH_BATCH) % BENCH_HANDOVER_EVERY ==
+                BENCH_HANDOVER_EVERY - 1) {
+                atomic_store_explicit(&out->head, head, memory_order_release);
+                bench_drain(in, half, mask);
+            }
+        }
+        atomic_store_explicit(&out->head, head, memory_order_release);
+        atomic_store_explicit(&out->done, true, memory_order_release);
+        while (!atomic_load_explicit(&in->done, memory_order_acquire))
+            bench_drain(in, half, mask);
+        bench_drain(in, half, mask);
+    }
+}
+
+/* Claims a second of the handover loop over a table of 2^log words (two
+ * halves), measured as bench_sharing_run measures; negative when out of
+ * memory. */
+static double bench_handover_run(unsigned log)
+{
+    uint64_t entries = (uint64_t)1 << log;
+    size_t bytes = entries * sizeof(uint64_t);
+    uint64_t claims = entries / 4;
+    bench_ring *rings = aligned_alloc(64, 2 * sizeof *rings);
+    if (rings == NULL)
+        return -1;
+    double best = -1;
+    for (int round = 0; round < BENCH_SHARING_ROUNDS; round++) {
+        _Atomic uint64_t *table = support_pages_map(bytes, true);
+        if (table == NULL) {
+            best = -1;
+            break;
+        }
+        uint64_t base = (uint64_t)round << 40;
+        double rate = 0;
+        for (int timed = 0; timed < 2; timed++) {
+            for (int r = 0; r < 2; r++) {
+                atomic_init(&rings[r].head, 0);
+                atomic_init(&rings[r].tail, 0);
+                atomic_init(&rings[r].done, false);
+            }
+            double start = support_now();
+            bench_handover_insert(table, entries / 2 - 1,
+                                  base + (uint64_t)timed * claims, claims,
+                                  rings);
+            rate = (double)claims / (support_now() - start);
+        }
+        support_pages_unmap((void *)table, bytes);
+        if (rate > best)
+            best = rate;
+    }
+    free(rings);
+    return best;
+}
+
 /* Finding states again: the compact table's entries, log2. */
 #define BENCH_FIND_TABLE_LOG 22
 #define BENCH_FIND_ROUNDS 5
@@ -360,13 +513,16 @@ int main(int argc, char **argv)
             "\n## One table or two\n\n"
             "The bare loop on tables of 32 MiB and 256 MiB: one thread on "
             "one table, two threads on one table, two threads each on a "
-            "table of its own (twice the memory).  Each round maps new "
+            "table of its own (twice the memory), and two threads each "
+            "owning a half of one table: a thread claims the values of its "
+            "half and hands the others over, through a ring only it writes, "
+            "to the thread that owns them.  Each round maps new "
             "tables and fills a quarter of each untimed, then times as many "
             "claims again; the best of %d rounds, in claims a second over "
             "all threads.\n\n"
             "| table | one thread | two threads, one table | two threads, "
-            "a table each |\n"
-            "|---|---:|---:|---:|\n",
+            "a table each | two threads, a half each, handing over |\n"
+            "|---|---:|---:|---:|---:|\n",
             BENCH_SHARING_ROUNDS);
     for (size_t size = 0;
          size < sizeof bench_sharing_logs / sizeof *bench_sharing_logs;
@@ -375,17 +531,19 @@ int main(int argc, char **argv)
         double one = bench_sharing_run(log, 1, 1);
         double shared = bench_sharing_run(log, 2, 1);
         double own = bench_sharing_run(log, 2, 2);
-        if (one <= 0 || shared <= 0 || own <= 0) {
+        double handed = bench_handover_run(log);
+        if (one <= 0 || shared <= 0 || own <= 0 || handed <= 0) {
             fprintf(stderr, "pnsim_bench_store: the sharing runs failed\n");
             failed = 1;
             continue;
         }
         unsigned mib = (unsigned)((sizeof(uint64_t) << log) >> 20);
         printf("%3u MiB table  %7.2f M/s one thread, %7.2f M/s two on one "
-               "table, %7.2f M/s two on a table each\n",
-               mib, one / 1e6, shared / 1e6, own / 1e6);
-        fprintf(out, "| %u MiB | %.2fM | %.2fM | %.2fM |\n", mib, one / 1e6,
-                shared / 1e6, own / 1e6);
+               "table, %7.2f M/s two on a table each, %7.2f M/s two on a "
+               "half each, handing over\n",
+               mib, one / 1e6, shared / 1e6, own / 1e6, handed / 1e6);
+        fprintf(out, "| %u MiB | %.2fM | %.2fM | %.2fM | %.2fM |\n", mib,
+                one / 1e6, shared / 1e6, own / 1e6, handed / 1e6);
     }
     fclose(out);
     printf("wrote %s\n", path);
