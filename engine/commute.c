@@ -172,6 +172,80 @@ static void commute_fill_testing(const model *model, commute_table *table,
     }
 }
 
+/* True when no two effects of `facts` are on one slot. */
+static bool commute_effects_distinct(const model_transition *facts)
+{
+    for (size_t i = 0; i < facts->effect_count; i++)
+        for (size_t k = 0; k < i; k++)
+            if (facts->effects[i].slot == facts->effects[k].slot)
+                return false;
+    return true;
+}
+
+/* True when t's effects are the opposite of g's: on every slot, what t
+ * gives less what it takes is what g takes less what it gives (a slot an
+ * effect leaves as it is counts as not named).  Both have distinct slots
+ * (commute_effects_distinct). */
+static bool commute_undoes(const model_transition *t,
+                           const model_transition *g)
+{
+    size_t changed_t = 0, changed_g = 0;
+    for (size_t k = 0; k < g->effect_count; k++)
+        changed_g += commute_effect_changes(&g->effects[k]);
+    for (size_t i = 0; i < t->effect_count; i++) {
+        const model_effect *effect = &t->effects[i];
+        if (!commute_effect_changes(effect))
+            continue;
+        changed_t++;
+        const model_effect *other = NULL;
+        for (size_t k = 0; k < g->effect_count && other == NULL; k++)
+            if (g->effects[k].slot == effect->slot)
+                other = &g->effects[k];
+        /* In 128 bits: two values of 64 bits cannot overflow them. */
+        if (other == NULL ||
+            (unsigned __int128)effect->give + other->give !=
+                (unsigned __int128)effect->take + other->take)
+            return false;
+    }
+    return changed_t == changed_g;
+}
+
+/* Fills the rows of transitions undoing others (commute.h), or leaves
+ * them NULL when no two transitions undo each other; false when memory is
+ * short.  A transition that undoes g changes g's first changed slot, so
+ * only the changers of that slot are compared. */
+static bool commute_fill_undoing(const model *model, commute_table *table,
+                                 size_t words, const commute_index *changers)
+{
+    for (uint32_t g = 0; g < model->transition_count; g++) {
+        const model_transition *facts = &model->transitions[g];
+        if (!commute_effects_distinct(facts))
+            continue;
+        uint32_t slot = UINT32_MAX;
+        for (size_t k = 0; k < facts->effect_count && slot == UINT32_MAX; k++)
+            if (commute_effect_changes(&facts->effects[k]))
+                slot = facts->effects[k].slot;
+        if (slot >= model->state_length)
+            continue;
+        for (size_t k = changers->start[slot]; k < changers->start[slot + 1];
+             k++) {
+            uint32_t t = changers->items[k];
+            const model_transition *other = &model->transitions[t];
+            if (t == g || !commute_effects_distinct(other) ||
+                !commute_undoes(other, facts))
+                continue;
+            if (table->undoing == NULL) {
+                table->undoing = calloc(words + 1, sizeof *table->undoing);
+                if (table->undoing == NULL)
+                    return false;
+            }
+            table->undoing[table->start[g] + t / 64] |= (uint64_t)1
+                                                        << (t % 64);
+        }
+    }
+    return true;
+}
+
 commute_table *commute_table_create(const model *model)
 {
     if (!model->linear || model->transition_count > COMMUTE_MAX_TRANSITIONS)
@@ -225,6 +299,8 @@ commute_table *commute_table_create(const model *model)
         if (ok && testing)
             commute_fill_testing(model, table, g, &readers, &changers);
     }
+    if (ok)
+        ok = commute_fill_undoing(model, table, words, &changers);
     commute_index_free(&readers);
     commute_index_free(&changers);
     if (!ok) {
@@ -242,5 +318,6 @@ void commute_table_free(commute_table *table)
     free(table->rows);
     free(table->testing);
     free(table->changing);
+    free(table->undoing);
     free(table);
 }

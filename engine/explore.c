@@ -79,6 +79,12 @@
  * Only on packed linear models, and not when a hook wants every edge's
  * target.
  *
+ * Edges back.  A transition t whose effects are the opposite of g's
+ * (commute.h) leads from x = p·g back to p, a state of level d - 1,
+ * stored already: its edge is counted and not followed, whichever its
+ * side.  No state is lost and the proof above is untouched, since such
+ * an edge never enters a state of the level being found.
+ *
  * Which edge reaches a state matters: one thread adds the states of a
  * level in the order of their parents, so x = p·a·b, a < b, is reached
  * first from p·a, by b, which leaves more transitions below it to skip.
@@ -668,6 +674,7 @@ static inline void explore_diamonds_after(explore_worker *worker,
     worker->skip = commute_row(commute, g, &worker->skip_words);
     worker->testing = commute_testing_row(commute, g);
     worker->changing = commute_changing_row(commute, g);
+    worker->undoing = commute_undoing_row(commute, g);
 }
 
 /* explore_find_diamonds for a state whose tag is `tag` (0: none known),
@@ -811,7 +818,9 @@ explore_commute_here(explore_worker *worker, size_t k, uint64_t rest)
 /* Of `on`, the parent's enabled transitions in word k of a set, those
  * whose edges are to be followed: the others, that commute with the one
  * that reached the parent, in every state or where it was fired, and are
- * on the level's side of it, are diamonds, counted here. */
+ * on the level's side of it, are diamonds, and those that undo it lead
+ * back to the state it was fired in (commute.h), on either side: all are
+ * counted here. */
 static inline uint64_t explore_skip_diamonds(explore_worker *worker, size_t k,
                                              uint64_t on)
 {
@@ -824,10 +833,14 @@ static inline uint64_t explore_skip_diamonds(explore_worker *worker, size_t k,
         if (k == g / 64)
             side &= ~((uint64_t)1 << (g % 64));
     }
-    uint64_t skipped =
-        k < worker->skip_words ? on & side & worker->skip[k] : 0;
+    uint64_t skipped = 0;
+    if (k < worker->skip_words) {
+        skipped = on & side & worker->skip[k];
+        if (worker->undoing != NULL)
+            skipped |= on & worker->undoing[k];
+    }
     if (worker->testing != NULL && worker->commute_pause == 0) {
-        uint64_t rest = on & side & worker->testing[k];
+        uint64_t rest = on & side & worker->testing[k] & ~skipped;
         if (rest != 0)
             skipped |= explore_commute_here(worker, k, rest);
     }

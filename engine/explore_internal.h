@@ -123,6 +123,7 @@ typedef struct explore_worker {
     const uint64_t *testing;          /* commute_testing_row: NULL, no
                                          test */
     const uint64_t *changing;         /* commute_changing_row */
+    const uint64_t *undoing;          /* commute_undoing_row: NULL, none */
     size_t skip_words;
     uint32_t reached_by;
     /* The state reached_by was fired in, once asked for (before_known),
