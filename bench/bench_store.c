@@ -117,6 +117,26 @@ static double bench_store_run(uint64_t count, unsigned threads, bool compact)
     return refused ? -1 : seconds;
 }
 
+/* Claims values[0 .. n - 1] in `table` (mask `mask`) with compare-and-swap,
+ * each in the first empty word from its own, all prefetched first. */
+static void bench_claim(_Atomic uint64_t *table, uint64_t mask,
+                        const uint64_t *values, unsigned n)
+{
+    for (unsigned k = 0; k < n; k++)
+        __builtin_prefetch((const void *)&table[values[k] & mask], 1);
+    for (unsigned k = 0; k < n; k++) {
+        uint64_t slot = values[k] & mask;
+        for (;;) {
+            uint64_t empty = 0;
+            if (atomic_compare_exchange_strong_explicit(
+                    &table[slot], &empty, values[k], memory_order_relaxed,
+                    memory_order_relaxed))
+                break;
+            slot = (slot + 1) & mask;
+        }
+    }
+}
+
 /* The bare loop over values base .. base + total - 1: claim a random empty
  * word with compare-and-swap, batched and prefetched like the store.
  * Thread t claims words of tables[t % table_count]: one table shared by
@@ -134,21 +154,9 @@ static void bench_bare_insert(_Atomic uint64_t *const *tables,
         for (uint64_t i = first; i < last; i += BENCH_BATCH) {
             unsigned n = last - i < BENCH_BATCH ? (unsigned)(last - i)
                                                 : BENCH_BATCH;
-            for (unsigned k = 0; k < n; k++) {
+            for (unsigned k = 0; k < n; k++)
                 values[k] = bench_mix(i + k) | 1;
-                __builtin_prefetch((const void *)&table[values[k] & mask], 1);
-            }
-            for (unsigned k = 0; k < n; k++) {
-                uint64_t slot = values[k] & mask;
-                for (;;) {
-                    uint64_t empty = 0;
-                    if (atomic_compare_exchange_strong_explicit(
-                            &table[slot], &empty, values[k],
-                            memory_order_relaxed, memory_order_relaxed))
-                        break;
-                    slot = (slot + 1) & mask;
-                }
-            }
+            bench_claim(table, mask, values, n);
         }
     }
 }
@@ -233,25 +241,6 @@ typedef struct bench_ring {
     _Alignas(64) _Atomic bool done;       /* the producer has no more */
     _Alignas(64) uint64_t values[BENCH_RING];
 } bench_ring;
-
-/* Claims values[0 .. n - 1] in `half` (mask `mask`), prefetched first. */
-static void bench_claim(_Atomic uint64_t *half, uint64_t mask,
-                        const uint64_t *values, unsigned n)
-{
-    for (unsigned k = 0; k < n; k++)
-        __builtin_prefetch((const void *)&half[values[k] & mask], 1);
-    for (unsigned k = 0; k < n; k++) {
-        uint64_t slot = values[k] & mask;
-        for (;;) {
-            uint64_t empty = 0;
-            if (atomic_compare_exchange_strong_explicit(
-                    &half[slot], &empty, values[k], memory_order_relaxed,
-                    memory_order_relaxed))
-                break;
-            slot = (slot + 1) & mask;
-        }
-    }
-}
 
 /* Claims what the other thread handed over through `in` so far. */
 static void bench_drain(bench_ring *in, _Atomic uint64_t *half,

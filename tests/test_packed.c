@@ -684,6 +684,51 @@ static void test_diamonds_wide_level(void **state)
     pn_net_free(parsed);
 }
 
+/* The searches of `net` (named `name`), of `states` states and `edges`
+ * edges: the model's own search finds them all with no diamond; with
+ * parent links and counting, on one thread and two, on both sides, every
+ * state is found, every edge counted, the states numbered as the model's
+ * own search numbers them, and one edge followed into each state but the
+ * first. */
+static void expect_one_edge_into_each(const text *net, const char *name,
+                                      uint64_t states, uint64_t edges)
+{
+    pnsim_error error;
+    pn_net *parsed = pnml_read_memory(net->buffer, net->length, name, &error);
+    assert_non_null(parsed);
+    model *m = pn_net_model(parsed, &error);
+    assert_non_null(m);
+    model asking = *m;
+    asking.linear = false;
+    explore_result *asked = explore(&asking, 1, 0, &error);
+    assert_int_equal(explore_result_stats(asked)->states, states);
+    assert_int_equal(explore_result_stats(asked)->edges, edges);
+    assert_int_equal(explore_result_stats(asked)->diamond_edges, 0);
+    for (unsigned threads = 1; threads <= 2; threads++) {
+        explore_result *linked = explore(m, threads, 0, &error);
+        expect_same(m, linked, asked, net->buffer);
+        assert_int_equal(explore_result_stats(linked)->diamond_edges,
+                         edges - (states - 1));
+        explore_result_free(linked);
+        for (int side = 0; side < 2; side++) {
+            explore_result *counted = explore_counting_side(
+                m, threads,
+                side ? EXPLORE_DIAMONDS_ABOVE : EXPLORE_DIAMONDS_BELOW,
+                &error);
+            const explore_stats *stats = explore_result_stats(counted);
+            assert_int_equal(explore_result_outcome(counted),
+                             EXPLORE_COMPLETE);
+            assert_int_equal(stats->states, states);
+            assert_int_equal(stats->edges, edges);
+            assert_int_equal(stats->diamond_edges, edges - (states - 1));
+            explore_result_free(counted);
+        }
+    }
+    explore_result_free(asked);
+    model_destroy(m);
+    pn_net_free(parsed);
+}
+
 /* Eight transitions take a token each from a pool of six into places of
  * their own: 3,003 states (the ways to share six tokens among nine
  * places), 10,296 edges (eight from each of the 1,287 states with tokens
@@ -709,41 +754,7 @@ static void test_diamonds_from_a_pool(void **state)
                  "<arc id=\"b%d\" source=\"t%d\" target=\"q%d\"/>\n",
                  i, i, i, i, i, i, i);
     text_add(&net, PNML_CLOSE);
-    pnsim_error error;
-    pn_net *parsed =
-        pnml_read_memory(net.buffer, net.length, "pool.pnml", &error);
-    assert_non_null(parsed);
-    model *m = pn_net_model(parsed, &error);
-    assert_non_null(m);
-    model asking = *m;
-    asking.linear = false;
-    explore_result *asked = explore(&asking, 1, 0, &error);
-    assert_int_equal(explore_result_stats(asked)->states, 3003);
-    assert_int_equal(explore_result_stats(asked)->edges, 10296);
-    assert_int_equal(explore_result_stats(asked)->diamond_edges, 0);
-    for (unsigned threads = 1; threads <= 2; threads++) {
-        explore_result *linked = explore(m, threads, 0, &error);
-        expect_same(m, linked, asked, net.buffer);
-        assert_int_equal(explore_result_stats(linked)->diamond_edges,
-                         10296 - (3003 - 1));
-        explore_result_free(linked);
-        for (int side = 0; side < 2; side++) {
-            explore_result *counted = explore_counting_side(
-                m, threads,
-                side ? EXPLORE_DIAMONDS_ABOVE : EXPLORE_DIAMONDS_BELOW,
-                &error);
-            const explore_stats *stats = explore_result_stats(counted);
-            assert_int_equal(explore_result_outcome(counted),
-                             EXPLORE_COMPLETE);
-            assert_int_equal(stats->states, 3003);
-            assert_int_equal(stats->edges, 10296);
-            assert_int_equal(stats->diamond_edges, 10296 - (3003 - 1));
-            explore_result_free(counted);
-        }
-    }
-    explore_result_free(asked);
-    model_destroy(m);
-    pn_net_free(parsed);
+    expect_one_edge_into_each(&net, "pool.pnml", 3003, 10296);
 }
 
 /* Six processes that each go from a to b and back: 64 states, 384 edges.
@@ -756,7 +767,7 @@ static void test_diamonds_from_a_pool(void **state)
 static void test_edges_back(void **state)
 {
     (void)state;
-    enum { PROCESSES = 6, STATES = 1 << PROCESSES, EDGES = STATES * 6 };
+    enum { PROCESSES = 6 };
     static text net;
     net.length = 0;
     text_add(&net, PNML_OPEN);
@@ -771,40 +782,8 @@ static void test_edges_back(void **state)
                  "<arc id=\"l%d\" source=\"back%d\" target=\"a%d\"/>\n",
                  i, i, i, i, i, i, i, i, i, i, i, i, i, i, i, i);
     text_add(&net, PNML_CLOSE);
-    pnsim_error error;
-    pn_net *parsed =
-        pnml_read_memory(net.buffer, net.length, "back.pnml", &error);
-    assert_non_null(parsed);
-    model *m = pn_net_model(parsed, &error);
-    assert_non_null(m);
-    model asking = *m;
-    asking.linear = false;
-    explore_result *asked = explore(&asking, 1, 0, &error);
-    assert_int_equal(explore_result_stats(asked)->states, STATES);
-    assert_int_equal(explore_result_stats(asked)->edges, EDGES);
-    for (unsigned threads = 1; threads <= 2; threads++) {
-        explore_result *linked = explore(m, threads, 0, &error);
-        expect_same(m, linked, asked, net.buffer);
-        assert_int_equal(explore_result_stats(linked)->diamond_edges,
-                         EDGES - (STATES - 1));
-        explore_result_free(linked);
-        for (int side = 0; side < 2; side++) {
-            explore_result *counted = explore_counting_side(
-                m, threads,
-                side ? EXPLORE_DIAMONDS_ABOVE : EXPLORE_DIAMONDS_BELOW,
-                &error);
-            const explore_stats *stats = explore_result_stats(counted);
-            assert_int_equal(explore_result_outcome(counted),
-                             EXPLORE_COMPLETE);
-            assert_int_equal(stats->states, STATES);
-            assert_int_equal(stats->edges, EDGES);
-            assert_int_equal(stats->diamond_edges, EDGES - (STATES - 1));
-            explore_result_free(counted);
-        }
-    }
-    explore_result_free(asked);
-    model_destroy(m);
-    pn_net_free(parsed);
+    expect_one_edge_into_each(&net, "back.pnml", 1u << PROCESSES,
+                              (1u << PROCESSES) * PROCESSES);
 }
 
 /* A random net (random_net) into `out`, its parse into *parsed and its
