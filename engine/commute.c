@@ -212,8 +212,9 @@ static bool commute_undoes(const model_transition *t,
 
 /* Fills the rows of transitions undoing others (commute.h), or leaves
  * them NULL when no two transitions undo each other; false when memory is
- * short.  A transition that undoes g changes g's first changed slot, so
- * only the changers of that slot are compared. */
+ * short.  A transition that undoes g changes every slot g changes, so
+ * only the changers of one of them, the one with fewest, are compared
+ * (a place that many transitions fill, as a counter, is not that one). */
 static bool commute_fill_undoing(const model *model, commute_table *table,
                                  size_t words, const commute_index *changers)
 {
@@ -222,10 +223,16 @@ static bool commute_fill_undoing(const model *model, commute_table *table,
         if (!commute_effects_distinct(facts))
             continue;
         uint32_t slot = UINT32_MAX;
-        for (size_t k = 0; k < facts->effect_count && slot == UINT32_MAX; k++)
-            if (commute_effect_changes(&facts->effects[k]))
-                slot = facts->effects[k].slot;
-        if (slot >= model->state_length)
+        for (size_t k = 0; k < facts->effect_count; k++) {
+            uint32_t at = facts->effects[k].slot;
+            if (commute_effect_changes(&facts->effects[k]) &&
+                at < model->state_length &&
+                (slot == UINT32_MAX ||
+                 changers->start[at + 1] - changers->start[at] <
+                     changers->start[slot + 1] - changers->start[slot]))
+                slot = at;
+        }
+        if (slot == UINT32_MAX)
             continue;
         for (size_t k = changers->start[slot]; k < changers->start[slot + 1];
              k++) {
