@@ -181,54 +181,12 @@ static double bench_bare_run(uint64_t count, unsigned threads)
 static const unsigned bench_sharing_logs[] = {22, 25};
 #define BENCH_SHARING_ROUNDS 3
 
-/* The bare loop again, on tables of 2^log words, to tell what sharing one
- * table costs two cores: one thread on one table, two threads on one
- * table, two threads each on a table of its own.  Each round maps new
- * tables, fills a quarter of each untimed (mapping their pages), then
- * times as many claims again; the best of the rounds, in claims a second
- * over all threads, or a negative number when out of memory. */
-static double bench_sharing_run(unsigned log, unsigned threads,
-                                unsigned table_count)
-{
-    if (table_count < 1 || table_count > 2)
-        return -1;
-    uint64_t entries = (uint64_t)1 << log;
-    size_t bytes = entries * sizeof(uint64_t);
-    uint64_t claims = entries / 4 * table_count;
-    double best = -1;
-    for (int round = 0; round < BENCH_SHARING_ROUNDS; round++) {
-        _Atomic uint64_t *tables[2] = {NULL, NULL};
-        bool mapped = true;
-        for (unsigned t = 0; t < table_count; t++) {
-            tables[t] = support_pages_map(bytes, true);
-            mapped = mapped && tables[t] != NULL;
-        }
-        double rate = -1;
-        if (mapped) {
-            uint64_t base = (uint64_t)round << 40;
-            bench_bare_insert(tables, table_count, entries - 1, base, claims,
-                              threads);
-            double start = support_now();
-            bench_bare_insert(tables, table_count, entries - 1,
-                              base + claims, claims, threads);
-            rate = (double)claims / (support_now() - start);
-        }
-        for (unsigned t = 0; t < table_count; t++)
-            support_pages_unmap((void *)tables[t], bytes);
-        if (rate < 0)
-            return -1;
-        if (rate > best)
-            best = rate;
-    }
-    return best;
-}
-
 /* The handover loop: one table in two halves, each claimed only by the
  * thread that owns it (the top bit of a value says which); a thread hands
  * the values of the other's half over through a ring that only it writes
- * and only the other reads, in runs of BENCH_BATCH, so that the cache
- * lines crossing between the cores carry eight values each instead of
- * one probe.  This is how a search would share work if each thread owned
+ * and only the other reads, published every BENCH_HANDOVER_EVERY batches,
+ * so that the cache lines crossing between the cores carry eight values
+ * each instead of one probe.  This is how a search would share work if each thread owned
  * a part of the state space (as distributed model checkers do). */
 #define BENCH_RING 4096
 /* Batches of BENCH_BATCH between handovers: 1, 4, 8, 32 and 64 measured
@@ -244,7 +202,7 @@ typedef struct bench_ring {
 
 /* Claims what the other thread handed over through `in` so far. */
 static void bench_drain(bench_ring *in, _Atomic uint64_t *half,
-                            uint64_t mask)
+                        uint64_t mask)
 {
     uint64_t tail = atomic_load_explicit(&in->tail, memory_order_relaxed);
     uint64_t head = atomic_load_explicit(&in->head, memory_order_acquire);
@@ -275,10 +233,18 @@ static void bench_ring_room(bench_ring *out, uint64_t head, unsigned more,
         bench_drain(in, half, mask);
 }
 
+/* The handover loop over values base .. base + total - 1, on two threads,
+ * in `table` of two halves of mask + 1 words each, through `rings`, which
+ * it empties first. */
 static void bench_handover_insert(_Atomic uint64_t *table, uint64_t mask,
                                   uint64_t base, uint64_t total,
                                   bench_ring *rings)
 {
+    for (int r = 0; r < 2; r++) {
+        atomic_init(&rings[r].head, 0);
+        atomic_init(&rings[r].tail, 0);
+        atomic_init(&rings[r].done, false);
+    }
 #pragma omp parallel num_threads(2)
     {
         uint64_t part = total / 2, me = (uint64_t)omp_get_thread_num();
@@ -315,43 +281,49 @@ static void bench_handover_insert(_Atomic uint64_t *table, uint64_t mask,
     }
 }
 
-/* Claims a second of the handover loop over a table of 2^log words (two
- * halves), measured as bench_sharing_run measures; negative when out of
- * memory. */
-static double bench_handover_run(unsigned log)
+/* The bare loop again, on tables of 2^log words, to tell what sharing one
+ * table costs two cores: one thread on one table, two threads on one
+ * table, two threads each on a table of its own; or, with `rings`, the
+ * handover loop on one table in halves (two threads).  Each round maps
+ * new tables, fills a quarter of each untimed (mapping their pages), then
+ * times as many claims again; the best of the rounds, in claims a second
+ * over all threads, or a negative number when out of memory. */
+static double bench_sharing_run(unsigned log, unsigned threads,
+                                unsigned table_count, bench_ring *rings)
 {
+    if (table_count < 1 || table_count > 2 ||
+        (rings != NULL && (threads != 2 || table_count != 1)))
+        return -1;
     uint64_t entries = (uint64_t)1 << log;
     size_t bytes = entries * sizeof(uint64_t);
-    uint64_t claims = entries / 4;
-    bench_ring *rings = aligned_alloc(64, 2 * sizeof *rings);
-    if (rings == NULL)
-        return -1;
+    uint64_t claims = entries / 4 * table_count;
     double best = -1;
     for (int round = 0; round < BENCH_SHARING_ROUNDS; round++) {
-        _Atomic uint64_t *table = support_pages_map(bytes, true);
-        if (table == NULL) {
-            best = -1;
-            break;
+        _Atomic uint64_t *tables[2] = {NULL, NULL};
+        bool mapped = true;
+        for (unsigned t = 0; t < table_count; t++) {
+            tables[t] = support_pages_map(bytes, true);
+            mapped = mapped && tables[t] != NULL;
         }
-        uint64_t base = (uint64_t)round << 40;
-        double rate = 0;
-        for (int timed = 0; timed < 2; timed++) {
-            for (int r = 0; r < 2; r++) {
-                atomic_init(&rings[r].head, 0);
-                atomic_init(&rings[r].tail, 0);
-                atomic_init(&rings[r].done, false);
-            }
+        double rate = -1;
+        for (int timed = 0; mapped && timed < 2; timed++) {
+            uint64_t base = ((uint64_t)round << 40) + (uint64_t)timed * claims;
             double start = support_now();
-            bench_handover_insert(table, entries / 2 - 1,
-                                  base + (uint64_t)timed * claims, claims,
-                                  rings);
+            if (rings != NULL)
+                bench_handover_insert(tables[0], entries / 2 - 1, base,
+                                      claims, rings);
+            else
+                bench_bare_insert(tables, table_count, entries - 1, base,
+                                  claims, threads);
             rate = (double)claims / (support_now() - start);
         }
-        support_pages_unmap((void *)table, bytes);
+        for (unsigned t = 0; t < table_count; t++)
+            support_pages_unmap((void *)tables[t], bytes);
+        if (rate < 0)
+            return -1;
         if (rate > best)
             best = rate;
     }
-    free(rings);
     return best;
 }
 
@@ -513,14 +485,16 @@ int main(int argc, char **argv)
             "a table each | two threads, a half each, handing over |\n"
             "|---|---:|---:|---:|---:|\n",
             BENCH_SHARING_ROUNDS);
+    bench_ring *rings = aligned_alloc(64, 2 * sizeof *rings);
     for (size_t size = 0;
          size < sizeof bench_sharing_logs / sizeof *bench_sharing_logs;
          size++) {
         unsigned log = bench_sharing_logs[size];
-        double one = bench_sharing_run(log, 1, 1);
-        double shared = bench_sharing_run(log, 2, 1);
-        double own = bench_sharing_run(log, 2, 2);
-        double handed = bench_handover_run(log);
+        double one = bench_sharing_run(log, 1, 1, NULL);
+        double shared = bench_sharing_run(log, 2, 1, NULL);
+        double own = bench_sharing_run(log, 2, 2, NULL);
+        double handed = rings != NULL ? bench_sharing_run(log, 2, 1, rings)
+                                      : -1;
         if (one <= 0 || shared <= 0 || own <= 0 || handed <= 0) {
             fprintf(stderr, "pnsim_bench_store: the sharing runs failed\n");
             failed = 1;
@@ -534,6 +508,7 @@ int main(int argc, char **argv)
         fprintf(out, "| %u MiB | %.2fM | %.2fM | %.2fM | %.2fM |\n", mib,
                 one / 1e6, shared / 1e6, own / 1e6, handed / 1e6);
     }
+    free(rings);
     fclose(out);
     printf("wrote %s\n", path);
     return failed;

@@ -182,16 +182,14 @@ static bool commute_effects_distinct(const model_transition *facts)
     return true;
 }
 
-/* True when t's effects are the opposite of g's: on every slot, what t
- * gives less what it takes is what g takes less what it gives (a slot an
- * effect leaves as it is counts as not named).  Both have distinct slots
- * (commute_effects_distinct). */
+/* True when t's effects are the opposite of g's, which changes
+ * `changed_g` slots: on every slot, what t gives less what it takes is
+ * what g takes less what it gives (a slot an effect leaves as it is counts
+ * as not named).  Both have distinct slots (commute_effects_distinct). */
 static bool commute_undoes(const model_transition *t,
-                           const model_transition *g)
+                           const model_transition *g, size_t changed_g)
 {
-    size_t changed_t = 0, changed_g = 0;
-    for (size_t k = 0; k < g->effect_count; k++)
-        changed_g += commute_effect_changes(&g->effects[k]);
+    size_t changed_t = 0;
     for (size_t i = 0; i < t->effect_count; i++) {
         const model_effect *effect = &t->effects[i];
         if (!commute_effect_changes(effect))
@@ -223,10 +221,13 @@ static bool commute_fill_undoing(const model *model, commute_table *table,
         if (!commute_effects_distinct(facts))
             continue;
         uint32_t slot = UINT32_MAX;
+        size_t changed = 0;
         for (size_t k = 0; k < facts->effect_count; k++) {
             uint32_t at = facts->effects[k].slot;
-            if (commute_effect_changes(&facts->effects[k]) &&
-                at < model->state_length &&
+            if (!commute_effect_changes(&facts->effects[k]))
+                continue;
+            changed++;
+            if (at < model->state_length &&
                 (slot == UINT32_MAX ||
                  changers->start[at + 1] - changers->start[at] <
                      changers->start[slot + 1] - changers->start[slot]))
@@ -239,7 +240,7 @@ static bool commute_fill_undoing(const model *model, commute_table *table,
             uint32_t t = changers->items[k];
             const model_transition *other = &model->transitions[t];
             if (t == g || !commute_effects_distinct(other) ||
-                !commute_undoes(other, facts))
+                !commute_undoes(other, facts, changed))
                 continue;
             if (table->undoing == NULL) {
                 table->undoing = calloc(words + 1, sizeof *table->undoing);
