@@ -143,6 +143,22 @@ static inline void *support_pages_map(size_t size, bool huge)
     return pages;
 }
 
+/* Has the kernel map the pages of [start, start + size) now, zeroed where
+ * never touched, in one call rather than a fault a page.  False when it
+ * cannot (a kernel before Linux 5.14, or `start` not on a page): the
+ * caller touches them itself. */
+static inline bool support_pages_populate(void *start, size_t size)
+{
+#ifdef MADV_POPULATE_WRITE
+    if ((uintptr_t)start % 4096 == 0)
+        return madvise(start, size, MADV_POPULATE_WRITE) == 0;
+#else
+    (void)start;
+    (void)size;
+#endif
+    return false;
+}
+
 /* Gives back pages from support_pages_map; NULL is ignored. */
 static inline void support_pages_unmap(void *pages, size_t size)
 {
