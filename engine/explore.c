@@ -1645,20 +1645,21 @@ static explore_worker *explore_workers_create(explore_shared *shared,
     explore_worker *workers = calloc(shared->threads, sizeof *workers);
     if (workers == NULL)
         return NULL;
-    /* The workers' caches of recent states, one after the other on huge
-     * pages.  Their pages are touched as the search goes, by the thread
-     * whose cache they hold, but a 4 KiB page first touched costs some
-     * 10 microseconds on this project's benchmark machine, a virtual one:
-     * the 128 pages of each cache's word_seen cost 1.2 to 1.6 ms a
-     * thread, at the start of every search, where one huge
-     * page costs 0.1 ms (SharedMemory-PT-000010 on two threads: its first
-     * four levels, 2,871 states, 11 ms on 4 KiB pages and 3.5 ms on one
-     * huge page).  Up to three workers share one: a huge page each would
-     * take 1.4 MiB more resident memory a thread than the 0.5 MiB that
+    /* The workers' caches of recent states, one after the other in one
+     * mapping of zero pages, touched by the thread whose cache they hold
+     * as the search goes (zeroed here, one worker after the other, each
+     * cache took 2 to 8 ms of every search's start).  On huge pages: a
+     * 4 KiB page first touched costs some 10 microseconds on this
+     * project's benchmark machine, a virtual one, and the 128 pages of a
+     * cache's word_seen 1.2 to 1.6 ms a thread, where one huge page
+     * costs 0.1 ms (SharedMemory-PT-000010 on two threads: its first four
+     * levels, 2,871 states, 11 ms on 4 KiB pages and 3.5 ms on one huge
+     * page).  Up to three caches share one: a huge page each would take
+     * 1.4 MiB more resident memory a thread than the 0.5 MiB that
      * word_seen touches (Dekker-PT-020, two threads: 16.0 bytes a state
      * instead of 15.8).  Not for a search limited to a few thousand
-     * states (a pilot), whose word_seen is a few pages: it would clear the
-     * whole huge page. */
+     * states (a pilot), whose word_seen is a few pages: it would clear
+     * the whole huge page. */
     bool huge = explore_word_seen_places(shared->options) == EXPLORE_WORD_SEEN;
     uint64_t *recent =
         support_pages_map(explore_recent_mapped(shared->threads), huge);
@@ -1700,10 +1701,6 @@ static explore_worker *explore_workers_create(explore_shared *shared,
             explore_worker_alloc(transition_words * sizeof(uint64_t));
         worker->near.nonzero =
             explore_worker_alloc(transition_words * sizeof(uint32_t));
-        /* Zero pages, touched by the thread that uses them, during the
-         * search: allocated and zeroed here, one worker after the other,
-         * each cache took 2 to 8 ms of every search's start, and of every
-         * pilot's. */
         worker->recent_untouched = true;
         worker->word_seen_mask = explore_word_seen_places(shared->options) - 1;
         worker->batch_vectors =
