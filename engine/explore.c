@@ -141,7 +141,8 @@
 
 #include "support.h"
 
-/* States of each pilot search that chooses the side of the diamonds, and
+/* States of each pilot search that chooses the side of the diamonds
+ * (unless explore_options.pilot_states says otherwise), and
  * by how much more the side above must skip in its pilot to be chosen
  * (pilots above / below: Peterson-PT-3 1.63, SharedMemory-PT-000010
  * 1.39, TokenRing-PT-010 1.06, Philosophers-PT-000010 1.044, all of
@@ -1736,15 +1737,16 @@ static unsigned explore_thread_count(const explore_options *options)
 
 /* The share of its edges that a search of `model` on one thread counts as
  * diamonds on `side`, in its first EXPLORE_PILOT_STATES states; -1 when
- * it fails. */
+ * it fails.  Sets `whole` when it found every state. */
 static double explore_pilot_share(const model *model,
                                   const explore_options *options,
-                                  explore_diamond_side side)
+                                  explore_diamond_side side, bool *whole)
 {
     explore_options pilot;
     explore_options_init(&pilot);
     pilot.threads = 1;
-    pilot.max_states = EXPLORE_PILOT_STATES;
+    pilot.max_states = options->pilot_states != 0 ? options->pilot_states
+                                                  : EXPLORE_PILOT_STATES;
     pilot.skip_traces = true;
     pilot.interrupt = options->interrupt;
     pilot.without_enabled_table = options->without_enabled_table;
@@ -1760,6 +1762,7 @@ static double explore_pilot_share(const model *model,
                                     : 0;
     if (explore_result_outcome(result) == EXPLORE_FAILED)
         share = -1;
+    *whole = explore_result_outcome(result) == EXPLORE_COMPLETE;
     explore_result_free(result);
     return share;
 }
@@ -1774,8 +1777,7 @@ static double explore_pilot_share(const model *model,
  * that reach states are those its side does not skip, which favour that
  * side for some levels.  With parent links, always below. */
 static bool explore_diamonds_above(const model *model,
-                                   const explore_options *options,
-                                   unsigned threads)
+                                   const explore_options *options)
 {
     /* Where the search will follow every edge or keep parent links, no
      * pilot: explore_run asks the result too (explore_tags_reaching). */
@@ -1785,17 +1787,18 @@ static bool explore_diamonds_above(const model *model,
         return false;
     if (options->diamond_side == EXPLORE_DIAMONDS_ABOVE)
         return true;
-    /* The pilots are a serial start of a search of a few tenths of a
-     * second (SharedMemory-PT-000010: some 7 ms each, of 0.09 s on two
-     * threads), so two threads run them side by side; each is a search on
-     * one thread, whose figures do not depend on the other. */
-    const explore_diamond_side sides[2] = {EXPLORE_DIAMONDS_BELOW,
-                                           EXPLORE_DIAMONDS_ABOVE};
-    double shares[2];
-#pragma omp parallel for num_threads(threads > 1 ? 2 : 1) schedule(static, 1)
-    for (int side = 0; side < 2; side++)
-        shares[side] = explore_pilot_share(model, options, sides[side]);
-    double below = shares[0], above = shares[1];
+    /* One pilot after the other: two threads running them side by side
+     * took as long, their page faults slowing each other (2 to 3 ms each
+     * on one thread, 3.4 to 6.6 ms side by side, SharedMemory-PT-000010).
+     * A pilot that found every state leaves a search as small, for which
+     * either side will do. */
+    bool whole = false;
+    double below = explore_pilot_share(model, options,
+                                       EXPLORE_DIAMONDS_BELOW, &whole);
+    if (whole)
+        return false;
+    double above = explore_pilot_share(model, options,
+                                       EXPLORE_DIAMONDS_ABOVE, &whole);
     /* Where the sides come out about even, below: with as many diamonds
      * (Dekker-PT-020: 996,147,200 on either side; pilots 1.5 % apart),
      * the search ran 10 to 20 % slower above. */
@@ -1819,7 +1822,7 @@ explore_result *explore_run(const model *model, const explore_options *options,
      * first and trimmed, 15.9).  Not by a pilot running beside the other
      * one: the search that runs them trims. */
     bool diamonds_above =
-        explore_diamonds_above(model, options, shared.threads);
+        explore_diamonds_above(model, options);
 #ifdef __GLIBC__
     if (!omp_in_parallel())
         malloc_trim(0);

@@ -115,6 +115,9 @@ typedef struct explore_options {
                                  counting only (explore.c, "Diamonds");
                                  EXPLORE_DIAMONDS_CHOOSE (0) lets two small
                                  pilot searches choose */
+    uint64_t pilot_states;    /* states of each pilot search; 0: 2,000.  A
+                                 pilot that finds every state leaves the
+                                 diamonds below, with no second pilot */
     bool find_pumping;        /* for monotone models (model.monotone) with
                                  parent links: end the search when a state
                                  strictly covers one of its ancestors, which
