@@ -106,8 +106,9 @@
  * more depends on the net, and a search tends to stay with its side (the
  * edges that reach states, and so their tags, are those it did not skip),
  * so when counting only two pilot searches of a few thousand states, one
- * per side, choose (explore_diamonds_above).  With parent links the side
- * is below, for the smallest keys above.
+ * per side, choose (explore_diamonds_above; below, without the second,
+ * when the first finds every state).  With parent links the side is
+ * below, for the smallest keys above.
  *
  * Counting only.  Without parent links or hooks, nobody asks which id a
  * state met again has, so one-word vectors go to a compact store
