@@ -247,16 +247,21 @@ static explore_result *explore(const model *m, unsigned threads,
 
 /* As explore, counting only: no parent links, so that one-word states go
  * to a compact store and diamonds use its tags (explore.c); up to `limit`
- * states (0: none). */
-static explore_result *explore_counting_to(const model *m, unsigned threads,
-                                           explore_diamond_side side,
-                                           uint64_t limit, pnsim_error *error)
+ * states (0: none), the side chosen, if left to the search, by pilot
+ * searches of `pilot_states` states each (0: the search's own, 2,000). */
+static explore_result *explore_counting_piloted_to(const model *m,
+                                                   unsigned threads,
+                                                   explore_diamond_side side,
+                                                   uint64_t limit,
+                                                   uint64_t pilot_states,
+                                                   pnsim_error *error)
 {
     explore_options options;
     explore_options_init(&options);
     options.threads = threads;
     options.max_states = limit;
     options.diamond_side = side;
+    options.pilot_states = pilot_states;
     options.skip_traces = true;
     options.forget_expanded = true;
     explore_result *result = explore_run(m, &options, error);
@@ -264,22 +269,23 @@ static explore_result *explore_counting_to(const model *m, unsigned threads,
     return result;
 }
 
-/* As explore_counting_to, without a limit, the side chosen by pilot
- * searches of `pilot_states` states each. */
+/* As explore_counting_piloted_to, with the search's own pilots. */
+static explore_result *explore_counting_to(const model *m, unsigned threads,
+                                           explore_diamond_side side,
+                                           uint64_t limit, pnsim_error *error)
+{
+    return explore_counting_piloted_to(m, threads, side, limit, 0, error);
+}
+
+/* As explore_counting_piloted_to, without a limit, the side left to
+ * pilots of `pilot_states` states. */
 static explore_result *explore_counting_piloted(const model *m,
                                                 unsigned threads,
                                                 uint64_t pilot_states,
                                                 pnsim_error *error)
 {
-    explore_options options;
-    explore_options_init(&options);
-    options.threads = threads;
-    options.pilot_states = pilot_states;
-    options.skip_traces = true;
-    options.forget_expanded = true;
-    explore_result *result = explore_run(m, &options, error);
-    assert_non_null(result);
-    return result;
+    return explore_counting_piloted_to(m, threads, EXPLORE_DIAMONDS_CHOOSE, 0,
+                                       pilot_states, error);
 }
 
 /* As explore_counting_to, without a limit. */
