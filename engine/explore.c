@@ -205,8 +205,6 @@
 #define EXPLORE_WORD_SEEN_MIN ((size_t)1 << 10)
 #define EXPLORE_RECENT_BYTES \
     (EXPLORE_RECENT * (EXPLORE_RECENT_WORDS + 1) * sizeof(uint64_t))
-/* Bytes of a huge page (support_pages_map). */
-#define EXPLORE_HUGE_PAGE ((size_t)2 << 20)
 _Static_assert(EXPLORE_WORD_SEEN * sizeof(uint64_t) <= EXPLORE_RECENT_BYTES,
                "word_seen fits the recent states' buffer");
 
@@ -1581,8 +1579,8 @@ static explore_outcome explore_level(explore_shared *shared,
 static size_t explore_recent_mapped(unsigned threads)
 {
     size_t bytes = threads * EXPLORE_RECENT_BYTES;
-    return (bytes + EXPLORE_HUGE_PAGE - 1) / EXPLORE_HUGE_PAGE *
-           EXPLORE_HUGE_PAGE;
+    return (bytes + SUPPORT_HUGE_PAGE - 1) / SUPPORT_HUGE_PAGE *
+           SUPPORT_HUGE_PAGE;
 }
 
 static void explore_workers_free(explore_worker *workers, unsigned count)
@@ -1662,7 +1660,8 @@ static explore_worker *explore_workers_create(explore_shared *shared,
      * instead of 15.8).  Not for a search limited to a few thousand
      * states (a pilot), whose word_seen is a few pages: it would clear
      * the whole huge page. */
-    bool huge = explore_word_seen_places(shared->options) == EXPLORE_WORD_SEEN;
+    size_t word_seen_places = explore_word_seen_places(shared->options);
+    bool huge = word_seen_places == EXPLORE_WORD_SEEN;
     uint64_t *recent =
         support_pages_map(explore_recent_mapped(shared->threads), huge);
     if (recent == NULL) {
@@ -1704,7 +1703,7 @@ static explore_worker *explore_workers_create(explore_shared *shared,
         worker->near.nonzero =
             explore_worker_alloc(transition_words * sizeof(uint32_t));
         worker->recent_untouched = true;
-        worker->word_seen_mask = explore_word_seen_places(shared->options) - 1;
+        worker->word_seen_mask = word_seen_places - 1;
         worker->batch_vectors =
             explore_worker_alloc(EXPLORE_BATCH * vector_bytes);
         worker->batch_stored =
@@ -1792,14 +1791,19 @@ static bool explore_diamonds_above(const model *model,
      * took as long, their page faults slowing each other (2 to 3 ms each
      * on one thread, 3.4 to 6.6 ms side by side, SharedMemory-PT-000010).
      * A pilot that found every state leaves a search as small, for which
-     * either side will do. */
+     * either side will do: below. */
     bool whole = false;
     double below = explore_pilot_share(model, options,
                                        EXPLORE_DIAMONDS_BELOW, &whole);
-    if (whole)
-        return false;
-    double above = explore_pilot_share(model, options,
-                                       EXPLORE_DIAMONDS_ABOVE, &whole);
+    double above = whole ? -1
+                         : explore_pilot_share(model, options,
+                                               EXPLORE_DIAMONDS_ABOVE, &whole);
+    /* What the pilots freed goes back to the system: after the search's
+     * own allocations, the heap they leave would add to its peak memory
+     * (Dekker-PT-020: 15.9 -> 16.1 bytes per state; trimmed, 15.9). */
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
     /* Where the sides come out about even, below: with as many diamonds
      * (Dekker-PT-020: 996,147,200 on either side; pilots 1.5 % apart),
      * the search ran 10 to 20 % slower above. */
@@ -1817,17 +1821,8 @@ explore_result *explore_run(const model *model, const explore_options *options,
         .threads = explore_thread_count(options), .error = error,
         .last_progress = start,
     };
-    /* The pilots first, and what they freed goes back to the system:
-     * after the search's own allocations, the heap they leave would add
-     * to its peak memory (Dekker-PT-020: 15.9 -> 16.1 bytes per state;
-     * first and trimmed, 15.9).  Not by a pilot running beside the other
-     * one: the search that runs them trims. */
-    bool diamonds_above =
-        explore_diamonds_above(model, options);
-#ifdef __GLIBC__
-    if (!omp_in_parallel())
-        malloc_trim(0);
-#endif
+    /* The pilots first, before the search allocates anything. */
+    bool diamonds_above = explore_diamonds_above(model, options);
     shared.wanted_width = calloc(slots, 1);
     shared.id_blocks = calloc(shared.threads, sizeof *shared.id_blocks);
     explore_result *result = NULL;

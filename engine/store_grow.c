@@ -10,9 +10,6 @@
 #include <stdlib.h>
 #include <omp.h>
 
-/* A huge page: a growth of less than two is touched on one thread
- * (store_touch_pages). */
-#define STORE_HUGE_PAGE ((size_t)2 << 20)
 /* A grown compact table's sweep goes by bands on several threads down to
  * this many entries, while each band is more than 1/STORE_SWEEP_BAND_THIN
  * of what is left. */
@@ -135,7 +132,7 @@ static void store_touch_pages(unsigned char *start, uint64_t size,
     const uint64_t page_bytes = 4096;
     uint64_t pages = size / page_bytes;
     /* A few pages are not worth waking the other threads. */
-    unsigned used = threads > 1 && size >= 2 * STORE_HUGE_PAGE ? threads : 1;
+    unsigned used = threads > 1 && size >= 2 * SUPPORT_HUGE_PAGE ? threads : 1;
 #pragma omp parallel num_threads(used)
     {
         uint64_t share = (pages + used - 1) / used;

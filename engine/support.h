@@ -122,6 +122,10 @@ static inline uint64_t support_popcount(uint64_t x)
 #endif
 }
 
+/* Bytes of a huge page on x86-64 and most 64-bit Linux machines: the
+ * unit in which support_pages_map's huge pages come. */
+#define SUPPORT_HUGE_PAGE ((size_t)2 << 20)
+
 /* `size` bytes of zeroed pages straight from the kernel (NULL when out of
  * memory), given back by support_pages_unmap.  The kernel maps a page
  * only when it is first touched, by whichever thread touches it: a large
